@@ -1,0 +1,142 @@
+// The read model the upgrade logic judges. Adapters translate Elasticsearch and AWS responses into
+// these shapes; nothing in src/upgrade imports an SDK.
+
+export type HealthStatus = 'green' | 'yellow' | 'red';
+
+/** One Elasticsearch node as `_nodes` reports it. */
+export interface EsNode {
+  id: string;
+  name: string;
+  /** Transport/publish IP without port, e.g. "10.0.1.17". */
+  ip: string;
+  /** Elasticsearch version the node runs, e.g. "9.4.5". */
+  version: string;
+  /** Raw role names, e.g. ["master"], ["data", "ingest"], ["data_hot", "data_content"]. */
+  roles: string[];
+  /** Custom node attributes (`node.attr.*`). */
+  attributes: Record<string, string>;
+}
+
+export interface ClusterHealth {
+  status: HealthStatus;
+  numberOfNodes: number;
+  numberOfDataNodes: number;
+  activeShards: number;
+  relocatingShards: number;
+  initializingShards: number;
+  unassignedShards: number;
+  delayedUnassignedShards: number;
+  /** True when a long-poll `_cluster/health?wait_for_*` call gave up (HTTP 408). */
+  timedOut: boolean;
+}
+
+export type ShardState = 'STARTED' | 'INITIALIZING' | 'RELOCATING' | 'UNASSIGNED';
+
+/** One shard copy, as `_cat/shards` lists it. */
+export interface ShardCopy {
+  index: string;
+  shard: number;
+  primary: boolean;
+  state: ShardState;
+  /** Node name holding the copy; absent when unassigned. */
+  node?: string;
+}
+
+export type DeciderDecision = 'YES' | 'NO' | 'THROTTLE';
+
+export interface DeciderResult {
+  decider: string;
+  decision: DeciderDecision;
+  explanation: string;
+}
+
+export interface NodeAllocationDecision {
+  nodeId: string;
+  nodeName: string;
+  /** `node_decision` from the explain API: "yes" | "no" | "throttled" | "worse_balance" ... */
+  nodeDecision: string;
+  deciders: DeciderResult[];
+}
+
+/** `_cluster/allocation/explain` for one unassigned shard copy. */
+export interface AllocationExplanation {
+  index: string;
+  shard: number;
+  primary: boolean;
+  currentState: string;
+  /** e.g. "NODE_LEFT", "INDEX_CREATED", "ALLOCATION_FAILED". */
+  unassignedReason?: string;
+  /** e.g. "no", "yes", "throttled", "awaiting_info", "allocation_delayed". */
+  canAllocate?: string;
+  allocateExplanation?: string;
+  nodeDecisions: NodeAllocationDecision[];
+}
+
+/** A point-in-time picture of the cluster, fetched once per tick so every rule judges the same world. */
+export interface ClusterSnapshot {
+  nodes: EsNode[];
+  /** Node id of the elected master, or null when there is none. */
+  masterNodeId: string | null;
+  health: ClusterHealth;
+  shards: ShardCopy[];
+  /** Effective `cluster.routing.allocation.enable` (transient over persistent), null when unset. */
+  allocationEnable: string | null;
+  /** Effective `cluster.routing.allocation.exclude._name`, empty when unset. */
+  allocationExcludeNames: string[];
+  /** Node ids of the last committed voting configuration. */
+  votingConfigNodeIds: string[];
+  /**
+   * Explanations for unassigned shard copies (one per index/shard/primary), fetched only when the
+   * cluster looks settled (no initializing/relocating shards) so the version-conflict judgement can
+   * run. Undefined when not fetched this tick.
+   */
+  unassignedExplanations?: AllocationExplanation[];
+}
+
+export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+
+export interface Ec2Instance {
+  id: string;
+  privateIp?: string;
+  state: InstanceState;
+  availabilityZone?: string;
+  /** From the `aws:autoscaling:groupName` tag. */
+  groupName?: string;
+  tags: Record<string, string>;
+  launchTime?: Date;
+}
+
+export interface AutoScalingGroup {
+  name: string;
+  desiredCapacity: number;
+  minSize: number;
+  maxSize: number;
+  /** Instances the group counts as its members (any lifecycle state). */
+  instanceIds: string[];
+  /** e.g. ["Launch", "Terminate"]. */
+  suspendedProcesses: string[];
+  /**
+   * Value of the version tag the group will give a new instance: from the launch template version it
+   * uses (its instance TagSpecifications) or a propagate-at-launch group tag. Undefined if unknown.
+   */
+  launchVersion?: string;
+  /** Where `launchVersion` came from, for messages, e.g. "launch template lt-0abc version 7 ($Default)". */
+  launchVersionSource?: string;
+}
+
+export interface FleetSnapshot {
+  /** Instances found for the cluster: those of the groups plus those matched to nodes. */
+  instances: Ec2Instance[];
+  groups: AutoScalingGroup[];
+}
+
+/** How a node is matched to its EC2 instance. */
+export type InstanceMatch =
+  | { kind: 'private-ip' }
+  | { kind: 'node-name' }
+  | { kind: 'node-attribute'; attribute: string };
+
+export type Phase = 'master' | 'data';
+export type Order = 'masters-first' | 'data-first';
+export type Strategy = 'replace' | 'drain';
+export type VersionConflictPolicy = 'accept' | 'reject';
