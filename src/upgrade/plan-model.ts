@@ -1,0 +1,160 @@
+// Shapes of the plan, the run's events and its report: what the CLI, the service and the progress
+// view consume. Pure data, JSON-serialisable.
+
+import type { InstanceMatch, Order, Phase, Strategy, VersionConflictPolicy } from './model.ts';
+
+export interface UpgradeOptions {
+  targetVersion: string;
+  /** EC2 tag key holding the release version (default "Version"). */
+  versionTagKey: string;
+  order: Order;
+  strategy: Strategy;
+  versionConflicts: VersionConflictPolicy;
+  match: InstanceMatch;
+  /** Extra group names to watch even if no node maps to them. */
+  groupNames: string[];
+  /** What to do with a node that has no instance / an instance with no node. */
+  orphans: 'refuse' | 'ignore';
+  /** Safety rules disabled by name, explicitly (see predicates). */
+  disabledRules: string[];
+  timeouts: WaitTimeouts;
+  /** Interval between observations when no long-poll applies. */
+  pollIntervalMs: number;
+  /** Lease length for the cluster lock. */
+  lockTtlMs: number;
+}
+
+export interface WaitTimeouts {
+  /** Old node gone from the cluster after its instance was terminated. */
+  nodeLeaveMs: number;
+  /** Replacement node joined. */
+  nodeJoinMs: number;
+  /** Cluster back to yellow (no red) after a change. */
+  yellowMs: number;
+  /** Cluster green, or settled with only version conflicts. */
+  greenMs: number;
+  /** A drained node holds no shards. */
+  drainMs: number;
+  /** Preconditions (e.g. relocations finishing) before touching the next node. */
+  safeToProceedMs: number;
+}
+
+export type PlanAction = 'keep' | 'replace';
+
+export interface PlanRow {
+  /** 1-based position in the order of replacement; 0 for kept nodes. */
+  step: number;
+  phase: Phase;
+  nodeName: string;
+  nodeId: string;
+  roles: string[];
+  esVersion: string;
+  isElectedMaster: boolean;
+  instanceId?: string;
+  groupName?: string;
+  availabilityZone?: string;
+  /** The instance's version tag value. */
+  versionTag?: string;
+  action: PlanAction;
+  reason: string;
+}
+
+export interface Orphans {
+  /** Nodes for which no EC2 instance was found. */
+  nodesWithoutInstance: { nodeName: string; nodeId: string; ip: string }[];
+  /** Running instances of the cluster's groups that no node maps to. */
+  instancesWithoutNode: { instanceId: string; groupName?: string; privateIp?: string; state: string }[];
+}
+
+export interface GroupLaunchCheck {
+  groupName: string;
+  launchVersion?: string;
+  source?: string;
+  atTarget: boolean;
+}
+
+export interface Plan {
+  targetVersion: string;
+  order: Order;
+  /** Why this order: printed with the plan. */
+  orderReason: string;
+  strategy: Strategy;
+  rows: PlanRow[];
+  orphans: Orphans;
+  groups: GroupLaunchCheck[];
+  /** Number of nodes to replace. */
+  toReplace: number;
+}
+
+/** A safety rule said no: a value, not an error. */
+export interface Refusal {
+  rule: string;
+  node?: string;
+  reason: string;
+}
+
+export type WaitKind = 'node-leave' | 'node-join' | 'yellow' | 'green' | 'drain' | 'safe-to-proceed';
+
+export interface AcceptedVersionConflict {
+  index: string;
+  shard: number;
+  explanation: string;
+  at: string;
+}
+
+export interface NodeTimeline {
+  nodeName: string;
+  instanceId?: string;
+  phase: Phase;
+  replacementNodeName?: string;
+  replacementInstanceId?: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  /** Each wait, with how long it took. */
+  waits: { kind: WaitKind; startedAt: string; durationMs?: number; outcome: 'met' | 'timed-out' | 'interrupted' }[];
+  outcome: 'replaced' | 'halted' | 'interrupted' | 'in-progress';
+}
+
+export type RunOutcome = 'nothing-to-do' | 'completed' | 'planned' | 'refused' | 'halted' | 'interrupted' | 'failed';
+
+export interface UpgradeReport {
+  tool: 'es-rolling-upgrade';
+  mode: 'plan' | 'run';
+  outcome: RunOutcome;
+  /** One line saying what happened. */
+  message: string;
+  targetVersion: string;
+  order: Order;
+  strategy: Strategy;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  plan: Plan;
+  nodes: NodeTimeline[];
+  refusals: Refusal[];
+  versionConflictsAccepted: AcceptedVersionConflict[];
+  finalHealth?: { status: string; numberOfNodes: number; unassignedShards: number };
+  /** Instances this run terminated, in order: for deregistering deployment targets. */
+  terminatedInstanceIds: string[];
+  /** Instances terminated for the same target version by earlier, interrupted runs (from the lease). */
+  previouslyTerminatedInstanceIds: string[];
+  exitCode: number;
+}
+
+/** Progress events, emitted as the run goes: the progress view, the service stream and metrics use them. */
+export type UpgradeEvent =
+  | { type: 'plan'; at: string; plan: Plan }
+  | { type: 'phase'; at: string; phase: Phase; nodes: number }
+  | { type: 'node-start'; at: string; node: string; instanceId?: string; index: number; total: number }
+  | { type: 'refused'; at: string; refusals: Refusal[] }
+  | { type: 'action'; at: string; action: string; node?: string; instanceId?: string; detail: string }
+  | { type: 'wait'; at: string; kind: WaitKind; node?: string; detail: string; sinceMs: number; timeoutMs: number }
+  | { type: 'wait-done'; at: string; kind: WaitKind; node?: string; durationMs: number }
+  | { type: 'recovery'; at: string; status: string; initializing: number; relocating: number; unassigned: number }
+  | { type: 'version-conflicts'; at: string; conflicts: AcceptedVersionConflict[] }
+  | { type: 'node-done'; at: string; node: string; replacement?: string; durationMs: number }
+  | { type: 'call'; at: string; service: 'elasticsearch' | 'aws'; operation: string; ok: boolean }
+  | { type: 'finished'; at: string; report: UpgradeReport };
+
+export type EventSink = (event: UpgradeEvent) => void;
