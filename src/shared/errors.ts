@@ -52,19 +52,19 @@ export class HaltedError extends UpgradeError {
 
 export class InterruptedError extends UpgradeError {
   override readonly exitCode: ExitCode;
-  constructor(readonly signalName: 'SIGINT' | 'SIGTERM', options?: ErrorOptions) {
+  readonly signalName: 'SIGINT' | 'SIGTERM';
+  constructor(signalName: 'SIGINT' | 'SIGTERM', options?: ErrorOptions) {
     super(`interrupted by ${signalName}`, options);
+    this.signalName = signalName;
     this.exitCode = signalName === 'SIGINT' ? ExitCode.interruptedInt : ExitCode.interruptedTerm;
   }
 }
 
 /** A call to Elasticsearch or AWS failed in a way retries did not fix. */
 export class ServiceError extends UpgradeError {
-  constructor(
-    readonly service: 'elasticsearch' | 'aws',
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  readonly service: 'elasticsearch' | 'aws';
+  constructor(service: 'elasticsearch' | 'aws', message: string, options?: ErrorOptions) {
     super(message, options);
+    this.service = service;
   }
 }
