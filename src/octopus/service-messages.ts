@@ -1,0 +1,50 @@
+// Octopus Deploy service messages: lines on stdout that Octopus (Calamari) parses while a step runs.
+// Attribute values are base64 of UTF-8, standard alphabet, on one line, exactly as Octopus's own bash
+// helpers (`set_octopusvariable`, `new_octopusartifact`, `fail_step`) write them, so a step that runs
+// this CLI behaves like one that calls the helpers.
+
+/** Base64 of the UTF-8 bytes, one line: what `echo -n "$1" | openssl enc -base64 -A` prints. */
+export function encodeServiceMessageValue(value: string): string {
+  return Buffer.from(value, 'utf8').toString('base64');
+}
+
+function attribute(name: string, value: string): string {
+  return ` ${name}='${encodeServiceMessageValue(value)}'`;
+}
+
+/**
+ * `##octopus[setVariable name='..' value='..']`: an output variable of the step. Like the bash helper,
+ * an empty value leaves the `value` attribute out (Octopus then sets the variable to empty).
+ */
+export function setVariableMessage(name: string, value: string, options: { sensitive?: boolean } = {}): string {
+  let message = '##octopus[setVariable';
+  if (name !== '') message += attribute('name', name);
+  if (value !== '') message += attribute('value', value);
+  if (options.sensitive) message += attribute('sensitive', 'True');
+  return `${message}]`;
+}
+
+/** `##octopus[createArtifact ...]`: Octopus collects the file after the step completes. */
+export function createArtifactMessage(artifact: { path: string; name: string; length: number }): string {
+  return (
+    '##octopus[createArtifact' +
+    attribute('path', artifact.path) +
+    attribute('name', artifact.name) +
+    attribute('length', String(artifact.length)) +
+    ']'
+  );
+}
+
+/** `##octopus[resultMessage ...]`: the one line Octopus shows as the step's result. */
+export function resultMessage(message: string): string {
+  return `##octopus[resultMessage${attribute('message', message)}]`;
+}
+
+/**
+ * Whether this process runs inside an Octopus step. Calamari sets `OctopusCalamariWorkingDirectory`
+ * for every script it runs, and Tentacle (targets and workers) sets `TentacleHome` for Calamari; both
+ * are set by Octopus itself, not by a user's variables, so their presence is a reliable signal.
+ */
+export function isRunningUnderOctopus(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.OctopusCalamariWorkingDirectory || env.TentacleHome);
+}
