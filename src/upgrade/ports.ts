@@ -63,6 +63,11 @@ export interface LeaseRecord {
   targetVersion: string;
   acquiredAt: string;
   expiresAt: string;
+  /**
+   * When the upgrade to this target version began (kept across resumed leases): instances launched
+   * after it are replacements, and must carry the target version.
+   */
+  runStartedAt?: string;
   /** Allocation setting value found before the controller changed it, when it did. */
   allocationOverride?: { previous: string | null; setAt: string };
   /** Allocation exclusion the controller added for `--strategy drain`, when it did. */
