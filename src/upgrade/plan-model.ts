@@ -22,6 +22,11 @@ export interface UpgradeOptions {
   pollIntervalMs: number;
   /** Lease length for the cluster lock. */
   lockTtlMs: number;
+  /**
+   * Elasticsearch version a replacement must run, when known (the new image's). A replacement that
+   * joins with another version halts the run even if its instance carries the target tag.
+   */
+  expectedEsVersion?: string;
 }
 
 export interface WaitTimeouts {
