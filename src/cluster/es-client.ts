@@ -1,0 +1,69 @@
+// Builds the Elasticsearch client. The 8.19 client is deliberate: it talks to 7.17, 8.x and 9.x
+// servers, while the 9.x client sends `compatible-with=9`, which 8.x servers reject.
+
+import { readFileSync } from 'node:fs';
+import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import { InvalidInputError } from '../shared/errors.ts';
+import { registerSecret } from '../shared/redact.ts';
+
+export interface EsClientOptions {
+  /** One or more node URLs. All are used, so losing the node being talked to is not fatal. */
+  nodes: string[];
+  /** Base64 "id:key" API key (as Kibana shows it). Takes precedence over username/password. */
+  apiKey?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** PEM file of the CA that signed the cluster's HTTP certificate. */
+  caFile?: string | undefined;
+  /** Verify the server certificate (default true). */
+  rejectUnauthorized?: boolean | undefined;
+  /** Default per-request timeout (default 30 s); long polls pass their own. */
+  requestTimeoutMs?: number | undefined;
+  /** Discover nodes from the cluster (default false: a rolling upgrade churns them). */
+  sniff?: boolean | undefined;
+  /** Immediate transport-level retries on another node (default 3); backoff retries live in the adapters. */
+  maxRetries?: number | undefined;
+}
+
+export function createEsClient(options: EsClientOptions): Client {
+  if (options.nodes.length === 0) throw new InvalidInputError('at least one Elasticsearch URL is required');
+  const nodes = options.nodes.map(parseNodeUrl);
+  registerSecret(options.apiKey);
+  registerSecret(options.password);
+  const config: ClientOptions = {
+    nodes,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    maxRetries: options.maxRetries ?? 3,
+    sniffOnStart: options.sniff ?? false,
+    sniffOnConnectionFault: options.sniff ?? false,
+    // Error metadata carries request headers; make sure auth headers in it are replaced.
+    redaction: { type: 'replace' },
+    tls: {
+      ...(options.caFile ? { ca: readCa(options.caFile) } : {}),
+      rejectUnauthorized: options.rejectUnauthorized ?? true,
+    },
+  };
+  if (options.apiKey) config.auth = { apiKey: options.apiKey };
+  else if (options.username !== undefined) config.auth = { username: options.username, password: options.password ?? '' };
+  return new Client(config);
+}
+
+function parseNodeUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidInputError(`not a valid Elasticsearch URL: ${raw.replace(/\/\/[^@/]*@/, '//[redacted]@')}`);
+  }
+  // Credentials embedded in a URL are secrets too.
+  if (url.password) registerSecret(decodeURIComponent(url.password));
+  return raw;
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(`cannot read CA file ${file}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,170 @@
+// Pure mappings from Elasticsearch responses to the read model. Inputs are typed loosely (every
+// field optional) because filter_path trims them and 7.17/8.x/9.x differ in what they add.
+
+import type {
+  AllocationExplanation,
+  ClusterHealth,
+  DeciderDecision,
+  EsNode,
+  HealthStatus,
+  ShardCopy,
+  ShardState,
+} from '../upgrade/model.ts';
+
+export interface NodesInfoBody {
+  nodes?: Record<string, { name?: string; ip?: string; version?: string; roles?: string[]; attributes?: Record<string, string> }>;
+}
+
+export function toEsNodes(body: NodesInfoBody): EsNode[] {
+  return Object.entries(body.nodes ?? {}).map(([id, n]) => ({
+    id,
+    name: n.name ?? id,
+    ip: n.ip ?? '',
+    version: n.version ?? '',
+    roles: [...(n.roles ?? [])],
+    attributes: { ...(n.attributes ?? {}) },
+  }));
+}
+
+export interface HealthBody {
+  status?: string;
+  number_of_nodes?: number;
+  number_of_data_nodes?: number;
+  active_shards?: number;
+  relocating_shards?: number;
+  initializing_shards?: number;
+  unassigned_shards?: number;
+  delayed_unassigned_shards?: number;
+  timed_out?: boolean;
+}
+
+export function toClusterHealth(body: HealthBody): ClusterHealth {
+  return {
+    status: toHealthStatus(body.status),
+    numberOfNodes: body.number_of_nodes ?? 0,
+    numberOfDataNodes: body.number_of_data_nodes ?? 0,
+    activeShards: body.active_shards ?? 0,
+    relocatingShards: body.relocating_shards ?? 0,
+    initializingShards: body.initializing_shards ?? 0,
+    unassignedShards: body.unassigned_shards ?? 0,
+    delayedUnassignedShards: body.delayed_unassigned_shards ?? 0,
+    timedOut: body.timed_out ?? false,
+  };
+}
+
+function toHealthStatus(raw: string | undefined): HealthStatus {
+  const s = raw?.toLowerCase();
+  if (s === 'green' || s === 'yellow' || s === 'red') return s;
+  // An unknown status is judged as the worst one rather than guessed.
+  return 'red';
+}
+
+export interface CatShardRow {
+  index?: string | null;
+  shard?: string | number | null;
+  prirep?: string | null;
+  state?: string | null;
+  node?: string | null;
+}
+
+const SHARD_STATES: ReadonlySet<string> = new Set<ShardState>(['STARTED', 'INITIALIZING', 'RELOCATING', 'UNASSIGNED']);
+
+export function toShardCopies(rows: CatShardRow[]): ShardCopy[] {
+  return rows.map((row) => {
+    const state = row.state ?? '';
+    if (!SHARD_STATES.has(state)) throw new Error(`unknown shard state "${state}" for ${row.index ?? '?'}[${String(row.shard)}]`);
+    const copy: ShardCopy = {
+      index: row.index ?? '',
+      shard: Number(row.shard),
+      primary: row.prirep === 'p',
+      state: state as ShardState,
+    };
+    // A relocating copy reads "source -> 10.0.0.2 targetId target": the copy still lives on the source.
+    const node = row.node?.split(' -> ')[0]?.trim();
+    if (node && state !== 'UNASSIGNED') copy.node = node;
+    return copy;
+  });
+}
+
+export interface ClusterStateBody {
+  master_node?: string | null;
+  metadata?: { cluster_coordination?: { last_committed_config?: string[] } };
+}
+
+export function toMasterNodeId(body: ClusterStateBody): string | null {
+  return body.master_node ?? null;
+}
+
+export function toVotingConfigNodeIds(body: ClusterStateBody): string[] {
+  return [...(body.metadata?.cluster_coordination?.last_committed_config ?? [])];
+}
+
+export interface SettingsBody {
+  persistent?: Record<string, unknown>;
+  transient?: Record<string, unknown>;
+}
+
+export const ALLOCATION_ENABLE = 'cluster.routing.allocation.enable';
+export const ALLOCATION_EXCLUDE_NAME = 'cluster.routing.allocation.exclude._name';
+
+/** Effective flat setting: transient wins over persistent; null when neither is set. */
+export function readEffectiveSetting(body: SettingsBody, key: string): unknown {
+  return body.transient?.[key] ?? body.persistent?.[key] ?? null;
+}
+
+export function toAllocationEnable(body: SettingsBody): string | null {
+  const v = readEffectiveSetting(body, ALLOCATION_ENABLE);
+  return typeof v === 'string' ? v : null;
+}
+
+export function toAllocationExcludeNames(body: SettingsBody): string[] {
+  const v = readEffectiveSetting(body, ALLOCATION_EXCLUDE_NAME);
+  const items = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',') : [];
+  return items.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export interface ExplainBody {
+  index?: string;
+  shard?: number;
+  primary?: boolean;
+  current_state?: string;
+  unassigned_info?: { reason?: string };
+  can_allocate?: string;
+  allocate_explanation?: string;
+  node_allocation_decisions?: {
+    node_id?: string;
+    node_name?: string;
+    node_decision?: string;
+    deciders?: { decider?: string; decision?: string; explanation?: string }[];
+  }[];
+}
+
+export function toAllocationExplanation(body: ExplainBody): AllocationExplanation {
+  const explanation: AllocationExplanation = {
+    index: body.index ?? '',
+    shard: body.shard ?? 0,
+    primary: body.primary ?? false,
+    currentState: body.current_state ?? '',
+    nodeDecisions: (body.node_allocation_decisions ?? []).map((d) => ({
+      nodeId: d.node_id ?? '',
+      nodeName: d.node_name ?? '',
+      nodeDecision: d.node_decision ?? '',
+      deciders: (d.deciders ?? []).map((r) => ({
+        decider: r.decider ?? '',
+        decision: toDeciderDecision(r.decision),
+        explanation: r.explanation ?? '',
+      })),
+    })),
+  };
+  if (body.unassigned_info?.reason !== undefined) explanation.unassignedReason = body.unassigned_info.reason;
+  if (body.can_allocate !== undefined) explanation.canAllocate = body.can_allocate;
+  if (body.allocate_explanation !== undefined) explanation.allocateExplanation = body.allocate_explanation;
+  return explanation;
+}
+
+function toDeciderDecision(raw: string | undefined): DeciderDecision {
+  // "ALWAYS" is a yes that cannot be overridden.
+  if (raw === 'YES' || raw === 'ALWAYS') return 'YES';
+  if (raw === 'THROTTLE') return 'THROTTLE';
+  return 'NO';
+}
