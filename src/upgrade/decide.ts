@@ -1,0 +1,185 @@
+// One tick, one step: from the world as observed now, decide the single next thing to do. Pure.
+//
+// Everything that matters is read from the world (nodes, instances and their states and tags,
+// desired capacities, allocation settings) and the lease stored in the cluster, so a rerun after a
+// crash finds where things stand and never starts a second replacement while one is incomplete.
+
+import type { HealthWait, LeaseRecord } from './ports.ts';
+import type { Refusal, UpgradeOptions, WaitKind } from './plan-model.ts';
+import { replacementOrder } from './plan.ts';
+import { describeIncompleteReplacement, evaluateRules, type RuleContext } from './predicates.ts';
+import { judgeSettlement, type Settlement, type VersionConflict } from './version-conflicts.ts';
+import { isAlive, type NodeView, type World } from './world.ts';
+
+export interface DecideInput {
+  world: World;
+  options: UpgradeOptions;
+  lease: LeaseRecord;
+  /** Nothing changed by this run yet: a refusal now means "refused to start", not "halted". */
+  atStart: boolean;
+  ignoredInstanceIds: ReadonlySet<string>;
+}
+
+export type Decision =
+  | { kind: 'done'; conflicts: VersionConflict[] }
+  | { kind: 'refuse'; refusals: Refusal[] }
+  | { kind: 'halt'; reason: string; refusals: Refusal[] }
+  | { kind: 'wait'; wait: WaitKind; node?: string; detail: string; health: Omit<HealthWait, 'timeoutMs'> | null; refusals: Refusal[] }
+  | { kind: 'set-allocation-primaries'; node: NodeView }
+  | { kind: 'restore-allocation'; value: string | null }
+  | { kind: 'exclude-node'; node: NodeView }
+  | { kind: 'clear-exclusion'; value: string[] }
+  | { kind: 'terminate'; node: NodeView; conflicts: VersionConflict[] };
+
+export function decide(input: DecideInput): Decision {
+  const { world, options, lease } = input;
+  const health = world.cluster.health;
+  const settlement = judgeSettlement(health, world.cluster.shards, world.cluster.unassignedExplanations);
+  const nodeCount = world.cluster.nodes.length;
+
+  const wrong = findWrongReplacement(world, options, lease);
+  if (wrong) return { kind: 'halt', reason: wrong, refusals: [{ rule: 'replacement_at_target', reason: wrong }] };
+
+  // A replacement under way: the old node must leave, then the new one join, before anything else.
+  const departing = world.nodes.filter((n) => n.instance && !isAlive(n.instance));
+  if (departing.length > 0) {
+    return wait('node-leave', `old node ${departing.map((n) => n.node.name).join(', ')} to leave the cluster`, {
+      nodes: `<${nodeCount}`,
+    }, departing[0]?.node.name);
+  }
+  const incomplete = describeIncompleteReplacement(world, input.ignoredInstanceIds);
+  if (incomplete) return wait('node-join', `replacement to join: ${incomplete}`, { nodes: `>=${nodeCount + 1}` });
+
+  // The replacement is in: put back what this controller changed for it.
+  if (lease.allocationOverride) return { kind: 'restore-allocation', value: lease.allocationOverride.previous };
+  const drained = lease.drainExclusion;
+  if (drained && !world.cluster.nodes.some((n) => n.name === drained.nodeName)) {
+    return { kind: 'clear-exclusion', value: drained.previous };
+  }
+
+  if (health.status === 'red') {
+    if (input.atStart) return { kind: 'refuse', refusals: [{ rule: 'cluster_not_red', reason: 'cluster health is red' }] };
+    return wait('yellow', 'cluster to leave red', { status: 'yellow' });
+  }
+
+  const ctx: RuleContext = {
+    world,
+    options,
+    settlement,
+    atStart: input.atStart,
+    ignoredInstanceIds: input.ignoredInstanceIds,
+  };
+  const candidates = replacementOrder(world, options);
+  const candidate = candidates[0];
+  if (!candidate) {
+    if (settlement.kind === 'green') return { kind: 'done', conflicts: [] };
+    if (settlement.kind === 'version-conflicts-only' && options.versionConflicts === 'accept') {
+      return { kind: 'done', conflicts: settlement.conflicts };
+    }
+    return recoveryWait(settlement, undefined, []);
+  }
+
+  if (input.atStart) {
+    // Judge every stale node before touching any, so a set-up problem refuses the whole run.
+    const structural = candidates.flatMap((c) => evaluateRules(c, ctx).refusals.filter((r) => !r.transient));
+    if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
+  }
+
+  const { refusals } = evaluateRules(candidate, ctx);
+  const structural = refusals.filter((r) => !r.transient);
+  if (structural.length > 0) {
+    if (input.atStart) return { kind: 'refuse', refusals: structural };
+    return {
+      kind: 'halt',
+      reason: `unsafe to replace ${candidate.node.name}: ${structural.map((r) => `${r.rule}: ${r.reason}`).join('; ')}`,
+      refusals: structural,
+    };
+  }
+  if (refusals.length > 0) {
+    const onlyRecovery = refusals.every((r) => r.rule === 'cluster_settled' || r.rule === 'no_moving_shards');
+    if (onlyRecovery) return recoveryWait(settlement, candidate.node.name, refusals);
+    return {
+      kind: 'wait',
+      wait: 'safe-to-proceed',
+      node: candidate.node.name,
+      detail: refusals.map((r) => `${r.rule}: ${r.reason}`).join('; '),
+      health: null,
+      refusals,
+    };
+  }
+
+  const conflicts = settlement.kind === 'version-conflicts-only' ? settlement.conflicts : [];
+  if (candidate.isData && options.strategy === 'drain') {
+    if (!world.cluster.allocationExcludeNames.includes(candidate.node.name)) return { kind: 'exclude-node', node: candidate };
+    const held = world.cluster.shards.filter((s) => s.node === candidate.node.name).length;
+    if (held > 0) {
+      return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
+    }
+  } else if (candidate.isData && world.cluster.allocationEnable !== 'primaries') {
+    // Replicas of the leaving node are not rebuilt elsewhere only to move again when its replacement joins.
+    return { kind: 'set-allocation-primaries', node: candidate };
+  }
+  return { kind: 'terminate', node: candidate, conflicts };
+}
+
+function wait(
+  kind: WaitKind,
+  detail: string,
+  health: Omit<HealthWait, 'timeoutMs'> | null,
+  node?: string,
+  refusals: Refusal[] = [],
+): Decision {
+  return { kind: 'wait', wait: kind, node, detail, health, refusals };
+}
+
+/** Yellow then green: long-poll for moving shards to stop, else for green. */
+function recoveryWait(settlement: Settlement, node: string | undefined, refusals: Refusal[]): Decision {
+  const detail = settlement.kind === 'unsettled' ? settlement.reason : 'cluster to settle';
+  const moving = settlement.kind === 'unsettled' && settlement.reason.startsWith('shards still moving');
+  return wait(
+    'green',
+    `cluster green or only version conflicts unassigned: ${detail}`,
+    moving ? { noInitializingShards: true, noRelocatingShards: true } : { status: 'green' },
+    node,
+    refusals,
+  );
+}
+
+/**
+ * A node (or a joining instance) launched during this upgrade that is not at the target: the group
+ * launches the wrong thing, and replacing it again would loop forever.
+ */
+function findWrongReplacement(world: World, options: UpgradeOptions, lease: LeaseRecord): string | null {
+  const since = Date.parse(lease.runStartedAt ?? lease.acquiredAt);
+  const launchedSince = (launchTime: Date | undefined): boolean => launchTime !== undefined && launchTime.getTime() > since;
+  const key = options.versionTagKey;
+  for (const view of world.nodes) {
+    if (!view.instance || !isAlive(view.instance) || !launchedSince(view.instance.launchTime)) continue;
+    if (view.versionTag !== options.targetVersion) {
+      return `replacement ${view.node.name} (instance ${view.instance.id}) came up with ${key}=${view.versionTag ?? 'none'}, not ${options.targetVersion}`;
+    }
+    if (options.expectedEsVersion && view.node.version !== options.expectedEsVersion) {
+      return `replacement ${view.node.name} (instance ${view.instance.id}) runs Elasticsearch ${view.node.version}, not ${options.expectedEsVersion}`;
+    }
+  }
+  for (const i of world.fleet.instances) {
+    const inGroup = world.groups.some((g) => g.name === i.groupName);
+    if (inGroup && isAlive(i) && launchedSince(i.launchTime) && i.tags[key] !== options.targetVersion) {
+      return `replacement instance ${i.id} in ${i.groupName} launched with ${key}=${i.tags[key] ?? 'none'}, not ${options.targetVersion}`;
+    }
+  }
+  return null;
+}
+
+function dedupe(refusals: Refusal[]): Refusal[] {
+  const seen = new Set<string>();
+  return refusals.filter((r) => {
+    // Run-wide rules repeat for every candidate: keep one.
+    const key = `${r.rule}|${r.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export type { NodeView };

@@ -1,0 +1,196 @@
+// Records what a run did, as it goes: the per-node timeline, waits, refusals and conflicts, emitted
+// as events and assembled into the final report.
+
+import type { Clock } from '../shared/clock.ts';
+import type {
+  AcceptedVersionConflict,
+  EventSink,
+  NodeTimeline,
+  Plan,
+  Refusal,
+  RunOutcome,
+  UpgradeEvent,
+  UpgradeOptions,
+  UpgradeReport,
+  WaitKind,
+} from './plan-model.ts';
+import type { VersionConflict } from './version-conflicts.ts';
+import type { NodeView } from './world.ts';
+
+type EventBody = UpgradeEvent extends infer E ? (E extends UpgradeEvent ? Omit<E, 'at'> : never) : never;
+
+interface OpenWait {
+  key: string;
+  kind: WaitKind;
+  node?: string;
+  startedMs: number;
+  lastEmitMs: number;
+}
+
+export class RunRecorder {
+  readonly terminatedInstanceIds: string[] = [];
+  readonly refusals: Refusal[] = [];
+  readonly conflicts: AcceptedVersionConflict[] = [];
+  readonly timelines: NodeTimeline[] = [];
+  private current?: { timeline: NodeTimeline; startedMs: number; nodesBefore: Set<string> };
+  private openWait?: OpenWait;
+  private readonly startedMs: number;
+  private readonly clock: Clock;
+  private readonly sink: EventSink;
+  private phase?: string;
+  plan?: Plan;
+
+  constructor(clock: Clock, sink: EventSink = () => undefined) {
+    this.clock = clock;
+    this.sink = sink;
+    this.startedMs = clock.now().getTime();
+  }
+
+  private nowMs(): number {
+    return this.clock.now().getTime();
+  }
+
+  emit(event: EventBody): void {
+    this.sink({ ...event, at: this.clock.now().toISOString() });
+  }
+
+  setPlan(plan: Plan): void {
+    this.plan = plan;
+    this.emit({ type: 'plan', plan });
+  }
+
+  refused(refusals: Refusal[]): void {
+    for (const r of refusals) {
+      if (!this.refusals.some((x) => x.rule === r.rule && x.node === r.node && x.reason === r.reason)) {
+        this.refusals.push({ rule: r.rule, node: r.node, reason: r.reason });
+      }
+    }
+    this.emit({ type: 'refused', refusals });
+  }
+
+  /** Called when the run acts on a node; opens its timeline on first touch. */
+  touchNode(view: NodeView, presentNodeNames: string[]): void {
+    if (this.current?.timeline.nodeName === view.node.name) return;
+    this.finishNode(presentNodeNames, 'replaced');
+    if (this.phase !== view.phase) {
+      this.phase = view.phase;
+      const nodes = this.plan?.rows.filter((r) => r.action === 'replace' && r.phase === view.phase).length ?? 0;
+      this.emit({ type: 'phase', phase: view.phase, nodes });
+    }
+    const timeline: NodeTimeline = {
+      nodeName: view.node.name,
+      instanceId: view.instance?.id,
+      phase: view.phase,
+      startedAt: this.clock.now().toISOString(),
+      waits: [],
+      outcome: 'in-progress',
+    };
+    this.timelines.push(timeline);
+    this.current = { timeline, startedMs: this.nowMs(), nodesBefore: new Set(presentNodeNames) };
+    this.emit({
+      type: 'node-start',
+      node: view.node.name,
+      instanceId: view.instance?.id,
+      index: this.timelines.length,
+      total: this.plan?.toReplace ?? this.timelines.length,
+    });
+  }
+
+  terminated(view: NodeView): void {
+    if (view.instance) this.terminatedInstanceIds.push(view.instance.id);
+  }
+
+  /** Close the node in progress, naming its replacement (the node that appeared meanwhile). */
+  finishNode(presentNodeNames: string[], outcome: NodeTimeline['outcome']): void {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = undefined;
+    const t = cur.timeline;
+    t.replacementNodeName = presentNodeNames.find((n) => !cur.nodesBefore.has(n));
+    t.finishedAt = this.clock.now().toISOString();
+    t.durationMs = this.nowMs() - cur.startedMs;
+    t.outcome = outcome;
+    if (outcome === 'replaced') {
+      this.emit({ type: 'node-done', node: t.nodeName, replacement: t.replacementNodeName, durationMs: t.durationMs });
+    }
+  }
+
+  setReplacementInstance(instanceId: string | undefined): void {
+    if (this.current && instanceId) this.current.timeline.replacementInstanceId = instanceId;
+  }
+
+  /** Enter (or stay in) a wait; returns how long this wait has lasted. */
+  waiting(kind: WaitKind, node: string | undefined, detail: string, timeoutMs: number): number {
+    const key = `${kind}:${node ?? ''}`;
+    const now = this.nowMs();
+    if (this.openWait?.key !== key) {
+      this.waitDone('met');
+      this.openWait = { key, kind, node, startedMs: now, lastEmitMs: -Infinity };
+    }
+    const w = this.openWait;
+    // Progress views want updates, but not one per long-poll: every 5 s of waiting is plenty.
+    if (now - w.lastEmitMs >= 5_000) {
+      w.lastEmitMs = now;
+      this.emit({ type: 'wait', kind, node, detail, sinceMs: now - w.startedMs, timeoutMs });
+    }
+    return now - w.startedMs;
+  }
+
+  waitDone(outcome: 'met' | 'timed-out' | 'interrupted'): void {
+    const w = this.openWait;
+    if (!w) return;
+    this.openWait = undefined;
+    const durationMs = this.nowMs() - w.startedMs;
+    this.current?.timeline.waits.push({
+      kind: w.kind,
+      startedAt: new Date(w.startedMs).toISOString(),
+      durationMs,
+      outcome,
+    });
+    if (outcome === 'met') this.emit({ type: 'wait-done', kind: w.kind, node: w.node, durationMs });
+  }
+
+  acceptConflicts(conflicts: VersionConflict[]): void {
+    const fresh = conflicts.filter((c) => !this.conflicts.some((x) => x.index === c.index && x.shard === c.shard));
+    if (fresh.length === 0) return;
+    const at = this.clock.now().toISOString();
+    const accepted = fresh.map((c) => ({ ...c, at }));
+    this.conflicts.push(...accepted);
+    this.emit({ type: 'version-conflicts', conflicts: accepted });
+  }
+
+  report(args: {
+    mode: 'plan' | 'run';
+    outcome: RunOutcome;
+    message: string;
+    options: UpgradeOptions;
+    plan: Plan;
+    exitCode: number;
+    finalHealth?: UpgradeReport['finalHealth'];
+    previouslyTerminatedInstanceIds: string[];
+  }): UpgradeReport {
+    const finished = this.nowMs();
+    const report: UpgradeReport = {
+      tool: 'es-rolling-upgrade',
+      mode: args.mode,
+      outcome: args.outcome,
+      message: args.message,
+      targetVersion: args.options.targetVersion,
+      order: args.options.order,
+      strategy: args.options.strategy,
+      startedAt: new Date(this.startedMs).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+      durationMs: finished - this.startedMs,
+      plan: args.plan,
+      nodes: this.timelines,
+      refusals: this.refusals,
+      versionConflictsAccepted: this.conflicts,
+      finalHealth: args.finalHealth,
+      terminatedInstanceIds: [...this.terminatedInstanceIds],
+      previouslyTerminatedInstanceIds: args.previouslyTerminatedInstanceIds,
+      exitCode: args.exitCode,
+    };
+    this.emit({ type: 'finished', report });
+    return report;
+  }
+}

@@ -1,0 +1,127 @@
+// Judges whether a yellow cluster has settled with nothing unassigned but version conflicts.
+//
+// In a mixed-version cluster a replica whose primary sits on a newer node cannot be allocated to an
+// older node (decider `node_version`). Such a cluster stays yellow until the last old data node is
+// replaced, so waiting for green would only ever time out. Anything else unassigned (disk
+// watermarks, awareness, filters, failed allocations) is a real problem and must not pass.
+
+import type { AllocationExplanation, ClusterHealth, NodeAllocationDecision, ShardCopy } from './model.ts';
+
+/** Deciders whose NO is expected for a version conflict. */
+const VERSION_DECIDER = 'node_version';
+const SAME_SHARD_DECIDER = 'same_shard';
+
+export interface Blocker {
+  index: string;
+  shard: number;
+  primary: boolean;
+  reason: string;
+}
+
+export interface VersionConflict {
+  index: string;
+  shard: number;
+  explanation: string;
+}
+
+export type Settlement =
+  /** Green: nothing to judge. */
+  | { kind: 'green' }
+  /** Only version conflicts are unassigned: as settled as a mixed-version cluster gets. */
+  | { kind: 'version-conflicts-only'; conflicts: VersionConflict[] }
+  /** Still moving, or something other than a version conflict is unassigned. */
+  | { kind: 'unsettled'; reason: string; blockers: Blocker[] };
+
+function unsettled(reason: string, blockers: Blocker[] = []): Settlement {
+  return { kind: 'unsettled', reason, blockers };
+}
+
+export function judgeSettlement(
+  health: ClusterHealth,
+  shards: ShardCopy[],
+  explanations: AllocationExplanation[] | undefined,
+): Settlement {
+  if (health.status === 'green') return { kind: 'green' };
+  if (health.status === 'red') return unsettled('cluster health is red');
+  if (health.initializingShards > 0 || health.relocatingShards > 0) {
+    return unsettled(
+      `shards still moving: ${health.initializingShards} initializing, ${health.relocatingShards} relocating`,
+    );
+  }
+  if (health.delayedUnassignedShards > 0) {
+    return unsettled(`${health.delayedUnassignedShards} unassigned shards are delayed (node_left timeout)`);
+  }
+  const unassigned = shards.filter((s) => s.state === 'UNASSIGNED');
+  if (unassigned.length === 0) return unsettled('cluster is yellow but no unassigned shard copy is listed yet');
+  if (!explanations) return unsettled('unassigned shards not explained yet');
+
+  const conflicts: VersionConflict[] = [];
+  const blockers: Blocker[] = [];
+  for (const copy of uniqueCopies(unassigned)) {
+    const explanation = explanations.find(
+      (e) => e.index === copy.index && e.shard === copy.shard && e.primary === copy.primary,
+    );
+    if (!explanation) {
+      blockers.push({ ...copy, reason: 'no allocation explanation for this copy' });
+      continue;
+    }
+    const verdict = judgeCopy(explanation, holdersOf(shards, copy.index, copy.shard));
+    if (verdict.conflict) conflicts.push({ index: copy.index, shard: copy.shard, explanation: verdict.text });
+    else blockers.push({ ...copy, reason: verdict.text });
+  }
+  if (blockers.length > 0) {
+    return unsettled(`${blockers.length} unassigned shard cop${blockers.length === 1 ? 'y is' : 'ies are'} not version conflicts`, blockers);
+  }
+  return { kind: 'version-conflicts-only', conflicts };
+}
+
+function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; primary: boolean }[] {
+  const seen = new Map<string, { index: string; shard: number; primary: boolean }>();
+  for (const c of copies) seen.set(`${c.index}/${c.shard}/${c.primary}`, { index: c.index, shard: c.shard, primary: c.primary });
+  return [...seen.values()];
+}
+
+function holdersOf(shards: ShardCopy[], index: string, shard: number): Set<string> {
+  return new Set(
+    shards.filter((s) => s.index === index && s.shard === shard && s.node !== undefined).map((s) => s.node as string),
+  );
+}
+
+/**
+ * A copy is a version conflict when it is a replica, allocation says no, every node that lacks a
+ * copy of the shard refuses only for `node_version`, and nodes holding a copy refuse only for
+ * `same_shard` (or `node_version`). At least one node must refuse for `node_version`, or it is not
+ * a version problem at all (e.g. a lone data node: `same_shard` alone).
+ */
+export function judgeCopy(
+  e: AllocationExplanation,
+  holders: Set<string>,
+): { conflict: boolean; text: string } {
+  if (e.primary) return { conflict: false, text: 'an unassigned primary is never a version conflict' };
+  if (e.canAllocate !== undefined && e.canAllocate !== 'no') {
+    return { conflict: false, text: `allocation decision is "${e.canAllocate}"${e.allocateExplanation ? `: ${e.allocateExplanation}` : ''}` };
+  }
+  if (e.nodeDecisions.length === 0) {
+    return { conflict: false, text: e.allocateExplanation ?? 'no data node to allocate to' };
+  }
+  let versionText: string | undefined;
+  for (const d of e.nodeDecisions) {
+    const bad = foreignRefusals(d, holders.has(d.nodeName) || holders.has(d.nodeId));
+    if (bad.length > 0) {
+      return { conflict: false, text: `node ${d.nodeName}: ${bad.map((b) => `${b.decider}: ${b.explanation}`).join('; ')}` };
+    }
+    const v = d.deciders.find((x) => x.decider === VERSION_DECIDER && x.decision === 'NO');
+    versionText ??= v?.explanation;
+  }
+  if (!versionText) return { conflict: false, text: 'no node refuses for node_version' };
+  return { conflict: true, text: versionText };
+}
+
+/** Refusals on a node that are not explained by versions (or by the node already holding a copy). */
+function foreignRefusals(d: NodeAllocationDecision, holdsCopy: boolean): { decider: string; explanation: string }[] {
+  const refusing = d.deciders.filter((x) => x.decision !== 'YES');
+  if (refusing.length === 0) return [{ decider: 'node_decision', explanation: `node would accept (${d.nodeDecision})` }];
+  return refusing.filter(
+    (x) => !(x.decision === 'NO' && (x.decider === VERSION_DECIDER || (holdsCopy && x.decider === SAME_SHARD_DECIDER))),
+  );
+}
