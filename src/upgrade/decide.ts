@@ -85,6 +85,13 @@ export function decide(input: DecideInput): Decision {
     if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
   }
 
+  // A drain under way moves shards by design: wait for it before judging the moving-shards rules.
+  const draining = options.strategy === 'drain' && world.cluster.allocationExcludeNames.includes(candidate.node.name);
+  const held = world.cluster.shards.filter((s) => s.node === candidate.node.name).length;
+  if (draining && held > 0) {
+    return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
+  }
+
   const { refusals } = evaluateRules(candidate, ctx);
   const structural = refusals.filter((r) => !r.transient);
   if (structural.length > 0) {
@@ -110,11 +117,7 @@ export function decide(input: DecideInput): Decision {
 
   const conflicts = settlement.kind === 'version-conflicts-only' ? settlement.conflicts : [];
   if (candidate.isData && options.strategy === 'drain') {
-    if (!world.cluster.allocationExcludeNames.includes(candidate.node.name)) return { kind: 'exclude-node', node: candidate };
-    const held = world.cluster.shards.filter((s) => s.node === candidate.node.name).length;
-    if (held > 0) {
-      return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
-    }
+    if (!draining) return { kind: 'exclude-node', node: candidate };
   } else if (candidate.isData && world.cluster.allocationEnable !== 'primaries') {
     // Replicas of the leaving node are not rebuilt elsewhere only to move again when its replacement joins.
     return { kind: 'set-allocation-primaries', node: candidate };

@@ -166,8 +166,10 @@ export const RULES: Rule[] = [
     check: (c, { world }) => {
       const shards = world.cluster.shards;
       const onNode = shards.filter((s) => s.node === c.node.name && s.state === 'STARTED');
+      // A copy still recovering elsewhere will do once started (no_moving_shards waits for it);
+      // only a copy with no other assigned copy at all is a structural risk.
       const lonely = onNode.filter(
-        (s) => !shards.some((o) => o.index === s.index && o.shard === s.shard && o.node !== c.node.name && o.state === 'STARTED'),
+        (s) => !shards.some((o) => o.index === s.index && o.shard === s.shard && o.node !== undefined && o.node !== c.node.name),
       );
       if (lonely.length === 0) return null;
       return (

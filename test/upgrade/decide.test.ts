@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import { decide, type Decision } from '../../src/upgrade/decide.ts';
+import type { UpgradeOptions } from '../../src/upgrade/plan-model.ts';
+import type { LeaseRecord } from '../../src/upgrade/ports.ts';
+import {
+  aLease,
+  aNode,
+  aWorld,
+  decider,
+  defaultOptions,
+  explanation,
+  OLD,
+  shard,
+  T0,
+  TARGET,
+  versionNo,
+  type WorldSpec,
+} from './builders.ts';
+
+interface Case {
+  name: string;
+  world: () => WorldSpec;
+  options?: Partial<UpgradeOptions>;
+  lease?: Partial<LeaseRecord>;
+  atStart?: boolean;
+  expect: (d: Decision) => void;
+}
+
+const threeMasters = (): ReturnType<typeof aNode>[] => [aNode('m-1').master(), aNode('m-2').master(), aNode('m-3').master()];
+const replicated = (a: string, b: string): WorldSpec['shards'] => [shard('logs', 0, true, 'STARTED', a), shard('logs', 0, false, 'STARTED', b)];
+
+const terminates = (node: string) => (d: Decision): void => {
+  expect(d.kind).toBe('terminate');
+  if (d.kind === 'terminate') expect(d.node.node.name).toBe(node);
+};
+const refuses = (rule: string) => (d: Decision): void => {
+  expect(d.kind).toBe('refuse');
+  if (d.kind === 'refuse') expect(d.refusals.map((r) => r.rule)).toContain(rule);
+};
+const waitsFor = (kind: string, detail?: RegExp) => (d: Decision): void => {
+  expect(d.kind).toBe('wait');
+  if (d.kind === 'wait') {
+    expect(d.wait).toBe(kind);
+    if (detail) expect(d.detail).toMatch(detail);
+  }
+};
+
+const cases: Case[] = [
+  {
+    name: 'Nothing to do when every instance carries the target version',
+    world: () => ({ nodes: [aNode('m-1').master().atTarget(), aNode('d-1').data().atTarget()] }),
+    expect: (d) => expect(d).toEqual({ kind: 'done', conflicts: [] }),
+  },
+  {
+    name: 'Masters first: a master that is not elected goes before any data node',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], masterName: 'm-1', shards: replicated('d-1', 'd-2') }),
+    expect: terminates('m-2'),
+  },
+  {
+    name: 'The elected master goes last among masters',
+    world: () => ({ nodes: [aNode('m-1').master(), aNode('m-2').master().atTarget(), aNode('m-3').master().atTarget()], masterName: 'm-1' }),
+    expect: terminates('m-1'),
+  },
+  {
+    name: 'Data first: a data node is first, and allocation is narrowed to primaries before it goes',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], shards: replicated('d-1', 'd-2') }),
+    options: { order: 'data-first' },
+    expect: (d) => {
+      expect(d.kind).toBe('set-allocation-primaries');
+      if (d.kind === 'set-allocation-primaries') expect(d.node.node.name).toBe('d-1');
+    },
+  },
+  {
+    name: 'Data node is terminated once allocation is primaries',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], shards: replicated('d-1', 'd-2'), allocationEnable: 'primaries' }),
+    options: { order: 'data-first' },
+    expect: terminates('d-1'),
+  },
+  {
+    name: 'Launch template not at the target refuses the whole run before any termination',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-1').data()], groups: [{ name: 'es-data', launchVersion: OLD }] }),
+    expect: refuses('launch_template_at_target'),
+  },
+  {
+    name: 'A suspended Terminate process refuses the run',
+    world: () => ({ nodes: threeMasters(), groups: [{ name: 'es-masters', suspendedProcesses: ['Terminate'] }] }),
+    expect: refuses('group_processes_active'),
+  },
+  {
+    name: 'A shard with no other started copy refuses: terminating would lose data',
+    world: () => ({ nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data()], shards: [shard('solo', 0, true, 'STARTED', 'd-1')] }),
+    expect: refuses('require_other_started_copy'),
+  },
+  {
+    name: 'With --strategy drain a single-copy node is excluded from allocation first',
+    world: () => ({ nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data()], shards: [shard('solo', 0, true, 'STARTED', 'd-1')] }),
+    options: { strategy: 'drain' },
+    expect: (d) => expect(d.kind).toBe('exclude-node'),
+  },
+  {
+    name: 'Drain waits until the excluded node holds no shard',
+    world: () => ({ nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data()], shards: [shard('solo', 0, true, 'RELOCATING', 'd-1')], excludeNames: ['d-1'], health: { relocatingShards: 1 } }),
+    options: { strategy: 'drain' },
+    atStart: false,
+    expect: waitsFor('drain'),
+  },
+  {
+    name: 'A drained, empty node is terminated',
+    world: () => ({ nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data()], shards: [shard('solo', 0, true, 'STARTED', 'd-2')], excludeNames: ['d-1'] }),
+    options: { strategy: 'drain' },
+    atStart: false,
+    expect: terminates('d-1'),
+  },
+  {
+    name: 'Red at the start refuses before any termination',
+    world: () => ({ nodes: threeMasters(), health: { status: 'red' } }),
+    expect: refuses('cluster_not_red'),
+  },
+  {
+    name: 'Red mid-run waits for yellow',
+    world: () => ({ nodes: threeMasters(), health: { status: 'red' } }),
+    atStart: false,
+    expect: waitsFor('yellow'),
+  },
+  {
+    name: 'A node whose instance is shutting down must leave before anything else',
+    world: () => ({ nodes: [aNode('m-1').master().instanceState('shutting-down'), aNode('m-2').master(), aNode('m-3').master()] }),
+    atStart: false,
+    expect: waitsFor('node-leave', /m-1/),
+  },
+  {
+    name: 'A launched instance with no node yet is a replacement still joining',
+    world: () => ({
+      nodes: [aNode('m-2').master(), aNode('m-3').master()],
+      extraInstances: [{ id: 'i-new', privateIp: '10.9.9.9', state: 'running', groupName: 'es-masters', tags: { Version: TARGET }, launchTime: new Date(T0.getTime() + 60_000) }],
+    }),
+    atStart: false,
+    expect: waitsFor('node-join', /i-new/),
+  },
+  {
+    name: 'A group below its desired capacity is still launching',
+    world: () => ({ nodes: threeMasters(), groups: [{ name: 'es-masters', desiredCapacity: 4 }] }),
+    atStart: false,
+    expect: waitsFor('node-join', /3 of 4/),
+  },
+  {
+    name: 'Allocation this controller narrowed is restored once the replacement is in',
+    world: () => ({ nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data()], allocationEnable: 'primaries' }),
+    lease: { allocationOverride: { previous: null, setAt: T0.toISOString() } },
+    atStart: false,
+    expect: (d) => expect(d).toEqual({ kind: 'restore-allocation', value: null }),
+  },
+  {
+    name: 'Only version conflicts unassigned: move on at once, naming them',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data(), aNode('d-3').data()],
+      allocationEnable: 'primaries',
+      health: { status: 'yellow', unassignedShards: 1 },
+      shards: [...(replicated('d-2', 'd-3') ?? []), shard('logs-05', 0, true, 'STARTED', 'd-1'), shard('logs-05', 0, false, 'UNASSIGNED')],
+      explanations: [explanation('logs-05', 0, { 'd-1': [decider('same_shard', 'NO')], 'd-2': [versionNo()], 'd-3': [versionNo()] })],
+    }),
+    atStart: false,
+    expect: (d) => {
+      terminates('d-2')(d);
+      if (d.kind === 'terminate') expect(d.conflicts).toHaveLength(1);
+    },
+  },
+  {
+    name: 'Version conflicts with --version-conflicts reject wait for green instead',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data(), aNode('d-3').data()],
+      health: { status: 'yellow', unassignedShards: 1 },
+      shards: [...(replicated('d-2', 'd-3') ?? []), shard('logs-05', 0, true, 'STARTED', 'd-1'), shard('logs-05', 0, false, 'UNASSIGNED')],
+      explanations: [explanation('logs-05', 0, { 'd-1': [decider('same_shard', 'NO')], 'd-2': [versionNo()], 'd-3': [versionNo()] })],
+    }),
+    options: { versionConflicts: 'reject' },
+    atStart: false,
+    expect: waitsFor('green'),
+  },
+  {
+    name: 'Recovery in progress: wait (long-polling for moving shards to stop)',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], health: { status: 'yellow', initializingShards: 1, unassignedShards: 0 }, shards: [shard('logs', 0, true, 'STARTED', 'd-1'), shard('logs', 0, false, 'INITIALIZING', 'd-2')] }),
+    options: { order: 'data-first' },
+    atStart: false,
+    expect: (d) => {
+      waitsFor('green')(d);
+      if (d.kind === 'wait') expect(d.health).toEqual({ noInitializingShards: true, noRelocatingShards: true });
+    },
+  },
+  {
+    name: 'A replacement that came up with the wrong version tag halts the run',
+    world: () => ({ nodes: [aNode('m-1').master().launchedAt(new Date(T0.getTime() + 1000)), aNode('m-2').master(), aNode('m-3').master()] }),
+    atStart: false,
+    expect: (d) => {
+      expect(d.kind).toBe('halt');
+      if (d.kind === 'halt') expect(d.reason).toMatch(/m-1.*Version=9\.4\.5, not 9\.5\.4/);
+    },
+  },
+  {
+    name: 'A replacement running another Elasticsearch version than expected halts the run',
+    world: () => ({ nodes: [aNode('m-1').master().atTarget().withEsVersion(OLD).launchedAt(new Date(T0.getTime() + 1000)), aNode('m-2').master(), aNode('m-3').master()] }),
+    options: { expectedEsVersion: TARGET },
+    atStart: false,
+    expect: (d) => {
+      expect(d.kind).toBe('halt');
+      if (d.kind === 'halt') expect(d.reason).toMatch(/runs Elasticsearch 9\.4\.5, not 9\.5\.4/);
+    },
+  },
+  {
+    name: 'The voting configuration must forget a departed master before the next one goes',
+    world: () => ({ nodes: threeMasters(), masterName: 'm-1', votingConfig: ['id-m-1', 'id-m-3', 'id-gone'] }),
+    atStart: false,
+    expect: waitsFor('safe-to-proceed', /voting_config_settled/),
+  },
+  {
+    name: 'A rule disabled by name is not applied',
+    world: () => ({ nodes: threeMasters(), masterName: 'm-1', votingConfig: ['id-m-1', 'id-m-3', 'id-gone'] }),
+    options: { disabledRules: ['voting_config_settled'] },
+    atStart: false,
+    expect: terminates('m-2'),
+  },
+  {
+    name: 'A node with no instance refuses the run unless orphans are ignored',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-x').data().withoutInstance()] }),
+    expect: refuses('no_orphans'),
+  },
+  {
+    name: 'Ignored orphans do not block the run',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-x').data().withoutInstance()] }),
+    options: { orphans: 'ignore' },
+    expect: terminates('m-2'),
+  },
+];
+
+describe('decide', () => {
+  it.each(cases)('$name', (c) => {
+    const options = defaultOptions(c.options);
+    const world = aWorld(c.world(), options);
+    const d = decide({ world, options, lease: aLease(c.lease), atStart: c.atStart ?? true, ignoredInstanceIds: new Set() });
+    c.expect(d);
+  });
+});

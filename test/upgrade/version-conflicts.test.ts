@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import type { AllocationExplanation, ClusterHealth, ShardCopy } from '../../src/upgrade/model.ts';
+import { judgeSettlement } from '../../src/upgrade/version-conflicts.ts';
+import { decider, explanation, health, shard, versionNo } from './builders.ts';
+
+// Two data nodes: es-data-1 upgraded (holds the primary), es-data-2 old.
+const primaryOnNew = [shard('logs-05', 0, true, 'STARTED', 'es-data-1'), shard('logs-05', 0, false, 'UNASSIGNED')];
+const yellow = (o: Partial<ClusterHealth> = {}): ClusterHealth => health({ status: 'yellow', unassignedShards: 1, ...o });
+
+interface Case {
+  name: string;
+  health: ClusterHealth;
+  shards: ShardCopy[];
+  explanations?: AllocationExplanation[];
+  expected: 'green' | 'version-conflicts-only' | 'unsettled';
+  reason?: RegExp;
+}
+
+const cases: Case[] = [
+  { name: 'green needs no judgement', health: health(), shards: [], expected: 'green' },
+  {
+    name: 'replica refused by node_version on the old node and same_shard on the primary holder is a conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo()] })],
+    expected: 'version-conflicts-only',
+  },
+  {
+    name: 'red is never settled',
+    health: yellow({ status: 'red' }),
+    shards: primaryOnNew,
+    expected: 'unsettled',
+    reason: /red/,
+  },
+  {
+    name: 'initializing shards mean recovery is still under way',
+    health: yellow({ initializingShards: 2 }),
+    shards: primaryOnNew,
+    expected: 'unsettled',
+    reason: /moving/,
+  },
+  {
+    name: 'delayed unassigned shards are not judged yet',
+    health: yellow({ delayedUnassignedShards: 1 }),
+    shards: primaryOnNew,
+    expected: 'unsettled',
+    reason: /delayed/,
+  },
+  {
+    name: 'without explanations nothing is accepted',
+    health: yellow(),
+    shards: primaryOnNew,
+    expected: 'unsettled',
+    reason: /not explained/,
+  },
+  {
+    name: 'a disk watermark refusal is not a version conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [decider('disk_threshold', 'NO', 'the node is above the high watermark')] })],
+    expected: 'unsettled',
+    reason: /not version conflicts/,
+  },
+  {
+    name: 'node_version plus another NO on the same node is not a pure conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo(), decider('awareness', 'NO')] })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'same_shard alone (a lone data node) is not a version conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')] })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'same_shard on a node without a copy is suspicious, not a conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-3': [decider('same_shard', 'NO')], 'es-data-2': [versionNo()] })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'a node that would accept means allocation is pending, not settled',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo()], 'es-data-3': [] })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'throttled allocation is not settled',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-2': [versionNo()] }, { canAllocate: 'throttled' })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'an unassigned primary is never a conflict',
+    health: yellow(),
+    shards: [shard('logs-05', 0, true, 'UNASSIGNED')],
+    explanations: [explanation('logs-05', 0, { 'es-data-2': [versionNo()] }, { primary: true })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'the allocation setting (enable=primaries) holding a replica back is not a conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo(), decider('enable', 'NO', 'replica allocations are forbidden due to cluster setting [cluster.routing.allocation.enable=primaries]')] })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'every unassigned copy must be a conflict: one other reason spoils it',
+    health: yellow({ unassignedShards: 2 }),
+    shards: [...primaryOnNew, shard('audit', 0, true, 'STARTED', 'es-data-2'), shard('audit', 0, false, 'UNASSIGNED')],
+    explanations: [
+      explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo()] }),
+      explanation('audit', 0, { 'es-data-2': [decider('same_shard', 'NO')], 'es-data-1': [decider('filter', 'NO', 'node matches cluster setting [cluster.routing.allocation.exclude] filters [_name:"es-data-1"]')] }),
+    ],
+    expected: 'unsettled',
+    reason: /1 unassigned shard copy is not/,
+  },
+];
+
+describe('judgeSettlement', () => {
+  it.each(cases)('$name', (c) => {
+    const result = judgeSettlement(c.health, c.shards, c.explanations);
+    expect(result.kind).toBe(c.expected);
+    if (c.reason && result.kind === 'unsettled') expect(result.reason).toMatch(c.reason);
+  });
+
+  it('names each accepted conflict with the decider explanation', () => {
+    const result = judgeSettlement(yellow(), primaryOnNew, [
+      explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo()] }),
+    ]);
+    expect(result).toEqual({
+      kind: 'version-conflicts-only',
+      conflicts: [{ index: 'logs-05', shard: 0, explanation: expect.stringContaining('older than the primary version [9.5.4]') as string }],
+    });
+  });
+});
