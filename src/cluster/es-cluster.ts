@@ -17,11 +17,8 @@ import {
   toMasterNodeId,
   toShardCopies,
   toVotingConfigNodeIds,
-  type CatShardRow,
   type ClusterStateBody,
-  type ExplainBody,
   type HealthBody,
-  type NodesInfoBody,
   type SettingsBody,
 } from './es-read-model.ts';
 import { mapLimit } from './map-limit.ts';
@@ -60,7 +57,7 @@ export class EsCluster implements Cluster {
       this.call('GET _cat/shards', () =>
         this.client.cat.shards({ format: 'json', h: ['index', 'shard', 'prirep', 'state', 'node'] }),
       ),
-      this.call('GET _cluster/state', () =>
+      this.call<ClusterStateBody>('GET _cluster/state', () =>
         this.client.cluster.state({
           metric: ['master_node', 'metadata'],
           filter_path: ['master_node', 'metadata.cluster_coordination.last_committed_config'],
@@ -69,13 +66,13 @@ export class EsCluster implements Cluster {
       this.readSettings(),
     ]);
     const snapshot: ClusterSnapshot = {
-      nodes: toEsNodes(nodes as NodesInfoBody),
-      masterNodeId: toMasterNodeId(state as ClusterStateBody),
-      health: toClusterHealth(health as HealthBody),
-      shards: toShardCopies(shards as CatShardRow[]),
+      nodes: toEsNodes(nodes),
+      masterNodeId: toMasterNodeId(state),
+      health: toClusterHealth(health),
+      shards: toShardCopies(shards),
       allocationEnable: toAllocationEnable(settings),
       allocationExcludeNames: toAllocationExcludeNames(settings),
-      votingConfigNodeIds: toVotingConfigNodeIds(state as ClusterStateBody),
+      votingConfigNodeIds: toVotingConfigNodeIds(state),
     };
     // Explanations are only worth their cost once recoveries have settled (version-conflict judgement).
     const h = snapshot.health;
@@ -176,7 +173,7 @@ export class EsCluster implements Cluster {
       primary: shard.primary,
       include_yes_decisions: false,
     });
-    return toAllocationExplanation(body as ExplainBody);
+    return toAllocationExplanation(body);
   }
 
   /** Retries transient failures, then translates what is left into a ServiceError. */

@@ -1,0 +1,29 @@
+// Builds the SDK clients for the composition roots. Credentials come from the default provider
+// chain; a named profile is passed as the clients' `profile` (what AWS_PROFILE would select).
+
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+
+export interface AwsClientOptions {
+  region: string;
+  profile?: string | undefined;
+  /** Custom endpoint, e.g. moto's "http://127.0.0.1:5000"; credentials still come from the chain. */
+  endpoint?: string | undefined;
+  /** SDK attempts per call, first included (default 3). A terminate is always sent once. */
+  maxAttempts?: number | undefined;
+}
+
+export interface AwsClients {
+  ec2: EC2Client;
+  autoScaling: AutoScalingClient;
+}
+
+export function createAwsClients(options: AwsClientOptions): AwsClients {
+  const config = {
+    region: options.region,
+    maxAttempts: options.maxAttempts ?? 3,
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  };
+  return { ec2: new EC2Client(config), autoScaling: new AutoScalingClient(config) };
+}
