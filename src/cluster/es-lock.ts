@@ -205,7 +205,11 @@ function takeOver(existing: LeaseRecord, fresh: LeaseRecord): LeaseRecord {
   const record: LeaseRecord = { ...fresh };
   if (existing.allocationOverride) record.allocationOverride = existing.allocationOverride;
   if (existing.drainExclusion) record.drainExclusion = existing.drainExclusion;
-  if (existing.targetVersion === fresh.targetVersion) record.terminatedInstanceIds = [...(existing.terminatedInstanceIds ?? [])];
+  if (existing.targetVersion === fresh.targetVersion) {
+    record.terminatedInstanceIds = [...(existing.terminatedInstanceIds ?? [])];
+    // Replacements launched since the first run began must still be judged as replacements.
+    record.runStartedAt = existing.runStartedAt ?? existing.acquiredAt;
+  }
   return record;
 }
 
