@@ -1,0 +1,252 @@
+// `es-rolling-upgrade serve`: a small HTTP API to start and watch runs from other tools.
+//
+//   GET  /healthz               liveness, no auth
+//   GET  /metrics               Prometheus text format
+//   POST /v1/runs               {"mode":"plan"|"run","options":{<flag name>: value, ...}} -> 202
+//   GET  /v1/runs               runs kept in memory, newest first
+//   GET  /v1/runs/:id           state, per-node timeline, refusals, report when finished
+//   GET  /v1/runs/:id/events    Server-Sent Events (or NDJSON with ?format=ndjson): replay, then live
+//   POST /v1/runs/:id/cancel    the same safe stop as SIGTERM -> 202
+//
+// Every route but /healthz needs `Authorization: Bearer <ESRU_SERVICE_TOKEN>`. One run per cluster at
+// a time: a second gets 409 with the id of the one under way.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../shared/log.ts';
+import { checkBearer, MIN_TOKEN_LENGTH, SERVICE_TOKEN_ENV } from './auth.ts';
+import { InvalidInputError } from '../shared/errors.ts';
+import { ServiceMetrics } from './metrics.ts';
+import { RunManager, type Run, type RunSpec, type SequencedEvent, type StartRun } from './run-manager.ts';
+
+/** Turns a request body into a run spec, or says what is wrong (messages never echo secret values). */
+export type ValidateRunRequest<S extends RunSpec> = (body: unknown) => { ok: true; spec: S } | { ok: false; issues: string[] };
+
+export interface ServiceOptions<S extends RunSpec> {
+  token: string;
+  startRun: StartRun<S>;
+  validate: ValidateRunRequest<S>;
+  log: Logger;
+  /** Default 127.0.0.1; 0.0.0.0 in a container. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Interval of SSE keep-alive comments. */
+  heartbeatMs?: number;
+}
+
+export interface RunningService<S extends RunSpec> {
+  url: string;
+  server: Server;
+  runs: RunManager<S>;
+  metrics: ServiceMetrics;
+  /** Stop accepting requests, cancel runs under way (safe stop) and wait for them to end. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export async function startService<S extends RunSpec>(options: ServiceOptions<S>): Promise<RunningService<S>> {
+  if (options.token.length < MIN_TOKEN_LENGTH) {
+    throw new InvalidInputError(`${SERVICE_TOKEN_ENV} must be at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  const metrics = new ServiceMetrics();
+  const runs = new RunManager<S>(options.startRun, { metrics, log: options.log });
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const streams = new Set<ServerResponse>();
+
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    res.on('finish', () => {
+      options.log.debug({ method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - started }, 'request');
+    });
+    handle(req, res).catch((error: unknown) => {
+      options.log.error({ error: error instanceof Error ? error.message : String(error) }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://service');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+
+    if (path === '/healthz') {
+      return method === 'GET' || method === 'HEAD' ? sendJson(res, 200, { status: 'ok' }) : notAllowed(res, 'GET');
+    }
+
+    const auth = checkBearer(req.headers.authorization, options.token);
+    if (auth !== 'ok') {
+      res.setHeader('WWW-Authenticate', `Bearer realm="es-rolling-upgrade"${auth === 'invalid' ? ', error="invalid_token"' : ''}`);
+      return sendJson(res, 401, { error: auth === 'missing' ? 'a bearer token is required' : 'the bearer token is not valid' });
+    }
+
+    if (path === '/metrics') {
+      if (method !== 'GET') return notAllowed(res, 'GET');
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
+      return;
+    }
+
+    if (path === '/v1/runs') {
+      if (method === 'GET') {
+        const list = runs.list().reverse().map((r) => summary(r, false));
+        return sendJson(res, 200, { runs: list });
+      }
+      if (method !== 'POST') return notAllowed(res, 'GET, POST');
+      const body = await readJson(req);
+      if (!body.ok) return sendJson(res, body.status, { error: body.error });
+      const validated = options.validate(body.value);
+      if (!validated.ok) return sendJson(res, 400, { error: 'invalid run request', issues: validated.issues });
+      const result = runs.start(validated.spec);
+      if (!result.started) {
+        return sendJson(res, 409, {
+          error: `a ${result.conflict.spec.mode} is already under way on this cluster`,
+          runId: result.conflict.id,
+        });
+      }
+      res.setHeader('Location', `/v1/runs/${result.run.id}`);
+      return sendJson(res, 202, summary(result.run, false));
+    }
+
+    const m = /^\/v1\/runs\/([0-9a-f-]{36})(\/events|\/cancel)?$/.exec(path);
+    if (!m?.[1]) return sendJson(res, 404, { error: 'no such route' });
+    const run = runs.get(m[1]);
+    if (!run) return sendJson(res, 404, { error: 'no such run' });
+
+    if (m[2] === '/cancel') {
+      if (method !== 'POST') return notAllowed(res, 'POST');
+      const outcome = runs.cancel(run.id);
+      if (outcome === 'already-ended') return sendJson(res, 409, { error: 'the run has already ended', ...summary(run, false) });
+      return sendJson(res, 202, summary(run, false));
+    }
+    if (m[2] === '/events') {
+      if (method !== 'GET') return notAllowed(res, 'GET');
+      return stream(req, res, run, url);
+    }
+    if (method !== 'GET') return notAllowed(res, 'GET');
+    return sendJson(res, 200, summary(run, true));
+  }
+
+  function stream(req: IncomingMessage, res: ServerResponse, run: Run<S>, url: URL): void {
+    const ndjson = url.searchParams.get('format') === 'ndjson' || (req.headers.accept ?? '').includes('application/x-ndjson');
+    const lastId = Number(req.headers['last-event-id'] ?? url.searchParams.get('after') ?? 0);
+    res.writeHead(200, {
+      'content-type': ndjson ? 'application/x-ndjson; charset=utf-8' : 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    streams.add(res);
+    const heartbeat = setInterval(() => res.write(ndjson ? '\n' : ': keep-alive\n\n'), heartbeatMs);
+    heartbeat.unref();
+    const stop = (): void => {
+      clearInterval(heartbeat);
+      unsubscribe?.();
+      streams.delete(res);
+    };
+    const unsubscribe = runs.subscribe(run.id, Number.isFinite(lastId) ? lastId : 0, (e: SequencedEvent | 'end') => {
+      if (e === 'end') {
+        stop();
+        res.end();
+        return;
+      }
+      res.write(
+        ndjson
+          ? `${JSON.stringify({ seq: e.seq, ...e.event })}\n`
+          : `id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`,
+      );
+    });
+    req.on('close', stop);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  options.log.info({ url: `http://${host}:${address.port}` }, 'service listening');
+
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    runs,
+    metrics,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await runs.shutdown();
+      for (const res of streams) res.end();
+      server.closeIdleConnections();
+      await closed;
+    },
+  };
+}
+
+/** What GET answers about a run: never its options (they may hold secrets). */
+function summary<S extends RunSpec>(run: Run<S>, detailed: boolean): Record<string, unknown> {
+  const p = run.progress;
+  const base: Record<string, unknown> = {
+    id: run.id,
+    mode: run.spec.mode,
+    cluster: run.spec.clusterKey,
+    state: run.state,
+    createdAt: run.createdAt,
+    ...(run.finishedAt === undefined ? {} : { finishedAt: run.finishedAt }),
+    ...(run.report ? { outcome: run.report.outcome, exitCode: run.report.exitCode, message: run.report.message } : {}),
+    ...(run.error === undefined ? {} : { error: run.error }),
+  };
+  if (!detailed) return base;
+  return {
+    ...base,
+    progress: {
+      targetVersion: p.targetVersion,
+      toReplace: p.toReplace,
+      replaced: p.replaced,
+      phase: p.phase,
+      current: p.current ? { node: p.current.nodeName, index: p.current.index, total: p.current.total } : undefined,
+      wait: p.wait,
+      recovery: p.recovery,
+      lastAction: p.lastAction,
+    },
+    nodes: run.report ? run.report.nodes : p.nodes,
+    refusals: run.report ? run.report.refusals : p.refusals,
+    terminatedInstanceIds: run.report?.terminatedInstanceIds ?? [],
+    ...(run.report ? { report: run.report } : {}),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+function notAllowed(res: ServerResponse, allow: string): void {
+  res.setHeader('Allow', allow);
+  sendJson(res, 405, { error: 'method not allowed' });
+}
+
+async function readJson(
+  req: IncomingMessage,
+): Promise<{ ok: true; value: unknown } | { ok: false; status: number; error: string }> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    req.resume();
+    return { ok: false, status: 415, error: 'the body must be JSON (Content-Type: application/json)' };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return { ok: false, status: 413, error: `the body must be at most ${MAX_BODY_BYTES} bytes` };
+    chunks.push(chunk);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown };
+  } catch {
+    return { ok: false, status: 400, error: 'the body is not valid JSON' };
+  }
+}
