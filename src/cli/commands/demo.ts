@@ -1,0 +1,41 @@
+// `demo` (what `npm start` runs): plan, then run, against the built-in simulated cluster and fleet.
+// Simulated time: an hour of waiting takes milliseconds.
+
+import { createSimulatedWorld, type SimulatedWorldOptions } from '../../sim/index.ts';
+import { planUpgrade, runUpgrade, type UpgradeDeps } from '../../upgrade/run-upgrade.ts';
+import type { CommandContext } from '../context.ts';
+import { writeReportFile } from '../write-report.ts';
+import { formatPlanReport } from '../format-plan.ts';
+import { formatReport } from '../format-report.ts';
+
+export const DEMO_WORLD: SimulatedWorldOptions = { masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' };
+
+export async function demo(ctx: CommandContext): Promise<number> {
+  const world = createSimulatedWorld(DEMO_WORLD);
+  const deps: UpgradeDeps = {
+    cluster: world.cluster,
+    fleet: world.fleet,
+    lock: world.lock,
+    clock: world.clock,
+    log: ctx.log,
+    holder: ctx.holder,
+    signal: ctx.signal,
+    ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
+  };
+  const json = ctx.config.output === 'json';
+  if (!json) {
+    ctx.io.stdout(
+      `Demo: a simulated cluster of ${DEMO_WORLD.masters.toString()} master and ${DEMO_WORLD.data.toString()} data nodes on ${DEMO_WORLD.fromVersion}, ` +
+        `whose Auto Scaling Groups now launch ${DEMO_WORLD.launchVersion}. Nothing real is touched.\n\n`,
+    );
+  }
+  const planned = await planUpgrade(deps, ctx.config.upgrade);
+  if (!json) ctx.io.stdout(`${formatPlanReport(planned)}\n`);
+  const report = await runUpgrade(deps, ctx.config.upgrade);
+  if (ctx.config.reportFile !== undefined) {
+    await writeReportFile(ctx.config.reportFile, report);
+    ctx.log.info({ file: ctx.config.reportFile }, 'report written');
+  }
+  ctx.io.stdout(json ? JSON.stringify({ plan: planned, run: report }, null, 2) + '\n' : formatReport(report));
+  return report.exitCode;
+}

@@ -1,0 +1,31 @@
+// `plan` (and `run --dry-run`): observe the cluster and the fleet, print what would be done.
+
+import { systemClock } from '../../shared/clock.ts';
+import { planUpgrade } from '../../upgrade/run-upgrade.ts';
+import type { CommandContext } from '../context.ts';
+import { emitReport } from '../emit-report.ts';
+import { formatPlanReport } from '../format-plan.ts';
+import { requireConnection } from './require-connection.ts';
+
+export async function plan(ctx: CommandContext): Promise<number> {
+  const connection = ctx.connect(requireConnection(ctx.config), ctx.log);
+  try {
+    const report = await planUpgrade(
+      {
+        cluster: connection.cluster,
+        fleet: connection.fleet,
+        lock: connection.lock,
+        clock: systemClock,
+        log: ctx.log,
+        holder: ctx.holder,
+        signal: ctx.signal,
+        ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
+      },
+      ctx.config.upgrade,
+    );
+    await emitReport(ctx, report, formatPlanReport);
+    return report.exitCode;
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,28 @@
+// What every command gets from the composition root.
+
+import type { Logger } from '../shared/log.ts';
+import type { EventSink } from '../upgrade/plan-model.ts';
+import type { CliConfig, ConnectionOptions } from './config.ts';
+import type { Connection } from './connect.ts';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CommandContext {
+  config: CliConfig;
+  log: Logger;
+  io: CliIo;
+  /** Aborted on SIGINT/SIGTERM with an InterruptedError as reason. */
+  signal: AbortSignal;
+  /** This controller's id in the cluster lease. */
+  holder: string;
+  /** Builds the real adapters (connect.ts); tests pass their own. */
+  connect(options: ConnectionOptions, log: Logger): Connection;
+  /** Progress events of the run (progress view, metrics); optional. */
+  onEvent?: EventSink;
+}

@@ -1,0 +1,8 @@
+// Who holds the cluster lease: enough to find the controller (host, pid) and unique per process.
+
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+export function createHolderId(): string {
+  return `${hostname()}:${process.pid.toString()}:${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,182 @@
+// The composition root of the command line: argv -> validated settings -> a command, and the one
+// boundary that turns errors into exit codes. Validation finishes before any client is built.
+
+import { readFileSync } from 'node:fs';
+import { ExitCode, InterruptedError, InvalidInputError, UpgradeError } from '../shared/errors.ts';
+import { createLogger, type Logger } from '../shared/log.ts';
+import { redactSecrets } from '../shared/redact.ts';
+import { parseArgv } from './args.ts';
+import { demo } from './commands/demo.ts';
+import { plan } from './commands/plan.ts';
+import { run } from './commands/run.ts';
+import { serve } from './commands/serve.ts';
+import { describeConfig, loadConfig, type CommandProfile } from './config.ts';
+import { connect } from './connect.ts';
+import type { CliIo, CommandContext } from './context.ts';
+import { formatHelp } from './help.ts';
+import { createHolderId } from './holder.ts';
+import { closest } from './suggest.ts';
+
+interface CommandEntry extends CommandProfile {
+  summary: string;
+  execute(ctx: CommandContext): Promise<number>;
+}
+
+const ALL = ['connection', 'upgrade', 'output'] as const;
+const REAL_CLUSTER = ['es-url', 'region', 'target-version'] as const;
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'plan',
+    summary: 'show which nodes would be replaced, in which order and why; changes nothing',
+    scopes: ALL,
+    required: REAL_CLUSTER,
+    execute: plan,
+  },
+  {
+    name: 'run',
+    summary: 'replace every stale node, one at a time (--dry-run: the same as plan)',
+    scopes: ALL,
+    required: REAL_CLUSTER,
+    execute: run,
+  },
+  {
+    name: 'demo',
+    summary: 'plan, then run, against a built-in simulated cluster and fleet (touches nothing real)',
+    scopes: ['upgrade', 'output'],
+    required: [],
+    defaults: { 'target-version': '9.5.4' },
+    execute: demo,
+  },
+  {
+    name: 'serve',
+    summary: 'service mode: an HTTP API to start and watch runs; the settings become run defaults',
+    scopes: ALL,
+    required: [],
+    execute: serve,
+  },
+];
+
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    stdoutIsTTY: process.stdout.isTTY,
+    stderrIsTTY: process.stderr.isTTY,
+    env: process.env,
+  };
+}
+
+export interface MainOverrides {
+  connect?: CommandContext['connect'];
+  /** Logger factory (tests); default pino on stderr, pretty on a terminal. */
+  createLogger?: (level: string) => Logger;
+}
+
+/** Runs one command line; resolves with the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo = processIo(), overrides: MainOverrides = {}): Promise<number> {
+  let log: Logger | undefined;
+  const controller = new AbortController();
+  const removeSignalHandlers = onSignals(controller, io);
+  try {
+    const args = parseArgv(argv);
+    if (args.version) {
+      io.stdout(`${packageVersion()}\n`);
+      return ExitCode.ok;
+    }
+    if (args.command === 'help' || (args.command === undefined && args.help)) {
+      io.stdout(formatHelp(COMMANDS));
+      return ExitCode.ok;
+    }
+    if (args.command === undefined) {
+      io.stderr(formatHelp(COMMANDS));
+      return ExitCode.invalidInput;
+    }
+    const entry = COMMANDS.find((c) => c.name === args.command);
+    if (entry === undefined) {
+      const hint = closest(args.command, COMMANDS.map((c) => c.name));
+      throw new InvalidInputError(
+        `unknown command "${args.command}"${hint ? ` (did you mean ${hint}?)` : ''}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+      );
+    }
+    if (args.help) {
+      io.stdout(formatHelp(COMMANDS, entry));
+      return ExitCode.ok;
+    }
+
+    const config = loadConfig(entry, { flags: args.flags, env: io.env, configFile: args.configFile });
+    log = overrides.createLogger?.(config.logLevel) ?? createLogger({ level: config.logLevel, pretty: io.stderrIsTTY });
+    log.debug({ command: entry.name, config: describeConfig(config) }, 'settings');
+
+    const ctx: CommandContext = {
+      config,
+      log,
+      io,
+      signal: controller.signal,
+      holder: createHolderId(),
+      connect: overrides.connect ?? connect,
+    };
+    return await entry.execute(ctx);
+  } catch (error) {
+    return reportError(error, io, log);
+  } finally {
+    removeSignalHandlers();
+  }
+}
+
+function reportError(error: unknown, io: CliIo, log: Logger | undefined): number {
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
+  if (error instanceof InvalidInputError) {
+    io.stderr(`${message.split('\n').map((line) => `error: ${line}`).join('\n')}\nRun with --help for the flags and their values.\n`);
+    return ExitCode.invalidInput;
+  }
+  if (error instanceof UpgradeError) {
+    io.stderr(`error: ${message}\n`);
+    return error.exitCode;
+  }
+  log?.debug({ stack: redactSecrets(error instanceof Error ? (error.stack ?? '') : '') }, 'internal error');
+  io.stderr(`internal error: ${message}\n`);
+  return ExitCode.internal;
+}
+
+/**
+ * First SIGINT/SIGTERM: abort the run through the controller (it stops safely, restores allocation
+ * and reports). A second: exit at once.
+ */
+function onSignals(controller: AbortController, io: CliIo): () => void {
+  const handle = (signalName: 'SIGINT' | 'SIGTERM'): void => {
+    const reason = new InterruptedError(signalName);
+    if (controller.signal.aborted) {
+      io.stderr(`\n${signalName} again: exiting now; the cluster may be left with allocation restricted\n`);
+      process.exit(reason.exitCode);
+    }
+    io.stderr(`\n${signalName}: stopping safely (restoring allocation, writing the report); send again to exit now\n`);
+    controller.abort(reason);
+  };
+  const onInt = (): void => handle('SIGINT');
+  const onTerm = (): void => handle('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Entry point of the executable: run, flush stdout, exit with the code. */
+export async function runCli(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const code = await main(argv);
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(code);
+}
+
+if (import.meta.main) await runCli();

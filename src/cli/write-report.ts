@@ -1,0 +1,27 @@
+// The report file is read by deployment tooling: it is either the old file or the whole new one,
+// never half written (temp file in the same directory, fsync, rename).
+
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { UpgradeReport } from '../upgrade/plan-model.ts';
+
+export async function writeReportFile(path: string, report: UpgradeReport | object): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid.toString()}.${randomBytes(4).toString('hex')}.tmp`);
+  const file = await open(temp, 'w', 0o644);
+  try {
+    await file.writeFile(JSON.stringify(report, null, 2) + '\n', 'utf8');
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await file.close();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
