@@ -1,25 +1,131 @@
 // An in-memory cluster and fleet that behave like the real ones over simulated time: the embedded
 // default of `npm start` (the demo) and the world of the state-machine scenario tests.
 
-import type { Clock } from '../shared/clock.ts';
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
+import { IdSource } from './id-source.ts';
+import { SimulatedClock } from './simulated-clock.ts';
+import { SimulatedCluster } from './simulated-cluster.ts';
+import { SimulatedFleet } from './simulated-fleet.ts';
+import { SimulatedLock } from './simulated-lock.ts';
+import {
+  defaultGroupNames,
+  defaultIndices,
+  defaultRoles,
+  defaultStart,
+  defaultTimings,
+  type GroupRole,
+  type IndexSpec,
+  type LaunchFault,
+  type SimulatedWorldOptions,
+} from './world-options.ts';
 
-export interface SimulatedWorldOptions {
-  masters: number;
-  data: number;
-  /** Version every instance starts on. */
-  fromVersion: string;
-  /** Version the groups' launch templates launch (as after a CloudFormation update). */
-  launchVersion: string;
+export type { GroupRole, IndexSpec, LaunchFault, SimTimings, SimulatedWorldOptions } from './world-options.ts';
+export { SimulatedClock } from './simulated-clock.ts';
+export { SimulatedCluster } from './simulated-cluster.ts';
+export { SimulatedFleet } from './simulated-fleet.ts';
+export { SimulatedLock } from './simulated-lock.ts';
+
+/** One line of the world's history: what happened, when. */
+export interface WorldEvent {
+  at: Date;
+  kind: string;
+  detail: string;
 }
 
 export interface SimulatedWorld {
-  cluster: Cluster;
-  fleet: Fleet;
-  lock: Lock;
-  clock: Clock;
+  cluster: Cluster & SimulatedCluster;
+  fleet: Fleet & SimulatedFleet;
+  lock: Lock & SimulatedLock;
+  clock: SimulatedClock;
+  /** Everything that happened, in order. */
+  readonly history: readonly WorldEvent[];
+  /**
+   * Observer hook: called after every world event and every mutating API call, e.g. to sample the
+   * number of nodes present. Returns an unsubscribe function.
+   */
+  onEvent(observer: (world: SimulatedWorld, event: { at: Date; label: string }) => void): () => void;
+  /** Run `action` once, the first time `condition` holds after an event (checked from now on). */
+  when(condition: (world: SimulatedWorld) => boolean, action: (world: SimulatedWorld) => void): void;
+  /** Create an index now; see IndexSpec.primaryOn for placing its primaries on the upgraded node. */
+  createIndex(spec: IndexSpec): void;
+  /** Something goes wrong with a replacement instance (see LaunchFault). */
+  injectLaunchFault(fault: LaunchFault): void;
+  /** Instance ids passed to terminateInGroup, in order. */
+  terminatedInstanceIds(): string[];
+  /** Replacement nodes of that role (launched after the start) that have joined the cluster. */
+  joinedReplacements(role: GroupRole): number;
 }
 
-export function createSimulatedWorld(_options: SimulatedWorldOptions): SimulatedWorld {
-  throw new Error('not implemented yet');
+export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedWorld {
+  const start = options.start ?? defaultStart;
+  const clock = new SimulatedClock(start);
+  const ids = new IdSource(options.seed ?? 1);
+  const timings = { ...defaultTimings, ...options.timings };
+  const history: WorldEvent[] = [];
+  const record = (kind: string, detail: string): void => {
+    history.push({ at: clock.now(), kind, detail });
+  };
+  const versionTagKey = options.versionTagKey ?? 'Version';
+
+  const fleet = new SimulatedFleet({
+    clock,
+    ids,
+    timings,
+    versionTagKey,
+    esVersionOf: options.esVersionOf ?? ((tag) => tag),
+    record,
+  });
+  const cluster = new SimulatedCluster({
+    clock,
+    ids,
+    timings,
+    roles: { ...defaultRoles, ...options.roles },
+    record,
+  });
+  fleet.setListener(cluster);
+  const groups: [GroupRole, number][] = [
+    ['master', options.masters],
+    ['data', options.data],
+  ];
+  for (const [role, size] of groups) {
+    if (size <= 0) continue;
+    fleet.addGroup({
+      role,
+      name: options.groupNames?.[role] ?? defaultGroupNames[role],
+      size,
+      fromVersion: options.fromVersion,
+      launchVersion: options.launchVersion,
+      templateDefaultStale: options.templateDefaultStale ?? false,
+      suspendedProcesses: options.suspendedProcesses?.[role] ?? [],
+    });
+  }
+  for (const fault of options.launchFaults ?? []) fleet.injectLaunchFault(fault);
+  cluster.bootstrap(fleet.instances(), options.indices ?? defaultIndices);
+  record('world-created', `${options.masters} masters + ${options.data} data on ${options.fromVersion}`);
+
+  const startMs = start.getTime();
+  const world: SimulatedWorld = {
+    cluster,
+    fleet,
+    lock: new SimulatedLock(),
+    clock,
+    history,
+    onEvent: (observer) => clock.onEvent((e) => observer(world, { at: new Date(e.atMs), label: e.label })),
+    when: (condition, action) => {
+      const stop = clock.onEvent(() => {
+        if (!condition(world)) return;
+        stop();
+        action(world);
+      });
+    },
+    createIndex: (spec) => cluster.createIndex(spec),
+    injectLaunchFault: (fault) => fleet.injectLaunchFault(fault),
+    terminatedInstanceIds: () => fleet.terminatedInstanceIds(),
+    joinedReplacements: (role) =>
+      cluster.nodes().filter((n) => {
+        const instance = fleet.instance(n.attributes.instance_id ?? '');
+        return instance?.role === role && instance.launchTimeMs > startMs;
+      }).length,
+  };
+  return world;
 }

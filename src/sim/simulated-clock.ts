@@ -1,0 +1,220 @@
+// Virtual time with a scheduler of world events. Nothing here uses a real timer: time moves only when
+// every actor (a controller in `sleep` or a long-poll) is waiting, and then jumps straight to the next
+// event, so hours of waiting take milliseconds and the same inputs give the same timeline.
+
+import type { Clock } from '../shared/clock.ts';
+
+export interface ScheduledEvent {
+  readonly atMs: number;
+  readonly label: string;
+  cancel(): void;
+}
+
+/** Called after every world event fires (not after an actor wakes up). */
+export type EventObserver = (event: { atMs: number; label: string }) => void;
+
+interface Entry {
+  atMs: number;
+  seq: number;
+  label: string;
+  fn: () => void;
+  /** True for an actor's wake-up: the drain hands control back to the actors after it. */
+  wake: boolean;
+  cancelled: boolean;
+}
+
+interface ConditionWaiter {
+  condition: () => boolean;
+  settle: (met: boolean) => void;
+}
+
+export class SimulatedClock implements Clock {
+  #nowMs: number;
+  #seq = 0;
+  /** Sorted by (atMs, seq): ties fire in scheduling order, which keeps runs deterministic. */
+  #queue: Entry[] = [];
+  #waiters = new Set<ConditionWaiter>();
+  /** Actors blocked on this clock; time only moves while at least one is. */
+  #blocked = 0;
+  #drainQueued = false;
+  #observers = new Set<EventObserver>();
+
+  constructor(start: Date) {
+    this.#nowMs = start.getTime();
+  }
+
+  now(): Date {
+    return new Date(this.#nowMs);
+  }
+
+  nowMs(): number {
+    return this.#nowMs;
+  }
+
+  /** Run `fn` at virtual time `atMs` (or now, if that is past). */
+  schedule(atMs: number, fn: () => void, label = 'event'): ScheduledEvent {
+    const entry = this.#push(Math.max(atMs, this.#nowMs), fn, label, false);
+    return {
+      atMs: entry.atMs,
+      label,
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  after(delayMs: number, fn: () => void, label?: string): ScheduledEvent {
+    return this.schedule(this.#nowMs + delayMs, fn, label);
+  }
+
+  /** Virtual time of the next pending event, if any. */
+  nextEventAtMs(): number | undefined {
+    return this.#peek()?.atMs;
+  }
+
+  /** Fire every event due within `ms` from now, in order, and end at now+ms. For tests. */
+  advance(ms: number): void {
+    this.advanceTo(this.#nowMs + ms);
+  }
+
+  advanceTo(atMs: number): void {
+    for (let next = this.#peek(); next && next.atMs <= atMs; next = this.#peek()) {
+      this.#fire(this.#take());
+    }
+    this.#nowMs = Math.max(this.#nowMs, atMs);
+  }
+
+  /** Fire events until none is left or `limitMs` is reached. For tests. */
+  runUntilIdle(limitMs = Number.MAX_SAFE_INTEGER): void {
+    for (let next = this.#peek(); next && next.atMs <= limitMs; next = this.#peek()) {
+      this.#fire(this.#take());
+    }
+  }
+
+  /** Observe every world event as it fires (the world's observer hook builds on this). */
+  onEvent(observer: EventObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  /** Tell observers about a change made outside the scheduler (an API call mutating the world). */
+  notify(label: string): void {
+    this.#afterChange(label);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.#block(signal, (settle) => {
+      const entry = this.#push(this.#nowMs + Math.max(0, ms), () => settle(undefined), 'wake', true);
+      return () => {
+        entry.cancelled = true;
+      };
+    });
+  }
+
+  /**
+   * Resolve true as soon as `condition` holds (checked now and after every world event), or false
+   * once `timeoutMs` of virtual time has passed. The simulated long-poll.
+   */
+  waitUntil(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (condition()) return Promise.resolve(true);
+    return this.#block<boolean>(signal, (settle) => {
+      const waiter: ConditionWaiter = { condition, settle };
+      this.#waiters.add(waiter);
+      const deadline = this.#push(this.#nowMs + Math.max(0, timeoutMs), () => settle(false), 'wake', true);
+      return () => {
+        this.#waiters.delete(waiter);
+        deadline.cancelled = true;
+      };
+    });
+  }
+
+  /** Block one actor until `settle` is called (by a wake-up or a condition) or the signal aborts. */
+  #block<T>(signal: AbortSignal | undefined, arm: (settle: (value: T) => void) => () => void): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const finish = (): void => {
+        done = true;
+        this.#blocked -= 1;
+        disarm();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        if (done) return;
+        finish();
+        reject(signal?.reason as Error);
+      };
+      this.#blocked += 1;
+      const disarm = arm((value) => {
+        if (done) return;
+        finish();
+        resolve(value);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queueDrain();
+    });
+  }
+
+  // A macrotask, so every actor's pending microtasks run (and reach their next wait) before time moves.
+  #queueDrain(): void {
+    if (this.#drainQueued) return;
+    this.#drainQueued = true;
+    setImmediate(() => {
+      this.#drainQueued = false;
+      this.#drain();
+    });
+  }
+
+  #drain(): void {
+    while (this.#blocked > 0) {
+      const before = this.#blocked;
+      if (!this.#peek()) return; // cannot happen: every blocked actor has a wake-up entry
+      this.#fire(this.#take());
+      if (this.#blocked < before) {
+        // Someone woke: let it run before moving time further.
+        if (this.#blocked > 0) this.#queueDrain();
+        return;
+      }
+    }
+  }
+
+  #fire(entry: Entry): void {
+    this.#nowMs = Math.max(this.#nowMs, entry.atMs);
+    entry.fn();
+    if (!entry.wake) this.#afterChange(entry.label);
+  }
+
+  #afterChange(label: string): void {
+    for (const observer of this.#observers) observer({ atMs: this.#nowMs, label });
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.condition()) waiter.settle(true);
+    }
+  }
+
+  #push(atMs: number, fn: () => void, label: string, wake: boolean): Entry {
+    const entry: Entry = { atMs, seq: this.#seq++, label, fn, wake, cancelled: false };
+    // Binary search for the insertion point keeps the queue sorted by (atMs, seq).
+    let lo = 0;
+    let hi = this.#queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = this.#queue[mid];
+      if (other && (other.atMs < atMs || (other.atMs === atMs && other.seq < entry.seq))) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#queue.splice(lo, 0, entry);
+    return entry;
+  }
+
+  #peek(): Entry | undefined {
+    while (this.#queue[0]?.cancelled) this.#queue.shift();
+    return this.#queue[0];
+  }
+
+  #take(): Entry {
+    const entry = this.#queue.shift();
+    if (!entry) throw new Error('no scheduled event');
+    return entry;
+  }
+}

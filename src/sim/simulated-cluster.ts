@@ -1,0 +1,288 @@
+// The Elasticsearch side of the world: a node boots on each running instance and leaves when its
+// instance shuts down; master election and the voting configuration follow the real rules closely
+// enough to show a lost quorum; shards move as the master's reroute decides (routing-table.ts).
+
+import { ServiceError } from '../shared/errors.ts';
+import type { AllocationExplanation, ClusterHealth, ClusterSnapshot, EsNode } from '../upgrade/model.ts';
+import type { Cluster, HealthWait } from '../upgrade/ports.ts';
+import { explainCopy } from './allocation-explainer.ts';
+import { computeHealth, meetsWait } from './cluster-health.ts';
+import type { IdSource } from './id-source.ts';
+import { RoutingTable } from './routing-table.ts';
+import type { AllocationEnable } from './shard-allocator.ts';
+import type { ScheduledEvent, SimulatedClock } from './simulated-clock.ts';
+import type { InstanceLifecycleListener, SimInstance } from './simulated-fleet.ts';
+import type { GroupRole, IndexSpec, SimTimings } from './world-options.ts';
+
+const ENABLE_VALUES: readonly string[] = ['all', 'primaries', 'new_primaries', 'none'];
+
+export interface SimNode extends EsNode {
+  instanceId: string;
+  joinedAtMs: number;
+}
+
+export interface SimulatedClusterDeps {
+  clock: SimulatedClock;
+  ids: IdSource;
+  timings: SimTimings;
+  roles: Record<GroupRole, string[]>;
+  record: (kind: string, detail: string) => void;
+}
+
+export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
+  readonly #deps: SimulatedClusterDeps;
+  /** Nodes in the cluster, in join order. */
+  #nodes: SimNode[] = [];
+  #masterId: string | null = null;
+  #votingConfig: string[] = [];
+  #election: ScheduledEvent | undefined;
+  #enableSetting: AllocationEnable | null = null;
+  readonly #nameCounters: Record<GroupRole, number> = { master: 0, data: 0 };
+  readonly #routing: RoutingTable;
+
+  constructor(deps: SimulatedClusterDeps) {
+    this.#deps = deps;
+    this.#routing = new RoutingTable({
+      clock: deps.clock,
+      ids: deps.ids,
+      timings: deps.timings,
+      record: deps.record,
+      dataNodes: () => this.#nodes.filter(isDataNode).map((n) => ({ id: n.id, name: n.name, version: n.version })),
+      hasMaster: () => this.#masterId !== null,
+    });
+  }
+
+  /** Form the cluster at time zero from instances already running: nodes joined, master elected, shards started. */
+  bootstrap(instances: SimInstance[], indices: IndexSpec[]): void {
+    for (const instance of instances) this.#nodes.push(this.#newNode(instance));
+    const eligible = this.#nodes.filter(isMasterEligible).map((n) => n.id);
+    this.#votingConfig = eligible.slice(0, Math.max(1, roundDownToOdd(eligible.length)));
+    this.#masterId = this.#votingConfig[0] ?? null;
+    for (const spec of indices) this.#routing.addIndex(spec, { instant: true });
+  }
+
+  // --- the Cluster port -------------------------------------------------------------------------
+
+  observe(): Promise<ClusterSnapshot> {
+    return Promise.resolve(this.snapshot());
+  }
+
+  waitForHealth(wait: HealthWait, signal?: AbortSignal): Promise<ClusterHealth> {
+    return this.#deps.clock
+      .waitUntil(() => meetsWait(this.health(), wait), wait.timeoutMs, signal)
+      .then((met) => ({ ...this.health(), timedOut: !met }));
+  }
+
+  explainUnassigned(shard: { index: string; shard: number; primary: boolean }): Promise<AllocationExplanation> {
+    const candidates = this.#routing.copies.filter(
+      (c) => c.index === shard.index && c.shard === shard.shard && c.primary === shard.primary,
+    );
+    const copy = candidates.find((c) => c.state === 'UNASSIGNED') ?? candidates[0];
+    if (!copy) {
+      return Promise.reject(
+        new ServiceError('elasticsearch', `illegal_argument_exception: no shard [${shard.index}][${shard.shard}] (primary: ${shard.primary}) to explain`),
+      );
+    }
+    return Promise.resolve(explainCopy(this.#routing.state(), copy));
+  }
+
+  setAllocationEnable(value: string | null): Promise<void> {
+    if (value !== null && !ENABLE_VALUES.includes(value)) {
+      return Promise.reject(
+        new ServiceError('elasticsearch', `illegal_argument_exception: illegal value can't update [cluster.routing.allocation.enable] to [${value}]`),
+      );
+    }
+    return this.#updateSettings(() => {
+      this.#enableSetting = value as AllocationEnable | null;
+      this.#routing.enable = this.#enableSetting ?? 'all';
+      this.#deps.record('setting', `cluster.routing.allocation.enable=${value ?? '(unset)'}`);
+    });
+  }
+
+  setAllocationExcludeNames(names: string[]): Promise<void> {
+    return this.#updateSettings(() => {
+      this.#routing.excludeNames = [...names];
+      this.#deps.record('setting', `cluster.routing.allocation.exclude._name=${names.join(',') || '(unset)'}`);
+    });
+  }
+
+  // --- the fleet tells us about instances -------------------------------------------------------
+
+  instanceRunning(instance: SimInstance): void {
+    if (instance.boot.neverJoins) return;
+    this.#deps.clock.after(instance.boot.bootDelayMs, () => this.#boot(instance), 'node-boot');
+  }
+
+  instanceShuttingDown(instance: SimInstance): void {
+    const node = this.#nodes.find((n) => n.instanceId === instance.id);
+    if (!node) return;
+    this.#deps.clock.after(this.#deps.timings.nodeLeaveMs, () => this.#leave(node.id), 'node-left');
+  }
+
+  // --- inspection and fault injection -----------------------------------------------------------
+
+  snapshot(): ClusterSnapshot {
+    const health = this.health();
+    const snapshot: ClusterSnapshot = {
+      nodes: this.nodes(),
+      masterNodeId: this.#masterId,
+      health,
+      shards: this.#routing.shards((id) => this.#nodes.find((n) => n.id === id)?.name),
+      allocationEnable: this.#enableSetting,
+      allocationExcludeNames: [...this.#routing.excludeNames],
+      votingConfigNodeIds: [...this.#votingConfig],
+    };
+    if (health.unassignedShards > 0 && health.initializingShards === 0 && health.relocatingShards === 0) {
+      snapshot.unassignedExplanations = this.#explainAllUnassigned();
+    }
+    return snapshot;
+  }
+
+  health(): ClusterHealth {
+    return computeHealth({
+      numberOfNodes: this.#nodes.length,
+      numberOfDataNodes: this.#nodes.filter(isDataNode).length,
+      hasMaster: this.#masterId !== null,
+      copies: this.#routing.copies,
+      nowMs: this.#deps.clock.nowMs(),
+    });
+  }
+
+  nodes(): EsNode[] {
+    return this.#nodes.map((n) => ({
+      id: n.id,
+      name: n.name,
+      ip: n.ip,
+      version: n.version,
+      roles: [...n.roles],
+      attributes: { ...n.attributes },
+    }));
+  }
+
+  node(name: string): SimNode | undefined {
+    return this.#nodes.find((n) => n.name === name);
+  }
+
+  masterNodeId(): string | null {
+    return this.#masterId;
+  }
+
+  /** Create an index now, e.g. the next hourly index in the middle of the upgrade. */
+  createIndex(spec: IndexSpec): void {
+    this.#routing.addIndex(spec);
+    this.#deps.clock.notify('index-created');
+  }
+
+  // --- internals --------------------------------------------------------------------------------
+
+  #updateSettings(apply: () => void): Promise<void> {
+    // Settings updates go through the elected master.
+    if (this.#masterId === null) {
+      return Promise.reject(new ServiceError('elasticsearch', 'master_not_discovered_exception: no elected master'));
+    }
+    apply();
+    this.#routing.reroute();
+    this.#deps.clock.notify('cluster-settings');
+    return Promise.resolve();
+  }
+
+  #explainAllUnassigned(): AllocationExplanation[] {
+    const state = this.#routing.state();
+    const seen = new Set<string>();
+    const explanations: AllocationExplanation[] = [];
+    for (const copy of this.#routing.copies) {
+      const key = `${copy.index}\u0000${copy.shard}\u0000${copy.primary}`;
+      if (copy.state !== 'UNASSIGNED' || seen.has(key)) continue;
+      seen.add(key);
+      explanations.push(explainCopy(state, copy));
+    }
+    return explanations;
+  }
+
+  #newNode(instance: SimInstance): SimNode {
+    this.#nameCounters[instance.role] += 1;
+    return {
+      id: this.#deps.ids.nodeId(),
+      name: `es-${instance.role}-${this.#nameCounters[instance.role]}`,
+      ip: instance.privateIp,
+      version: instance.boot.esVersion,
+      roles: [...this.#deps.roles[instance.role]],
+      attributes: { instance_id: instance.id },
+      instanceId: instance.id,
+      joinedAtMs: this.#deps.clock.nowMs(),
+    };
+  }
+
+  #boot(instance: SimInstance): void {
+    if (instance.state !== 'running') return;
+    const node = this.#newNode(instance);
+    this.#nodes.push(node);
+    this.#deps.record('node-joined', `${node.name} ${node.version} (${instance.id})`);
+    if (this.#masterId === null) this.#tryElect();
+    else this.#membershipChanged();
+  }
+
+  #leave(nodeId: string): void {
+    const node = this.#nodes.find((n) => n.id === nodeId);
+    if (!node) return;
+    this.#nodes = this.#nodes.filter((n) => n.id !== nodeId);
+    this.#deps.record('node-left', node.name);
+    if (nodeId !== this.#masterId) {
+      this.#membershipChanged();
+      return;
+    }
+    // The others notice the master is gone, then elect one of themselves if they still have a quorum.
+    this.#masterId = null;
+    this.#deps.record('master-lost', node.name);
+    this.#election?.cancel();
+    this.#election = this.#deps.clock.after(this.#deps.timings.electionMs, () => this.#tryElect(), 'master-election');
+  }
+
+  #tryElect(): void {
+    if (this.#masterId !== null) return;
+    const presentIds = new Set(this.#nodes.filter(isMasterEligible).map((n) => n.id));
+    const presentVoters = this.#votingConfig.filter((id) => presentIds.has(id));
+    if (presentVoters.length * 2 <= this.#votingConfig.length) {
+      this.#deps.record('no-quorum', `${presentVoters.length} of ${this.#votingConfig.length} voting nodes present`);
+      return;
+    }
+    this.#masterId = presentVoters[0] ?? null;
+    this.#deps.record('master-elected', this.#nodes.find((n) => n.id === this.#masterId)?.name ?? '?');
+    this.#membershipChanged();
+  }
+
+  #membershipChanged(): void {
+    this.#reconfigure();
+    this.#routing.reroute();
+  }
+
+  // Elasticsearch's Reconfigurator with auto-shrink: as many live master-eligible nodes as keeps the
+  // size odd, never fewer than three once there were three, so a departed master stays in the
+  // configuration until a new master-eligible node takes its place.
+  #reconfigure(): void {
+    if (this.#masterId === null) return;
+    const live = this.#nodes.filter(isMasterEligible).map((n) => n.id);
+    const config = this.#votingConfig;
+    const liveInConfig = config.filter((id) => live.includes(id));
+    const liveNotInConfig = live.filter((id) => !config.includes(id));
+    const departed = config.filter((id) => !live.includes(id));
+    const target = Math.max(roundDownToOdd(live.length), config.length >= 3 ? 3 : 1);
+    const next = [...liveInConfig, ...liveNotInConfig, ...departed].slice(0, target);
+    if (next.length !== config.length || next.some((id) => !config.includes(id))) {
+      this.#votingConfig = next;
+      this.#deps.record('voting-config', next.map((id) => this.#nodes.find((n) => n.id === id)?.name ?? id).join(','));
+    }
+  }
+}
+
+function isMasterEligible(node: EsNode): boolean {
+  return node.roles.includes('master');
+}
+
+function isDataNode(node: EsNode): boolean {
+  return node.roles.some((r) => r === 'data' || r.startsWith('data_'));
+}
+
+function roundDownToOdd(n: number): number {
+  return n % 2 === 0 ? n - 1 : n;
+}

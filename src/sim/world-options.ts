@@ -1,0 +1,111 @@
+// Options of the simulated world and their defaults. Durations are virtual milliseconds; the defaults
+// are roughly real-world shaped (a minute to boot, a minute of delayed allocation) since virtual time
+// costs nothing.
+
+export type GroupRole = 'master' | 'data';
+
+export interface SimTimings {
+  /** Instance `shutting-down` → its Elasticsearch node has left the cluster. */
+  nodeLeaveMs: number;
+  /** Instance `shutting-down` → `terminated`. */
+  shutdownMs: number;
+  /** Termination → the group launches a replacement (`pending`). */
+  replacementLaunchMs: number;
+  /** `pending` → `running`. */
+  instanceStartMs: number;
+  /** `running` → the Elasticsearch node joins. */
+  bootMs: number;
+  /** Elected master left → a new one is elected (if a quorum of the voting configuration is present). */
+  electionMs: number;
+  /** Every shard recovery or relocation takes this long ... */
+  recoveryBaseMs: number;
+  /** ... plus this much per document of the shard. */
+  recoveryMsPerDoc: number;
+}
+
+export const defaultTimings: SimTimings = {
+  nodeLeaveMs: 2_000,
+  shutdownMs: 45_000,
+  replacementLaunchMs: 10_000,
+  instanceStartMs: 30_000,
+  bootMs: 60_000,
+  electionMs: 3_000,
+  recoveryBaseMs: 5_000,
+  recoveryMsPerDoc: 0.01,
+};
+
+export interface IndexSpec {
+  name: string;
+  primaries: number;
+  replicas: number;
+  /** Documents per shard copy; recovery time grows with it. */
+  docsPerShard?: number;
+  /** `index.unassigned.node_left.delayed_timeout`, default 60s. */
+  delayedTimeoutMs?: number;
+  /** `index.routing.allocation.require._name` (e.g. "nowhere": a red index). */
+  requireName?: string;
+  /** `index.routing.allocation.exclude._name`. */
+  excludeNames?: string[];
+  /**
+   * Where the primaries should land when created at run time: a node name, or "newest" for the data
+   * node on the highest version (the hourly-index-during-upgrade case). Deciders still apply.
+   */
+  primaryOn?: string;
+}
+
+/** Something wrong with a replacement instance the group launches. */
+export interface LaunchFault {
+  group: GroupRole;
+  /** The nth replacement launched in that group (1-based); omitted: every replacement. */
+  nth?: number;
+  /** Elasticsearch never starts on it (broken user data, bad AMI). */
+  neverJoins?: boolean;
+  /** Boot takes this long instead of the default. */
+  bootDelayMs?: number;
+  /** Elasticsearch runs this version whatever the tag says (the image still has the old package). */
+  esVersion?: string;
+  /** The instance gets this version tag instead of the template's. */
+  tagVersion?: string;
+}
+
+export interface SimulatedWorldOptions {
+  masters: number;
+  data: number;
+  /** Version every instance starts on. */
+  fromVersion: string;
+  /** Version the groups' launch templates launch (as after a CloudFormation update). */
+  launchVersion: string;
+  /** Seed of every generated id (default 1). */
+  seed?: number;
+  /** Virtual time at the start (default 2026-11-28T04:30:00Z). */
+  start?: Date;
+  /** EC2 tag key holding the release version (default "Version"). */
+  versionTagKey?: string;
+  groupNames?: Partial<Record<GroupRole, string>>;
+  /** Elasticsearch roles of each group's nodes (default masters ["master"], data ["data", "ingest"]). */
+  roles?: Partial<Record<GroupRole, string[]>>;
+  /** Maps a version tag to the Elasticsearch version the node runs (default: the same string). */
+  esVersionOf?: (versionTag: string) => string;
+  /** Indices at the start (default: a few hourly log indices and an orders index, all with a replica). */
+  indices?: IndexSpec[];
+  timings?: Partial<SimTimings>;
+  /**
+   * The templates have a version for `launchVersion`, but their `$Default` still points at the one
+   * for `fromVersion` (someone forgot to set the default).
+   */
+  templateDefaultStale?: boolean;
+  suspendedProcesses?: Partial<Record<GroupRole, string[]>>;
+  launchFaults?: LaunchFault[];
+}
+
+export const defaultStart = new Date('2026-11-28T04:30:00Z');
+
+export const defaultIndices: IndexSpec[] = [
+  { name: 'logs-2026.11.28-02', primaries: 2, replicas: 1, docsPerShard: 120_000 },
+  { name: 'logs-2026.11.28-03', primaries: 2, replicas: 1, docsPerShard: 150_000 },
+  { name: 'logs-2026.11.28-04', primaries: 2, replicas: 1, docsPerShard: 60_000 },
+  { name: 'orders', primaries: 3, replicas: 1, docsPerShard: 400_000 },
+];
+
+export const defaultRoles: Record<GroupRole, string[]> = { master: ['master'], data: ['data', 'ingest'] };
+export const defaultGroupNames: Record<GroupRole, string> = { master: 'es-masters', data: 'es-data' };
