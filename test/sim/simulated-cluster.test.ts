@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { createSimulatedWorld, type SimulatedWorld, type SimulatedWorldOptions } from '../../src/sim/index.ts';
+import type { AllocationExplanation } from '../../src/upgrade/model.ts';
+
+const base: SimulatedWorldOptions = { masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' };
+
+function instanceOf(world: SimulatedWorld, nodeName: string): string {
+  const id = world.cluster.node(nodeName)?.instanceId;
+  if (!id) throw new Error(`no node ${nodeName}`);
+  return id;
+}
+
+/** Terminate a node's instance and wait, in virtual time, until it has left and a replacement joined. */
+async function replace(world: SimulatedWorld, nodeName: string): Promise<void> {
+  const count = world.cluster.nodes().length;
+  await world.fleet.terminateInGroup(instanceOf(world, nodeName));
+  await world.cluster.waitForHealth({ nodes: `<${count}`, timeoutMs: 600_000 });
+  const joined = await world.cluster.waitForHealth({ nodes: `>=${count}`, timeoutMs: 600_000 });
+  if (joined.timedOut) throw new Error('replacement did not join');
+}
+
+const deciders = (explanation: AllocationExplanation | undefined): string[] =>
+  [...new Set(explanation?.nodeDecisions.flatMap((d) => d.deciders.map((r) => r.decider)))].sort();
+
+describe('SimulatedCluster', () => {
+  it('starts green with masters and data nodes, an elected master and a three-node voting configuration', async () => {
+    const snapshot = await createSimulatedWorld(base).cluster.observe();
+    expect(snapshot.health).toMatchObject({ status: 'green', numberOfNodes: 6, numberOfDataNodes: 3, unassignedShards: 0 });
+    expect(snapshot.nodes.map((n) => n.name)).toEqual(['es-master-1', 'es-master-2', 'es-master-3', 'es-data-1', 'es-data-2', 'es-data-3']);
+    expect(snapshot.nodes.find((n) => n.name === 'es-data-1')).toMatchObject({ version: '9.4.5', roles: ['data', 'ingest'] });
+    expect(snapshot.masterNodeId).toBe(snapshot.nodes[0]?.id);
+    expect(snapshot.votingConfigNodeIds).toEqual(snapshot.nodes.slice(0, 3).map((n) => n.id));
+    expect(snapshot.unassignedExplanations).toBeUndefined();
+  });
+
+  it('with allocation at primaries, a departed data node leaves its replicas unassigned and its primaries promoted: yellow, never red', async () => {
+    const world = createSimulatedWorld(base);
+    await world.cluster.setAllocationEnable('primaries');
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-data-1'));
+    world.clock.advance(3 * 60_000); // node gone, replacement joined, delay expired
+
+    const snapshot = await world.cluster.observe();
+    expect(snapshot.nodes.map((n) => n.name)).toContain('es-data-4');
+    expect(snapshot.health.status).toBe('yellow');
+    expect(snapshot.shards.filter((s) => s.state === 'UNASSIGNED').every((s) => !s.primary)).toBe(true);
+    expect(snapshot.health.unassignedShards).toBeGreaterThan(0);
+    const explanation = snapshot.unassignedExplanations?.[0];
+    expect(explanation).toMatchObject({ unassignedReason: 'NODE_LEFT', canAllocate: 'no' });
+    expect(deciders(explanation)).toContain('enable');
+    expect(explanation?.nodeDecisions[0]?.deciders.find((d) => d.decider === 'enable')?.explanation).toBe(
+      'replica allocations are forbidden due to cluster setting [cluster.routing.allocation.enable=primaries]',
+    );
+
+    await world.cluster.setAllocationEnable(null);
+    const green = await world.cluster.waitForHealth({ status: 'green', timeoutMs: 600_000 });
+    expect(green).toMatchObject({ status: 'green', timedOut: false });
+    expect((await world.cluster.observe()).allocationEnable).toBeNull();
+  });
+
+  it('delays the reallocation of a departed node\'s replicas for delayed_timeout', async () => {
+    const world = createSimulatedWorld(base);
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-data-2'));
+    world.clock.advance(2_000 + 1);
+    const during = await world.cluster.observe();
+    expect(during.health.delayedUnassignedShards).toBe(during.health.unassignedShards);
+    expect(during.unassignedExplanations?.[0]?.canAllocate).toBe('allocation_delayed');
+
+    world.clock.advance(60_000);
+    const after = await world.cluster.observe();
+    expect(after.health.delayedUnassignedShards).toBe(0);
+    expect(after.health.initializingShards).toBeGreaterThan(0); // onto the two remaining nodes
+  });
+
+  it('never allocates a replica to a node older than its primary: a version conflict', async () => {
+    const world = createSimulatedWorld(base);
+    await replace(world, 'es-data-1');
+    // The next hourly index, with its primary on the upgraded node.
+    world.createIndex({ name: 'logs-2026.11.28-05', primaries: 1, replicas: 1, primaryOn: 'newest' });
+    await world.cluster.waitForHealth({ status: 'yellow', noInitializingShards: true, timeoutMs: 600_000 });
+    world.clock.advance(120_000);
+
+    const snapshot = await world.cluster.observe();
+    expect(snapshot.shards.find((s) => s.index === 'logs-2026.11.28-05' && s.primary)).toMatchObject({ state: 'STARTED', node: 'es-data-4' });
+    const conflict = snapshot.unassignedExplanations?.find((e) => e.index === 'logs-2026.11.28-05');
+    expect(conflict).toMatchObject({ primary: false, canAllocate: 'no', unassignedReason: 'INDEX_CREATED' });
+    const byNode = Object.fromEntries(conflict?.nodeDecisions.map((d) => [d.nodeName, d.deciders.map((r) => r.explanation)]) ?? []);
+    expect(byNode).toEqual({
+      'es-data-2': ['cannot allocate replica shard to a node with version [9.4.5] since this is older than the primary version [9.5.4]'],
+      'es-data-3': ['cannot allocate replica shard to a node with version [9.4.5] since this is older than the primary version [9.5.4]'],
+      'es-data-4': [expect.stringMatching(/^a copy of this shard is already allocated to this node \[\[logs-2026.11.28-05\]\[0\], node\[/)],
+    });
+    expect(await world.cluster.explainUnassigned({ index: 'logs-2026.11.28-05', shard: 0, primary: false })).toEqual(conflict);
+
+    await replace(world, 'es-data-2'); // a second upgraded node takes the replica
+    const green = await world.cluster.waitForHealth({ status: 'green', timeoutMs: 600_000 });
+    expect(green.status).toBe('green');
+  });
+
+  it.each([
+    {
+      case: 'red: a primary that can go nowhere',
+      index: { name: 'broken', primaries: 1, replicas: 1, requireName: 'nowhere' },
+      status: 'red',
+      primary: true,
+      decider: 'filter',
+    },
+    {
+      case: 'yellow: more replicas than other data nodes',
+      index: { name: 'wide', primaries: 1, replicas: 3 },
+      status: 'yellow',
+      primary: false,
+      decider: 'same_shard',
+    },
+    {
+      case: 'yellow: an index filter keeps the replica off the only free node',
+      index: { name: 'picky', primaries: 1, replicas: 1, excludeNames: ['es-data-2', 'es-data-3'] },
+      status: 'yellow',
+      primary: false,
+      decider: 'filter',
+    },
+  ])('explains an unassigned copy that is not a version conflict, $case', async ({ index, status, primary, decider }) => {
+    const world = createSimulatedWorld(base);
+    world.createIndex(index);
+    const health = await world.cluster.waitForHealth({ noInitializingShards: true, timeoutMs: 600_000 });
+    expect(health.status).toBe(status);
+    const explanation = (await world.cluster.observe()).unassignedExplanations?.find((e) => e.index === index.name);
+    expect(explanation).toMatchObject({ primary, canAllocate: 'no' });
+    expect(deciders(explanation)).toContain(decider);
+    expect(deciders(explanation)).not.toContain('node_version');
+  });
+
+  it('loses a zero-replica index for good when its node is replaced (red, no valid shard copy)', async () => {
+    const world = createSimulatedWorld({ ...base, indices: [{ name: 'scratch', primaries: 3, replicas: 0 }] });
+    await replace(world, 'es-data-1');
+    world.clock.advance(600_000);
+    const snapshot = await world.cluster.observe();
+    expect(snapshot.health.status).toBe('red');
+    expect(snapshot.unassignedExplanations?.[0]).toMatchObject({ primary: true, canAllocate: 'no_valid_shard_copy' });
+  });
+
+  it('relocates shards off nodes excluded by name, and back to green', async () => {
+    const world = createSimulatedWorld(base);
+    await world.cluster.setAllocationExcludeNames(['es-data-1']);
+    const moving = await world.cluster.observe();
+    expect(moving.health.relocatingShards).toBeGreaterThan(0);
+    expect(moving.shards.filter((s) => s.state === 'RELOCATING').every((s) => s.node === 'es-data-1')).toBe(true);
+    expect(moving.allocationExcludeNames).toEqual(['es-data-1']);
+
+    const settled = await world.cluster.waitForHealth({ status: 'green', noRelocatingShards: true, timeoutMs: 600_000 });
+    expect(settled.relocatingShards).toBe(0);
+    expect((await world.cluster.observe()).shards.some((s) => s.node === 'es-data-1')).toBe(false);
+  });
+
+  it('waitForHealth returns at once when met, and times out in virtual time when not', async () => {
+    const world = createSimulatedWorld(base);
+    const start = world.clock.nowMs();
+    expect(await world.cluster.waitForHealth({ status: 'green', nodes: '6', timeoutMs: 1000 })).toMatchObject({ timedOut: false });
+    expect(world.clock.nowMs()).toBe(start);
+
+    const realStart = performance.now();
+    const health = await world.cluster.waitForHealth({ nodes: '>=7', timeoutMs: 3_600_000 });
+    expect(health).toMatchObject({ timedOut: true, numberOfNodes: 6, status: 'green' });
+    expect(world.clock.nowMs() - start).toBe(3_600_000);
+    expect(performance.now() - realStart).toBeLessThan(200);
+  });
+
+  it('elects a new master when the elected one leaves, and swaps it out of the voting configuration when its replacement joins', async () => {
+    const world = createSimulatedWorld(base);
+    const before = await world.cluster.observe();
+    const old = before.nodes[0];
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-master-1'));
+    world.clock.advance(2_000);
+    const leaderless = await world.cluster.observe();
+    expect(leaderless.masterNodeId).toBeNull();
+    expect(leaderless.health.status).toBe('red');
+    expect(leaderless.votingConfigNodeIds).toContain(old?.id);
+
+    world.clock.advance(3_000);
+    const elected = await world.cluster.observe();
+    expect(elected.masterNodeId).not.toBeNull();
+    expect(elected.masterNodeId).not.toBe(old?.id);
+    expect(elected.health.status).toBe('green');
+    expect(elected.votingConfigNodeIds).toContain(old?.id); // stays until a replacement joins
+
+    await world.cluster.waitForHealth({ nodes: '6', timeoutMs: 600_000 });
+    const rejoined = await world.cluster.observe();
+    const newcomer = rejoined.nodes.find((n) => n.name === 'es-master-4');
+    expect(rejoined.votingConfigNodeIds).toHaveLength(3);
+    expect(rejoined.votingConfigNodeIds).not.toContain(old?.id);
+    expect(rejoined.votingConfigNodeIds).toContain(newcomer?.id);
+  });
+
+  it('loses the master for good when two of three masters go at once (no quorum)', async () => {
+    const world = createSimulatedWorld(base);
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-master-1'));
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-master-2'));
+    world.clock.advance(3_600_000);
+    const snapshot = await world.cluster.observe();
+    expect(snapshot.masterNodeId).toBeNull();
+    expect(snapshot.health.status).toBe('red');
+    expect(world.history.some((e) => e.kind === 'no-quorum')).toBe(true);
+  });
+
+  it.each([
+    { case: 'never joins', fault: { neverJoins: true }, joined: false, version: undefined },
+    { case: 'boots the old Elasticsearch under the new tag', fault: { esVersion: '9.4.5' }, joined: true, version: '9.4.5' },
+    { case: 'boots slowly', fault: { bootDelayMs: 20 * 60_000 }, joined: true, version: '9.5.4' },
+  ])('a replacement that $case', async ({ fault, joined, version }) => {
+    const world = createSimulatedWorld({ ...base, launchFaults: [{ group: 'data', nth: 1, ...fault }] });
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-data-1'));
+    await world.cluster.waitForHealth({ nodes: '5', timeoutMs: 60_000 });
+    const quick = await world.cluster.waitForHealth({ nodes: '6', timeoutMs: 10 * 60_000 });
+    const eventually = await world.cluster.waitForHealth({ nodes: '6', timeoutMs: 60 * 60_000 });
+    expect(quick.timedOut).toBe(fault.bootDelayMs !== undefined || !joined);
+    expect(eventually.timedOut).toBe(!joined);
+    const replacement = world.fleet.instances().at(-1);
+    expect(replacement?.tags.Version).toBe('9.5.4');
+    expect(world.cluster.node('es-data-4')?.version).toBe(version);
+  });
+
+  it('rejects an invalid allocation setting value', async () => {
+    const world = createSimulatedWorld(base);
+    await expect(world.cluster.setAllocationEnable('some')).rejects.toThrow(/illegal value/);
+  });
+});
