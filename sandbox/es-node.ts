@@ -1,0 +1,190 @@
+// One Elasticsearch process on loopback: its config directory, its start and its "machine shutdown".
+// Layout per node: <dir>/config, <dir>/data, <dir>/logs, <dir>/server.pid, <dir>/console.log.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { chownSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { esHome } from './paths.ts';
+import { javaHomeFor } from './versions.ts';
+
+export interface EsNodeSpec {
+  /** Node directory, owned by the node. */
+  dir: string;
+  clusterName: string;
+  nodeName: string;
+  version: string;
+  roles: string[];
+  httpPort: number;
+  transportPort: number;
+  /** Transport addresses ("127.0.0.1:9300") written to the file seed provider. */
+  seedHosts: string[];
+  /** Only for the very first bootstrap of a cluster. */
+  initialMasterNodes?: string[];
+  attributes?: Record<string, string>;
+  /** Extra elasticsearch.yml settings. */
+  settings?: Record<string, unknown>;
+}
+
+/** Small heaps boot reliably here (measured); SANDBOX_ES_HEAP overrides, e.g. "512m". */
+export const DEFAULT_HEAP = process.env.SANDBOX_ES_HEAP ?? '256m';
+
+/** Write config/elasticsearch.yml (plus the distribution's jvm.options and log4j2) and the dirs. */
+export function writeNodeConfig(spec: EsNodeSpec): void {
+  const config = join(spec.dir, 'config');
+  mkdirSync(join(spec.dir, 'data'), { recursive: true });
+  mkdirSync(join(spec.dir, 'logs'), { recursive: true });
+  if (!existsSync(config)) cpSync(join(esHome(spec.version), 'config'), config, { recursive: true });
+  const settings: Record<string, unknown> = {
+    'cluster.name': spec.clusterName,
+    'node.name': spec.nodeName,
+    'node.roles': spec.roles,
+    'network.host': '127.0.0.1',
+    'http.port': spec.httpPort,
+    'transport.port': spec.transportPort,
+    'path.data': join(spec.dir, 'data'),
+    'path.logs': join(spec.dir, 'logs'),
+    // The file provider is re-read on every discovery round, so seeds can follow replaced masters.
+    'discovery.seed_hosts': [],
+    'discovery.seed_providers': 'file',
+    'xpack.security.enabled': false,
+    'xpack.ml.enabled': false,
+    // All nodes share one disk; the watermarks would judge the machine, not the node.
+    'cluster.routing.allocation.disk.threshold_enabled': false,
+    ...Object.fromEntries(Object.entries(spec.attributes ?? {}).map(([k, v]) => [`node.attr.${k}`, v])),
+    ...spec.settings,
+  };
+  if (spec.initialMasterNodes) settings['cluster.initial_master_nodes'] = spec.initialMasterNodes;
+  writeFileSync(join(config, 'elasticsearch.yml'), stringify(settings));
+  writeSeedHosts(spec.dir, spec.seedHosts);
+  giveToEsUser(spec.dir);
+}
+
+export function writeSeedHosts(dir: string, seedHosts: string[]): void {
+  const file = join(dir, 'config', 'unicast_hosts.txt');
+  writeFileSync(file, seedHosts.join('\n') + '\n');
+  const user = esUser();
+  if (user) chownSync(file, user.uid, user.gid);
+}
+
+/**
+ * C1-only JIT: 5 nodes booting together on 2 cores took 32 s instead of 46 s (sandbox/README.md).
+ * Peak throughput is lower, which a test cluster never needs. SANDBOX_ES_JAVA_OPTS replaces it.
+ */
+const FAST_BOOT_OPTS = (process.env.SANDBOX_ES_JAVA_OPTS ?? '-XX:TieredStopAtLevel=1').split(' ').filter(Boolean);
+
+export interface StartOptions {
+  heap?: string;
+  extraJavaOpts?: string[];
+}
+
+/** Start the node detached (it outlives the caller, like a service on a machine); returns the launcher pid. */
+export function startNode(spec: EsNodeSpec, options: StartOptions = {}): number {
+  const home = esHome(spec.version);
+  if (!existsSync(join(home, 'bin', 'elasticsearch'))) {
+    throw new Error(`Elasticsearch ${spec.version} is not in ${home}; run scripts/fetch-elasticsearch.sh ${spec.version}`);
+  }
+  const heap = options.heap ?? DEFAULT_HEAP;
+  const javaOpts = [`-Xms${heap}`, `-Xmx${heap}`, ...FAST_BOOT_OPTS, ...(options.extraJavaOpts ?? [])];
+  const out = openSync(join(spec.dir, 'console.log'), 'a');
+  const user = esUser();
+  const command = join(home, 'bin', 'elasticsearch');
+  const args = ['-p', join(spec.dir, 'server.pid')];
+  // Elasticsearch refuses to run as root; drop to an unprivileged user like a real service would.
+  const [file, argv] = user
+    ? ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', command, ...args]]
+    : [command, args];
+  const child = spawn(file, argv, {
+    // gc.log and hs_err files are written relative to the working directory.
+    cwd: join(spec.dir, 'logs'),
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: {
+      ...process.env,
+      ES_PATH_CONF: join(spec.dir, 'config'),
+      ES_JAVA_HOME: javaHomeFor(spec.version),
+      ES_JAVA_OPTS: javaOpts.join(' '),
+      JAVA_HOME: '',
+    },
+  });
+  closeSync(out);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start Elasticsearch ${spec.nodeName}`);
+  writeFileSync(join(spec.dir, 'launcher.pid'), String(child.pid));
+  return child.pid;
+}
+
+export function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True while either the launcher or the server JVM of the node is running. */
+export function nodeRunning(dir: string): boolean {
+  return isAlive(readPid(join(dir, 'server.pid'))) || isAlive(readPid(join(dir, 'launcher.pid')));
+}
+
+/**
+ * Stop the node like a machine shutdown: SIGTERM to the server JVM (Elasticsearch shuts down
+ * gracefully), then SIGKILL after the grace period. Resolves when nothing of the node is left.
+ */
+export async function stopNode(dir: string, graceMs = 30_000): Promise<'stopped' | 'killed' | 'not-running'> {
+  const pids = [readPid(join(dir, 'server.pid')), readPid(join(dir, 'launcher.pid'))].filter((pid): pid is number => isAlive(pid));
+  if (pids.length === 0) return 'not-running';
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!pids.some(isAlive)) return 'stopped';
+    await sleep(100);
+  }
+  for (const pid of pids) signal(pid, 'SIGKILL');
+  while (pids.some(isAlive)) await sleep(50);
+  return 'killed';
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+}
+
+interface EsUser {
+  uid: number;
+  gid: number;
+}
+
+let cachedUser: EsUser | null | undefined;
+
+/** When we are root, Elasticsearch runs as SANDBOX_ES_USER (default "nobody"); otherwise as us. */
+export function esUser(): EsUser | null {
+  if (cachedUser !== undefined) return cachedUser;
+  if (process.getuid?.() !== 0) return (cachedUser = null);
+  const name = process.env.SANDBOX_ES_USER ?? 'nobody';
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return (cachedUser = { uid, gid });
+}
+
+function giveToEsUser(path: string): void {
+  const user = esUser();
+  if (!user) return;
+  chownSync(path, user.uid, user.gid);
+  if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) giveToEsUser(join(path, entry));
+}
