@@ -55,6 +55,7 @@ export class ReportBuilder {
   withReplacedNode(nodeName: string, instanceId: string, replacement = `${nodeName}-new`): this {
     this.report.nodes.push(timeline(nodeName, instanceId, 'replaced', replacement));
     this.report.terminatedInstanceIds.push(instanceId);
+    this.report.plan.toReplace += 1;
     return this;
   }
 
@@ -62,6 +63,7 @@ export class ReportBuilder {
   withHaltedNode(nodeName: string, instanceId: string): this {
     this.report.nodes.push(timeline(nodeName, instanceId, 'halted'));
     this.report.terminatedInstanceIds.push(instanceId);
+    this.report.plan.toReplace += 1;
     return this;
   }
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# System packages some tests need, from Debian: tmux (the progress view on a real pseudo-terminal)
+# and docker-compose (validating docker-compose.yml with `docker-compose config`; Docker itself is
+# not needed for that). Installs only what is missing.
+set -euo pipefail
+
+missing=()
+command -v tmux >/dev/null || missing+=(tmux)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-system: need root to install: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
