@@ -36,8 +36,8 @@ export function createEsClient(options: EsClientOptions): Client {
     maxRetries: options.maxRetries ?? 3,
     sniffOnStart: options.sniff ?? false,
     sniffOnConnectionFault: options.sniff ?? false,
-    // Error metadata carries request headers; make sure auth headers in it are replaced.
-    redaction: { type: 'replace' },
+    // Error metadata carries the request headers and connection URL: drop them from errors.
+    redaction: { type: 'remove' },
     tls: {
       ...(options.caFile ? { ca: readCa(options.caFile) } : {}),
       rejectUnauthorized: options.rejectUnauthorized ?? true,

@@ -49,6 +49,7 @@ export class EsLock implements Lock {
       targetVersion,
       acquiredAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+      runStartedAt: now.toISOString(),
       terminatedInstanceIds: [],
     };
     // A few rounds: another controller may delete or take the lease between our reads and writes.
