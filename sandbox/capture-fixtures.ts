@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EsHttp } from './es-http.ts';
 import { FixtureRecorder } from './fixture-recorder.ts';
-import { startLocalCluster, type LocalCluster } from './local-cluster.ts';
+import { startLocalCluster } from './local-cluster.ts';
 import { repoRoot, sandboxDir } from './paths.ts';
 import { readVersions } from './versions.ts';
 import { waitFor } from './wait-for.ts';

@@ -10,7 +10,7 @@ export interface WaitOptions {
 }
 
 /** Calls `probe` until it returns a value other than undefined; errors from it count as "not yet". */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, options: WaitOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   for (;;) {
