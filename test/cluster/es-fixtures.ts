@@ -9,40 +9,47 @@ import MockModule from '@elastic/elasticsearch-mock';
 type Mock = InstanceType<typeof MockModule.default>;
 const Mock = ((MockModule as { default?: unknown }).default ?? MockModule) as typeof MockModule.default;
 
-const root = new URL('../fixtures/es/', import.meta.url);
-
-/** Captured versions that have every named fixture (and their capture log), oldest first. */
-export function versionsWith(...names: string[]): string[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && [...names, 'requests'].every((n) => existsSync(new URL(`${d.name}/${n}.json`, root))))
-    .map((d) => d.name)
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-}
-
-export function loadFixture<T = Record<string, unknown>>(version: string, name: string): T {
-  return JSON.parse(readFileSync(new URL(`${version}/${name}.json`, root), 'utf8')) as T;
-}
-
 interface CaptureLog {
   requests: { file: string; method: string; path: string; status: number; body?: unknown }[];
 }
 
-/** How a fixture was captured (method, path, status), from the version's requests.json. */
-export function captureOf(version: string, name: string): CaptureLog['requests'][number] {
-  const log = loadFixture<CaptureLog>(version, 'requests');
-  const entry = log.requests.find((r) => r.file === `${name}.json`);
-  if (!entry) throw new Error(`${version}/requests.json does not list ${name}.json`);
-  return entry;
+export interface FixtureSet {
+  /** Captured versions that have every named fixture (and their capture log), oldest first. */
+  versionsWith: (...names: string[]) => string[];
+  loadFixture: <T = Record<string, unknown>>(version: string, name: string) => T;
+  /** How a fixture was captured (method, path, status), from the version's requests.json. */
+  captureOf: (version: string, name: string) => CaptureLog['requests'][number];
+  /** A captured response as the mock serves it: the body, or an error carrying the captured status. */
+  fixtureResponse: (version: string, name: string) => Response;
 }
 
-/** A captured response as the mock serves it: the body, or an error carrying the captured status. */
-export function fixtureResponse(version: string, name: string): Response {
-  const body = loadFixture(version, name);
-  const { status } = captureOf(version, name);
-  if (status < 400) return body;
-  return new errors.ResponseError({ body, statusCode: status, headers: {}, warnings: null, meta: {} as never });
+/** `es`: read-side captures (sandbox/capture-fixtures.ts); `es-writes`: test/cluster/capture-write-fixtures.ts. */
+export function fixtureSet(set: string): FixtureSet {
+  const root = new URL(`../fixtures/${set}/`, import.meta.url);
+  const versionsWith = (...names: string[]): string[] => {
+    if (!existsSync(root)) return [];
+    return readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && [...names, 'requests'].every((n) => existsSync(new URL(`${d.name}/${n}.json`, root))))
+      .map((d) => d.name)
+      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  };
+  const loadFixture = <T,>(version: string, name: string): T =>
+    JSON.parse(readFileSync(new URL(`${version}/${name}.json`, root), 'utf8')) as T;
+  const captureOf = (version: string, name: string): CaptureLog['requests'][number] => {
+    const entry = loadFixture<CaptureLog>(version, 'requests').requests.find((r) => r.file === `${name}.json`);
+    if (!entry) throw new Error(`${set}/${version}/requests.json does not list ${name}.json`);
+    return entry;
+  };
+  const fixtureResponse = (version: string, name: string): Response => {
+    const body = loadFixture<Record<string, unknown>>(version, name);
+    const { status } = captureOf(version, name);
+    if (status < 400) return body;
+    return new errors.ResponseError({ body, statusCode: status, headers: {}, warnings: null, meta: {} as never });
+  };
+  return { versionsWith, loadFixture: loadFixture, captureOf, fixtureResponse };
 }
+
+export const { versionsWith, loadFixture, captureOf, fixtureResponse } = fixtureSet('es');
 
 export interface Request {
   method: string;
