@@ -107,7 +107,7 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
   const world: SimulatedWorld = {
     cluster,
     fleet,
-    lock: new SimulatedLock(),
+    lock: new SimulatedLock((operation, answer) => clock.respond(operation, answer)),
     clock,
     history,
     onEvent: (observer) => clock.onEvent((e) => observer(world, { at: new Date(e.atMs), label: e.label })),

@@ -38,9 +38,44 @@ export class SimulatedClock implements Clock {
   #blocked = 0;
   #drainQueued = false;
   #observers = new Set<EventObserver>();
+  readonly #maxCallsPerInstant: number;
+  #callsThisInstant = 0;
+  #instantMs: number;
 
-  constructor(start: Date) {
+  /**
+   * @param maxCallsPerInstant API calls allowed without virtual time moving before `respond` fails:
+   *   a caller that polls without ever waiting would otherwise spin forever in microtasks.
+   */
+  constructor(start: Date, options: { maxCallsPerInstant?: number } = {}) {
     this.#nowMs = start.getTime();
+    this.#instantMs = this.#nowMs;
+    this.#maxCallsPerInstant = options.maxCallsPerInstant ?? 10_000;
+  }
+
+  /**
+   * Answer an API call as a remote service would: on a later macrotask, so signal handlers and test
+   * timeouts still run even if the caller never waits. Fails once a caller has made too many calls
+   * without letting time pass (a busy loop that would hang the demo or a test).
+   */
+  respond<T>(operation: string, answer: () => T): Promise<T> {
+    if (this.#instantMs !== this.#nowMs) {
+      this.#instantMs = this.#nowMs;
+      this.#callsThisInstant = 0;
+    }
+    this.#callsThisInstant += 1;
+    if (this.#callsThisInstant > this.#maxCallsPerInstant) {
+      return Promise.reject(
+        new Error(`simulated world: ${operation} is call ${this.#callsThisInstant} at ${this.now().toISOString()} without any time passing; the caller is spinning`),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      try {
+        const value = answer();
+        setImmediate(() => resolve(value));
+      } catch (err) {
+        setImmediate(() => reject(err as Error));
+      }
+    });
   }
 
   now(): Date {

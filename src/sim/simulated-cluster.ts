@@ -64,35 +64,42 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   // --- the Cluster port -------------------------------------------------------------------------
 
   observe(): Promise<ClusterSnapshot> {
-    return Promise.resolve(this.snapshot());
+    return this.#deps.clock.respond('observe', () => this.snapshot());
   }
 
   waitForHealth(wait: HealthWait, signal?: AbortSignal): Promise<ClusterHealth> {
-    return this.#deps.clock
+    const { clock } = this.#deps;
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (meetsWait(this.health(), wait)) return clock.respond('waitForHealth', () => this.health());
+    return clock
       .waitUntil(() => meetsWait(this.health(), wait), wait.timeoutMs, signal)
       .then((met) => ({ ...this.health(), timedOut: !met }));
   }
 
   explainUnassigned(shard: { index: string; shard: number; primary: boolean }): Promise<AllocationExplanation> {
-    const candidates = this.#routing.copies.filter(
-      (c) => c.index === shard.index && c.shard === shard.shard && c.primary === shard.primary,
-    );
-    const copy = candidates.find((c) => c.state === 'UNASSIGNED') ?? candidates[0];
-    if (!copy) {
-      return Promise.reject(
-        new ServiceError('elasticsearch', `illegal_argument_exception: no shard [${shard.index}][${shard.shard}] (primary: ${shard.primary}) to explain`),
+    return this.#deps.clock.respond('explainUnassigned', () => {
+      const candidates = this.#routing.copies.filter(
+        (c) => c.index === shard.index && c.shard === shard.shard && c.primary === shard.primary,
       );
-    }
-    return Promise.resolve(explainCopy(this.#routing.state(), copy));
+      const copy = candidates.find((c) => c.state === 'UNASSIGNED') ?? candidates[0];
+      if (!copy) {
+        throw new ServiceError(
+          'elasticsearch',
+          `illegal_argument_exception: no shard [${shard.index}][${shard.shard}] (primary: ${shard.primary}) to explain`,
+        );
+      }
+      return explainCopy(this.#routing.state(), copy);
+    });
   }
 
   setAllocationEnable(value: string | null): Promise<void> {
-    if (value !== null && !ENABLE_VALUES.includes(value)) {
-      return Promise.reject(
-        new ServiceError('elasticsearch', `illegal_argument_exception: illegal value can't update [cluster.routing.allocation.enable] to [${value}]`),
-      );
-    }
-    return this.#updateSettings(() => {
+    return this.#updateSettings('setAllocationEnable', () => {
+      if (value !== null && !ENABLE_VALUES.includes(value)) {
+        throw new ServiceError(
+          'elasticsearch',
+          `illegal_argument_exception: illegal value can't update [cluster.routing.allocation.enable] to [${value}]`,
+        );
+      }
       this.#enableSetting = value as AllocationEnable | null;
       this.#routing.enable = this.#enableSetting ?? 'all';
       this.#deps.record('setting', `cluster.routing.allocation.enable=${value ?? '(unset)'}`);
@@ -100,7 +107,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   }
 
   setAllocationExcludeNames(names: string[]): Promise<void> {
-    return this.#updateSettings(() => {
+    return this.#updateSettings('setAllocationExcludeNames', () => {
       this.#routing.excludeNames = [...names];
       this.#deps.record('setting', `cluster.routing.allocation.exclude._name=${names.join(',') || '(unset)'}`);
     });
@@ -175,15 +182,16 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   // --- internals --------------------------------------------------------------------------------
 
-  #updateSettings(apply: () => void): Promise<void> {
-    // Settings updates go through the elected master.
-    if (this.#masterId === null) {
-      return Promise.reject(new ServiceError('elasticsearch', 'master_not_discovered_exception: no elected master'));
-    }
-    apply();
-    this.#routing.reroute();
-    this.#deps.clock.notify('cluster-settings');
-    return Promise.resolve();
+  #updateSettings(operation: string, apply: () => void): Promise<void> {
+    return this.#deps.clock.respond(operation, () => {
+      // Settings updates go through the elected master.
+      if (this.#masterId === null) {
+        throw new ServiceError('elasticsearch', 'master_not_discovered_exception: no elected master');
+      }
+      apply();
+      this.#routing.reroute();
+      this.#deps.clock.notify('cluster-settings');
+    });
   }
 
   #explainAllUnassigned(): AllocationExplanation[] {

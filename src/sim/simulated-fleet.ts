@@ -127,6 +127,14 @@ export class SimulatedFleet implements Fleet {
   // --- the Fleet port ---------------------------------------------------------------------------
 
   observe(query: FleetQuery): Promise<FleetSnapshot> {
+    return this.#deps.clock.respond('fleet.observe', () => this.#observe(query));
+  }
+
+  terminateInGroup(instanceId: string): Promise<void> {
+    return this.#deps.clock.respond('terminateInGroup', () => this.#terminate(instanceId));
+  }
+
+  #observe(query: FleetQuery): FleetSnapshot {
     const ips = new Set(query.privateIps);
     const ids = new Set(query.instanceIds);
     const all = [...this.#instances.values()];
@@ -134,24 +142,20 @@ export class SimulatedFleet implements Fleet {
     const groupNames = new Set([...matched.map((i) => i.groupName), ...query.groupNames]);
     const groups = [...this.#groups.values()].filter((g) => groupNames.has(g.name));
     const instances = all.filter((i) => matched.includes(i) || groupNames.has(i.groupName));
-    return Promise.resolve({
+    return {
       instances: instances.map((i) => this.#toEc2(i)),
       groups: groups.map((g) => this.#toGroup(g)),
-    });
+    };
   }
 
-  terminateInGroup(instanceId: string): Promise<void> {
+  #terminate(instanceId: string): void {
     const instance = this.#instances.get(instanceId);
     const group = instance ? this.#groups.get(instance.groupName) : undefined;
     if (!instance || !group) {
-      return Promise.reject(
-        new ServiceError('aws', `TerminateInstanceInAutoScalingGroup ${instanceId}: no managed instance found for instance ID ${instanceId}`),
-      );
+      throw new ServiceError('aws', `TerminateInstanceInAutoScalingGroup ${instanceId}: no managed instance found for instance ID ${instanceId}`);
     }
     if (instance.state !== 'running') {
-      return Promise.reject(
-        new ServiceError('aws', `TerminateInstanceInAutoScalingGroup ${instanceId}: instance is ${instance.state}, not running`),
-      );
+      throw new ServiceError('aws', `TerminateInstanceInAutoScalingGroup ${instanceId}: instance is ${instance.state}, not running`);
     }
     this.#terminateCalls.push(instanceId);
     instance.state = 'shutting-down';
@@ -162,7 +166,6 @@ export class SimulatedFleet implements Fleet {
     // Desired capacity is kept, so the group launches a replacement once it notices the shortfall.
     clock.after(timings.replacementLaunchMs, () => this.#fillCapacity(group), 'group-launch');
     clock.notify('terminate-instance');
-    return Promise.resolve();
   }
 
   // --- inspection and fault injection -----------------------------------------------------------
