@@ -1,9 +1,10 @@
 // The wiring of real clients and adapters: the only place the CLI constructs SDK clients.
 
+import { createAwsClients } from '../cloud/aws-clients.ts';
+import { AwsFleet } from '../cloud/aws-fleet.ts';
 import { createEsClient } from '../cluster/es-client.ts';
 import { EsCluster } from '../cluster/es-cluster.ts';
 import { EsLock } from '../cluster/es-lock.ts';
-import { UpgradeError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
 import type { ConnectionOptions } from './config.ts';
@@ -16,7 +17,7 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-export function connect(options: ConnectionOptions, log: Logger): Connection {
+export function connect(options: ConnectionOptions, log: Logger, versionTagKey: string): Connection {
   const es = createEsClient({
     nodes: options.es.urls,
     apiKey: options.es.apiKey,
@@ -27,19 +28,20 @@ export function connect(options: ConnectionOptions, log: Logger): Connection {
   });
   const cluster = new EsCluster(es, log.child({ adapter: 'elasticsearch' }));
   const lock = new EsLock(es, log.child({ adapter: 'lock' }));
-  const fleet = createFleet(options, log.child({ adapter: 'aws' }));
+  const aws = createAwsClients({
+    region: options.aws.region,
+    profile: options.aws.profile,
+    endpoint: options.aws.endpoint,
+  });
+  const fleet = new AwsFleet(aws.ec2, aws.autoScaling, log.child({ adapter: 'aws' }), { versionTagKey });
   return {
     cluster,
     fleet,
     lock,
     close: async () => {
+      aws.ec2.destroy();
+      aws.autoScaling.destroy();
       await es.close();
     },
   };
-}
-
-function createFleet(_options: ConnectionOptions, _log: Logger): Fleet {
-  const unavailable = (): Promise<never> =>
-    Promise.reject(new UpgradeError('the AWS adapter (src/cloud) is not available in this build'));
-  return { observe: unavailable, terminateInGroup: unavailable };
 }

@@ -22,7 +22,7 @@ export interface CommandContext {
   /** This controller's id in the cluster lease. */
   holder: string;
   /** Builds the real adapters (connect.ts); tests pass their own. */
-  connect(options: ConnectionOptions, log: Logger): Connection;
+  connect(options: ConnectionOptions, log: Logger, versionTagKey: string): Promise<Connection>;
   /** Progress events of the run (progress view, metrics); optional. */
   onEvent?: EventSink;
 }

@@ -63,7 +63,7 @@ function formatGroups(plan: Plan): string {
 
 function formatOrphans(plan: Plan): string {
   const { nodesWithoutInstance, instancesWithoutNode } = plan.orphans;
-  if (nodesWithoutInstance.length === 0 && instancesWithoutNode.length === 0) return 'Orphans: none\n';
+  if (nodesWithoutInstance.length === 0 && instancesWithoutNode.length === 0) return 'Orphans: none';
   const lines = ['Orphans:'];
   if (nodesWithoutInstance.length > 0) {
     lines.push('  Nodes without an instance:');
@@ -85,7 +85,7 @@ function formatOrphans(plan: Plan): string {
       ),
     );
   }
-  return lines.join('\n') + '\n';
+  return lines.join('\n');
 }
 
 function plural(n: number): string {

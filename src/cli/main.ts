@@ -6,20 +6,18 @@ import { ExitCode, InterruptedError, InvalidInputError, UpgradeError } from '../
 import { createLogger, type Logger } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
 import { parseArgv } from './args.ts';
-import { demo } from './commands/demo.ts';
-import { plan } from './commands/plan.ts';
-import { run } from './commands/run.ts';
-import { serve } from './commands/serve.ts';
 import { describeConfig, loadConfig, type CommandProfile } from './config.ts';
-import { connect } from './connect.ts';
 import type { CliIo, CommandContext } from './context.ts';
 import { formatHelp } from './help.ts';
 import { createHolderId } from './holder.ts';
 import { closest } from './suggest.ts';
 
+type Command = (ctx: CommandContext) => Promise<number>;
+
 interface CommandEntry extends CommandProfile {
   summary: string;
-  execute(ctx: CommandContext): Promise<number>;
+  /** Loaded only once the input is valid: help and bad input stay fast and touch no SDK. */
+  load(): Promise<Command>;
 }
 
 const ALL = ['connection', 'upgrade', 'output'] as const;
@@ -31,14 +29,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'show which nodes would be replaced, in which order and why; changes nothing',
     scopes: ALL,
     required: REAL_CLUSTER,
-    execute: plan,
+    load: async () => (await import('./commands/plan.ts')).plan,
   },
   {
     name: 'run',
     summary: 'replace every stale node, one at a time (--dry-run: the same as plan)',
     scopes: ALL,
     required: REAL_CLUSTER,
-    execute: run,
+    load: async () => (await import('./commands/run.ts')).run,
   },
   {
     name: 'demo',
@@ -46,14 +44,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     scopes: ['upgrade', 'output'],
     required: [],
     defaults: { 'target-version': '9.5.4' },
-    execute: demo,
+    load: async () => (await import('./commands/demo.ts')).demo,
   },
   {
     name: 'serve',
     summary: 'service mode: an HTTP API to start and watch runs; the settings become run defaults',
     scopes: ALL,
     required: [],
-    execute: serve,
+    load: async () => (await import('./commands/serve.ts')).serve,
   },
 ];
 
@@ -108,15 +106,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     log = overrides.createLogger?.(config.logLevel) ?? createLogger({ level: config.logLevel, pretty: io.stderrIsTTY });
     log.debug({ command: entry.name, config: describeConfig(config) }, 'settings');
 
+    const execute = await entry.load();
     const ctx: CommandContext = {
       config,
       log,
       io,
       signal: controller.signal,
       holder: createHolderId(),
-      connect: overrides.connect ?? connect,
+      connect: overrides.connect ?? (async (...args) => (await import('./connect.ts')).connect(...args)),
     };
-    return await entry.execute(ctx);
+    return await execute(ctx);
   } catch (error) {
     return reportError(error, io, log);
   } finally {

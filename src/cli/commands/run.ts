@@ -10,7 +10,7 @@ import { requireConnection } from './require-connection.ts';
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.config.dryRun) return plan(ctx);
-  const connection = ctx.connect(requireConnection(ctx.config), ctx.log);
+  const connection = await ctx.connect(requireConnection(ctx.config), ctx.log, ctx.config.upgrade.versionTagKey);
   try {
     const report = await runUpgrade(
       {
