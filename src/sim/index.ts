@@ -5,7 +5,7 @@ import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
 import { IdSource } from './id-source.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { SimulatedCluster } from './simulated-cluster.ts';
-import { SimulatedFleet } from './simulated-fleet.ts';
+import { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
 import { SimulatedLock } from './simulated-lock.ts';
 import {
   defaultGroupNames,
@@ -22,7 +22,7 @@ import {
 export type { GroupRole, IndexSpec, LaunchFault, SimTimings, SimulatedWorldOptions } from './world-options.ts';
 export { SimulatedClock } from './simulated-clock.ts';
 export { SimulatedCluster } from './simulated-cluster.ts';
-export { SimulatedFleet } from './simulated-fleet.ts';
+export { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
 export { SimulatedLock } from './simulated-lock.ts';
 
 /** One line of the world's history: what happened, when. */
@@ -50,7 +50,9 @@ export interface SimulatedWorld {
   createIndex(spec: IndexSpec): void;
   /** Something goes wrong with a replacement instance (see LaunchFault). */
   injectLaunchFault(fault: LaunchFault): void;
-  /** Instance ids passed to terminateInGroup, in order. */
+  /** The next terminateInGroup call fails; with `applied` the instance is terminated all the same. */
+  injectTerminateFailure(failure: TerminateFailure): void;
+  /** Instances terminated through terminateInGroup, in order. */
   terminatedInstanceIds(): string[];
   /** Replacement nodes of that role (launched after the start) that have joined the cluster. */
   joinedReplacements(role: GroupRole): number;
@@ -120,6 +122,7 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
     },
     createIndex: (spec) => cluster.createIndex(spec),
     injectLaunchFault: (fault) => fleet.injectLaunchFault(fault),
+    injectTerminateFailure: (failure) => fleet.injectTerminateFailure(failure),
     terminatedInstanceIds: () => fleet.terminatedInstanceIds(),
     joinedReplacements: (role) =>
       cluster.nodes().filter((n) => {

@@ -56,6 +56,12 @@ interface SimGroup {
   replacementsLaunched: number;
 }
 
+/** The next terminate call fails; `applied`: the termination happened anyway (a lost response). */
+export interface TerminateFailure {
+  applied: boolean;
+  message?: string;
+}
+
 export interface SimulatedFleetDeps {
   clock: SimulatedClock;
   ids: IdSource;
@@ -83,6 +89,7 @@ export class SimulatedFleet implements Fleet {
   readonly #instances = new Map<string, SimInstance>();
   readonly #terminateCalls: string[] = [];
   readonly #launchFaults: LaunchFault[] = [];
+  #terminateFailure: TerminateFailure | undefined;
   readonly #ipCounters = AVAILABILITY_ZONES.map(() => 0);
   #azCursor = 0;
 
@@ -157,6 +164,9 @@ export class SimulatedFleet implements Fleet {
     if (instance.state !== 'running') {
       throw new ServiceError('aws', `TerminateInstanceInAutoScalingGroup ${instanceId}: instance is ${instance.state}, not running`);
     }
+    const failure = this.#terminateFailure;
+    this.#terminateFailure = undefined;
+    if (failure && !failure.applied) throw this.#terminateError(instanceId, failure);
     this.#terminateCalls.push(instanceId);
     instance.state = 'shutting-down';
     this.#deps.record('instance-shutting-down', `${instanceId} (${group.name})`);
@@ -166,6 +176,12 @@ export class SimulatedFleet implements Fleet {
     // Desired capacity is kept, so the group launches a replacement once it notices the shortfall.
     clock.after(timings.replacementLaunchMs, () => this.#fillCapacity(group), 'group-launch');
     clock.notify('terminate-instance');
+    if (failure) throw this.#terminateError(instanceId, failure);
+  }
+
+  #terminateError(instanceId: string, failure: TerminateFailure): ServiceError {
+    const message = failure.message ?? 'socket hang up (no response)';
+    return new ServiceError('aws', `TerminateInstanceInAutoScalingGroup ${instanceId}: ${message}`);
   }
 
   // --- inspection and fault injection -----------------------------------------------------------
@@ -178,7 +194,7 @@ export class SimulatedFleet implements Fleet {
     return [...this.#instances.values()];
   }
 
-  /** Instance ids passed to terminateInGroup, in call order. */
+  /** Instances terminated through terminateInGroup (a call that failed without effect is not one), in order. */
   terminatedInstanceIds(): string[] {
     return [...this.#terminateCalls];
   }
@@ -190,6 +206,11 @@ export class SimulatedFleet implements Fleet {
   /** Replacements launched so far in the group of that role. */
   replacementsLaunched(role: GroupRole): number {
     return this.#group(role).replacementsLaunched;
+  }
+
+  /** Make the next terminateInGroup call fail, having terminated the instance or not. */
+  injectTerminateFailure(failure: TerminateFailure): void {
+    this.#terminateFailure = failure;
   }
 
   injectLaunchFault(fault: LaunchFault): void {

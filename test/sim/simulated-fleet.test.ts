@@ -99,3 +99,18 @@ describe('SimulatedFleet', () => {
     expect(replacement?.tags.Version).toBe('9.5.3');
   });
 });
+
+describe('SimulatedFleet terminate failures', () => {
+  it.each([
+    { case: 'fails without effect', applied: false, state: 'running', recorded: 0 },
+    { case: 'fails after terminating (a lost response)', applied: true, state: 'shutting-down', recorded: 1 },
+  ])('the next terminate call $case', async ({ applied, state, recorded }) => {
+    const world = createSimulatedWorld(base);
+    const id = world.fleet.instances()[3]?.id ?? '';
+    world.injectTerminateFailure({ applied, message: 'RequestTimeout' });
+    await expect(world.fleet.terminateInGroup(id)).rejects.toThrow(/RequestTimeout/);
+    expect(world.fleet.instance(id)?.state).toBe(state);
+    expect(world.terminatedInstanceIds()).toHaveLength(recorded);
+    if (!applied) await expect(world.fleet.terminateInGroup(id)).resolves.toBeUndefined();
+  });
+});

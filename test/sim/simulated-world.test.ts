@@ -73,3 +73,34 @@ describe('createSimulatedWorld', () => {
     expect(conflict?.nodeDecisions.flatMap((d) => d.deciders.map((r) => r.decider)).sort()).toEqual(['node_version', 'node_version', 'same_shard']);
   });
 });
+
+describe('a caller of the simulated world', () => {
+  it('gets answers on a later macrotask, so a real abort can land even in a loop that never waits', async () => {
+    const world = createSimulatedWorld(base);
+    const controller = new AbortController();
+    setImmediate(() => controller.abort(new Error('SIGINT')));
+    let calls = 0;
+    while (!controller.signal.aborted) {
+      await world.cluster.observe();
+      calls += 1;
+    }
+    expect(calls).toBeLessThan(10);
+  });
+
+  it('fails a caller that spins without ever letting virtual time pass, instead of hanging', async () => {
+    const world = createSimulatedWorld(base);
+    const spin = async (): Promise<void> => {
+      for (;;) await world.cluster.observe();
+    };
+    await expect(spin()).rejects.toThrow(/without any time passing; the caller is spinning/);
+  });
+
+  it('shares one lease between two controllers of the same world, and none between two worlds', async () => {
+    const a = createSimulatedWorld(base);
+    const b = createSimulatedWorld(base);
+    const now = a.clock.now();
+    expect(await a.lock.acquire('one', '9.5.4', 60_000, now)).toMatchObject({ acquired: true });
+    expect(await a.lock.acquire('two', '9.5.4', 60_000, now)).toMatchObject({ acquired: false, heldBy: { holder: 'one' } });
+    expect(await b.lock.acquire('two', '9.5.4', 60_000, now)).toMatchObject({ acquired: true });
+  });
+});
