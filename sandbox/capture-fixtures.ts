@@ -1,6 +1,6 @@
 // Captures real Elasticsearch responses for the controller's unit tests from real multi-node
 // clusters on loopback. Usage:
-//   npx node sandbox/capture-fixtures.ts [single:<version> | mixed:<older>,<newer>] ...
+//   npx node sandbox/capture-fixtures.ts [single:<version> | mixed:<older>,<newer> | mixed-newer-master:<older>,<newer>] ...
 // Without arguments: every sandbox version alone, then the mixed pairs of an upgrade.
 
 import { rmSync } from 'node:fs';
@@ -142,6 +142,48 @@ function freshDir(dir: string): string {
   return dir;
 }
 
+/**
+ * The same conflict judged by a newer elected master (masters upgraded first): the older master
+ * leaves the voting configuration so the newer one takes over; older nodes stay in the cluster.
+ */
+async function captureMixedNewerMaster(older: string, newer: string): Promise<void> {
+  const dirName = `mixed-${older}-${newer}-newer-master`;
+  const cluster = await startLocalCluster(freshDir(join(sandboxDir, 'capture', dirName)), `capture-${dirName.replaceAll('.', '-')}`, [
+    { name: 'master-old', version: older, roles: MASTER, attributes: { instance_id: fakeInstanceId('master-old') } },
+    { name: 'data-old', version: older, roles: DATA, attributes: { instance_id: fakeInstanceId('data-old') } },
+  ]);
+  const rec = new FixtureRecorder(freshDir(join(fixturesRoot, dirName)), cluster.http);
+  try {
+    await cluster.add([
+      { name: 'master-new', version: newer, roles: MASTER, attributes: { instance_id: fakeInstanceId('master-new') } },
+      { name: 'data-new', version: newer, roles: DATA, attributes: { instance_id: fakeInstanceId('data-new') } },
+    ]);
+    await cluster.http.json('POST', '/_cluster/voting_config_exclusions?node_names=master-old');
+    await waitFor(async () => {
+      const state = await cluster.http.json<{ master_node?: string; nodes: Record<string, { name: string }> }>('GET', '/_cluster/state/master_node,nodes');
+      return state.master_node && state.nodes[state.master_node]?.name === 'master-new' ? true : undefined;
+    }, { timeoutMs: 60_000, what: 'master-new to be elected' });
+    await rec.capture('nodes', 'GET', `/_nodes?${P}`);
+    await rec.capture('cluster-state-master-coordination', 'GET',
+      `/_cluster/state/master_node,metadata?filter_path=master_node,metadata.cluster_coordination&${P}`);
+    await createIndex(cluster.http, 'on-newer', { number_of_shards: 1, number_of_replicas: 1, 'routing.allocation.require._name': 'data-new' });
+    await waitHealth(cluster.http, 'yellow');
+    await put(cluster.http, '/on-newer/_settings', { 'index.routing.allocation.require._name': null });
+    await cluster.http.json('POST', '/_cluster/reroute?retry_failed=true');
+    await waitHealth(cluster.http, 'yellow');
+    await rec.capture('health-yellow-version-conflict', 'GET', `/_cluster/health?${P}`);
+    await rec.capture('cat-shards-version-conflict', 'GET', `/_cat/shards?format=json&bytes=b&${P}`);
+    await rec.capture('allocation-explain-version-conflict', 'POST', `/_cluster/allocation/explain?${P}`,
+      { index: 'on-newer', shard: 0, primary: false });
+    rec.writeManifest({
+      elasticsearch: { older, newer },
+      cluster: [`master-old ${older} (excluded from voting)`, `master-new ${newer} (elected)`, `data-old ${older}`, `data-new ${newer}`],
+    });
+  } finally {
+    await cluster.stopAll();
+  }
+}
+
 async function createIndex(http: EsHttp, name: string, settings: Record<string, unknown>): Promise<void> {
   // Not waiting for active shards: some of these indices are meant to stay unassigned.
   await put(http, `/${name}?wait_for_active_shards=0`, { settings: { index: settings }, mappings: { properties: { n: { type: 'long' }, text: { type: 'keyword' } } } });
@@ -173,6 +215,8 @@ async function main(args: string[]): Promise<void> {
   const jobs = args.length > 0 ? args : [
     `single:${versions.previousMajor}`, `single:${versions.old}`, `single:${versions.new}`,
     `mixed:${versions.old},${versions.new}`, `mixed:${versions.previousMajor},${versions.old}`, `mixed:${versions.previousMajor},${versions.new}`,
+    `mixed-newer-master:${versions.old},${versions.new}`, `mixed-newer-master:${versions.previousMajor},${versions.old}`,
+    `mixed-newer-master:${versions.previousMajor},${versions.new}`,
   ];
   for (const job of jobs) {
     const [kind, spec = ''] = job.split(':');
@@ -181,7 +225,10 @@ async function main(args: string[]): Promise<void> {
     else if (kind === 'mixed') {
       const [older = '', newer = ''] = spec.split(',');
       await captureMixed(older, newer);
-    } else throw new Error(`unknown job ${job}; use single:<version> or mixed:<older>,<newer>`);
+    } else if (kind === 'mixed-newer-master') {
+      const [older = '', newer = ''] = spec.split(',');
+      await captureMixedNewerMaster(older, newer);
+    } else throw new Error(`unknown job ${job}; use single:<version>, mixed:<older>,<newer> or mixed-newer-master:<older>,<newer>`);
     console.log(`captured ${job} in ${Math.round((Date.now() - started) / 1000)} s`);
   }
   rmSync(join(sandboxDir, 'capture'), { recursive: true, force: true });

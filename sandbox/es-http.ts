@@ -44,7 +44,7 @@ export class EsHttp {
     if (response.status < 200 || response.status > 299) {
       throw new Error(`${method} ${path} -> ${response.status}: ${response.text.slice(0, 500)}`);
     }
-    return JSON.parse(response.text) as T;
+    return (response.text === '' ? undefined : JSON.parse(response.text)) as T;
   }
 }
 
