@@ -1,5 +1,18 @@
 // An in-memory cluster and fleet that behave like the real ones over simulated time: the embedded
 // default of `npm start` (the demo) and the world of the state-machine scenario tests.
+//
+// Faults, for scenarios:
+//   options.launchFaults / world.injectLaunchFault   a replacement never joins, boots slowly, runs the
+//                                                    wrong Elasticsearch, or carries a wrong tag
+//   world.fleet.setLaunchVersion, options.templateDefaultStale
+//                                                    the template launches another version
+//   options.suspendedProcesses, fleet.suspendProcesses / resumeProcesses
+//   world.injectTerminateFailure                     a terminate call fails, with or without effect
+//   options.indices, world.createIndex               red (requireName "nowhere"), zero replicas,
+//                                                    filters, more replicas than nodes, and an index
+//                                                    created mid-run on the upgraded node (primaryOn)
+//   world.when(condition, action)                    do something the moment the world gets there
+//   world.onEvent(observer)                          sample the world after every event
 
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
 import { IdSource } from './id-source.ts';
@@ -39,6 +52,8 @@ export interface SimulatedWorld {
   clock: SimulatedClock;
   /** Everything that happened, in order. */
   readonly history: readonly WorldEvent[];
+  /** The history as text, one event a line (the last `last` events only, if given): for failing tests. */
+  historyText(last?: number): string;
   /**
    * Observer hook: called after every world event and every mutating API call, e.g. to sample the
    * number of nodes present. Returns an unsubscribe function.
@@ -112,6 +127,8 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
     lock: new SimulatedLock((operation, answer) => clock.respond(operation, answer)),
     clock,
     history,
+    historyText: (last) =>
+      (last === undefined ? history : history.slice(-last)).map((e) => `${e.at.toISOString()} ${e.kind} ${e.detail}`).join('\n'),
     onEvent: (observer) => clock.onEvent((e) => observer(world, { at: new Date(e.atMs), label: e.label })),
     when: (condition, action) => {
       const stop = clock.onEvent(() => {

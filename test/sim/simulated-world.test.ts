@@ -104,3 +104,15 @@ describe('a caller of the simulated world', () => {
     expect(await b.lock.acquire('two', '9.5.4', 60_000, now)).toMatchObject({ acquired: true });
   });
 });
+
+describe('the world history', () => {
+  it('reads as a timeline', async () => {
+    const world = createSimulatedWorld(base);
+    await world.fleet.terminateInGroup(world.cluster.node('es-data-1')?.instanceId ?? '');
+    world.clock.advance(5_000);
+    const lines = world.historyText().split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^2026-11-28T04:30:00.000Z instance-shutting-down i-[0-9a-f]{17} \(es-data\)$/));
+    expect(lines).toContainEqual('2026-11-28T04:30:02.000Z node-left es-data-1');
+    expect(world.historyText(1).split('\n')).toHaveLength(1);
+  });
+});
