@@ -8,6 +8,7 @@ import { redactSecrets } from '../shared/redact.ts';
 import { parseArgv } from './args.ts';
 import { describeConfig, loadConfig, type CommandProfile } from './config.ts';
 import type { CliIo, CommandContext } from './context.ts';
+import type { ProgressView } from './progress-view.ts';
 import { formatHelp } from './help.ts';
 import { createHolderId } from './holder.ts';
 import { closest } from './suggest.ts';
@@ -61,6 +62,7 @@ export function processIo(): CliIo {
     stderr: (text) => void process.stderr.write(text),
     stdoutIsTTY: process.stdout.isTTY,
     stderrIsTTY: process.stderr.isTTY,
+    stdinIsTTY: process.stdin.isTTY,
     env: process.env,
   };
 }
@@ -74,6 +76,7 @@ export interface MainOverrides {
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo = processIo(), overrides: MainOverrides = {}): Promise<number> {
   let log: Logger | undefined;
+  let progress: ProgressView | undefined;
   const controller = new AbortController();
   const removeSignalHandlers = onSignals(controller, io);
   try {
@@ -113,14 +116,45 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       io,
       signal: controller.signal,
       holder: createHolderId(),
-      connect: overrides.connect ?? (async (...args) => (await import('./connect.ts')).connect(...args)),
+      connect: overrides.connect ?? (await loadConnect(entry)),
     };
+    progress = await progressFor(entry.name, ctx);
+    if (progress) ctx.onEvent = progress.onEvent;
+    if (entry.name === 'run' && !config.yes && !config.dryRun && io.stdinIsTTY === true && io.stderrIsTTY) {
+      const { confirmReplacement } = await import('./confirm.ts');
+      ctx.confirm = (plan) =>
+        confirmReplacement(plan, { input: process.stdin, output: process.stderr, env: io.env, yes: false, signal: controller.signal });
+    }
     return await execute(ctx);
   } catch (error) {
     return reportError(error, io, log);
   } finally {
+    progress?.stop();
     removeSignalHandlers();
   }
+}
+
+/**
+ * The progress view follows a run: live on a terminal, plain lines elsewhere or with --no-progress.
+ * The demo shows it only when asked (--progress): it is over in a blink.
+ */
+async function progressFor(command: string, ctx: CommandContext): Promise<ProgressView | undefined> {
+  const wanted = command === 'run' ? !ctx.config.dryRun : command === 'demo' && ctx.config.progress === true;
+  if (!wanted) return undefined;
+  const { createProgressView } = await import('./progress-view.ts');
+  const live = (ctx.config.progress ?? true) && ctx.io.stderrIsTTY;
+  return createProgressView({
+    output: { write: (text: string) => ctx.io.stderr(text), isTTY: ctx.io.stderrIsTTY, columns: process.stderr.columns },
+    live,
+  });
+}
+
+/** The SDKs load only for commands that talk to a real cluster, and only once the input is valid. */
+async function loadConnect(entry: CommandEntry): Promise<CommandContext['connect']> {
+  if (entry.scopes.includes('connection')) return (await import('./connect.ts')).connect;
+  return () => {
+    throw new UpgradeError(`the ${entry.name} command does not connect to a real cluster`);
+  };
 }
 
 function reportError(error: unknown, io: CliIo, log: Logger | undefined): number {

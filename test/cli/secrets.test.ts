@@ -70,13 +70,12 @@ describe('secrets never appear in errors or logs', () => {
     const echo = (): Promise<never> => Promise.reject(new ServiceError('elasticsearch', `login failed for elastic:${PASSWORD}`));
     const code = await main(['plan', ...BASE, '--es-url', 'https://es:9200', '--es-username', 'elastic', '--log-level', 'trace'], io, {
       createLogger: () => captured.log,
-      connect: () =>
-        Promise.resolve({
-          cluster: { observe: echo, waitForHealth: echo, explainUnassigned: echo, setAllocationEnable: echo, setAllocationExcludeNames: echo },
-          fleet: { observe: echo, terminateInGroup: echo },
-          lock: { acquire: echo, update: echo, release: echo },
-          close: () => Promise.resolve(),
-        }),
+      connect: () => ({
+        cluster: { observe: echo, waitForHealth: echo, explainUnassigned: echo, setAllocationEnable: echo, setAllocationExcludeNames: echo },
+        fleet: { observe: echo, terminateInGroup: echo },
+        lock: { acquire: echo, update: echo, release: echo },
+        close: () => Promise.resolve(),
+      }),
     });
     expect(code).toBe(ExitCode.internal);
     expect(io.err).toContain('login failed for elastic:[redacted]');
