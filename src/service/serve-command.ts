@@ -1,0 +1,71 @@
+// `es-rolling-upgrade serve`: the service's composition root. Its settings (flags, environment,
+// config file) are the defaults of the runs it starts; each run builds its own adapters, as a CLI run
+// does, and closes them when it ends. SIGINT/SIGTERM stop it: runs under way are cancelled safely
+// first.
+//
+// Environment: ESRU_SERVICE_TOKEN (required), ESRU_SERVICE_HOST (default 127.0.0.1; 0.0.0.0 in a
+// container), ESRU_SERVICE_PORT (default 8080).
+
+import type { CommandContext } from '../cli/context.ts';
+import { toCliConfig } from '../cli/config.ts';
+import { requireConnection } from '../cli/commands/require-connection.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
+import { ExitCode, InvalidInputError } from '../shared/errors.ts';
+import { planUpgrade, runUpgrade } from '../upgrade/run-upgrade.ts';
+import { serviceTokenFromEnv } from './auth.ts';
+import type { StartRun } from './run-manager.ts';
+import { runDefaultsFrom } from './run-defaults.ts';
+import { createRunRequestValidator, type ServiceRunSpec } from './run-request.ts';
+import { startService } from './server.ts';
+
+export async function serveCommand(ctx: CommandContext, clock: Clock = systemClock): Promise<number> {
+  const token = serviceTokenFromEnv(ctx.io.env);
+  const host = ctx.io.env.ESRU_SERVICE_HOST?.trim() || '127.0.0.1';
+  const portText = ctx.io.env.ESRU_SERVICE_PORT?.trim() || '8080';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidInputError(`ESRU_SERVICE_PORT: "${portText}" is not a port number`);
+  }
+
+  const service = await startService({
+    token,
+    host,
+    port,
+    log: ctx.log,
+    validate: createRunRequestValidator(runDefaultsFrom(ctx.config)),
+    startRun: realStartRun(ctx, clock),
+  });
+  ctx.io.stderr(`es-rolling-upgrade service listening on ${service.url}\n`);
+
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  ctx.log.info('stopping: cancelling runs under way');
+  await service.close();
+  return ExitCode.ok;
+}
+
+/** Plan or run against the real cluster and fleet named in the run's settings. */
+export function realStartRun(ctx: CommandContext, clock: Clock = systemClock): StartRun<ServiceRunSpec> {
+  return async (spec, onEvent, signal) => {
+    const config = toCliConfig(spec.config);
+    const log = ctx.log.child({ cluster: spec.clusterKey, mode: spec.mode });
+    const connection = ctx.connect(requireConnection(config), log, config.upgrade.versionTagKey);
+    try {
+      const deps = {
+        cluster: connection.cluster,
+        fleet: connection.fleet,
+        lock: connection.lock,
+        clock,
+        log,
+        holder: ctx.holder,
+        signal,
+        onEvent,
+      };
+      return spec.mode === 'plan' ? await planUpgrade(deps, config.upgrade) : await runUpgrade(deps, config.upgrade);
+    } finally {
+      await connection.close();
+    }
+  };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { createConfigSchema } from '../../src/cli/config-schema.ts';
+import { toCliConfig } from '../../src/cli/config.ts';
+import { mergeRunOptions, runDefaultsFrom } from '../../src/service/run-defaults.ts';
+import { createRunRequestValidator } from '../../src/service/run-request.ts';
+
+const serveSettings = {
+  'es-url': 'https://es-1:9200,https://es-2:9200',
+  'es-username': 'upgrader',
+  'es-password': 'default-secret-pw',
+  region: 'eu-west-1',
+  'aws-endpoint': 'http://moto:5000',
+  match: 'node-attribute:instance_id',
+  order: 'data-first',
+  'node-join-timeout': '25m',
+  'poll-interval': '2s',
+  'group-name': 'es-data,es-master',
+};
+const serveConfig = toCliConfig(createConfigSchema({ required: [] }).parse(serveSettings));
+
+describe('runDefaultsFrom', () => {
+  it('gives back settings that validate to the same configuration', () => {
+    const again = toCliConfig(createConfigSchema({ required: [] }).parse(runDefaultsFrom(serveConfig)));
+    expect(again).toEqual(serveConfig);
+  });
+});
+
+describe('a request over the service defaults', () => {
+  const validate = createRunRequestValidator(runDefaultsFrom(serveConfig));
+
+  it('inherits the service settings and overrides what it gives', () => {
+    const result = validate({ mode: 'plan', options: { 'target-version': '9.5.4', strategy: 'drain' } });
+    expect(result.ok && result.spec.config).toMatchObject({
+      'es-url': ['https://es-1:9200', 'https://es-2:9200'],
+      'es-password': 'default-secret-pw',
+      'aws-endpoint': 'http://moto:5000',
+      strategy: 'drain',
+      order: 'data-first',
+      'node-join-timeout': 25 * 60_000,
+    });
+    expect(result.ok && result.spec.clusterKey).toBe('https://es-1:9200,https://es-2:9200');
+  });
+
+  it('the default credentials do not follow a request to another cluster', () => {
+    const result = validate({ mode: 'run', options: { 'target-version': '9.5.4', 'es-url': 'https://elsewhere:9200' } });
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.spec.config).not.toHaveProperty('es-password');
+    expect(result.ok && result.spec.config).not.toHaveProperty('es-username');
+  });
+
+  it('nor mix with credentials the request brings', () => {
+    const merged = mergeRunOptions(runDefaultsFrom(serveConfig), { 'es-api-key': 'request-key' });
+    expect(merged).toMatchObject({ 'es-api-key': 'request-key' });
+    expect(merged).not.toHaveProperty('es-password');
+  });
+
+  it('the AWS endpoint is the service\'s to set', () => {
+    const result = validate({ mode: 'run', options: { 'target-version': '9.5.4', 'aws-endpoint': 'http://attacker:5000' } });
+    expect(result).toEqual({ ok: false, issues: ['options.aws-endpoint: is not accepted by the service'] });
+  });
+});
