@@ -70,7 +70,15 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   waitForHealth(wait: HealthWait, signal?: AbortSignal): Promise<ClusterHealth> {
     const { clock } = this.#deps;
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    if (meetsWait(this.health(), wait)) return clock.respond('waitForHealth', () => this.health());
+    let metNow: boolean;
+    try {
+      metNow = meetsWait(this.health(), wait);
+    } catch (err) {
+      return clock.respond('waitForHealth', () => {
+        throw new ServiceError('elasticsearch', `illegal_argument_exception: ${(err as Error).message}`);
+      });
+    }
+    if (metNow) return clock.respond('waitForHealth', () => this.health());
     return clock
       .waitUntil(() => meetsWait(this.health(), wait), wait.timeoutMs, signal)
       .then((met) => ({ ...this.health(), timedOut: !met }));

@@ -218,8 +218,28 @@ describe('SimulatedCluster', () => {
     expect(world.cluster.node('es-data-4')?.version).toBe(version);
   });
 
-  it('rejects an invalid allocation setting value', async () => {
+  it('rejects an invalid allocation setting value and an invalid wait_for_nodes expression', async () => {
     const world = createSimulatedWorld(base);
     await expect(world.cluster.setAllocationEnable('some')).rejects.toThrow(/illegal value/);
+    await expect(world.cluster.waitForHealth({ nodes: 'six', timeoutMs: 1000 })).rejects.toThrow(/invalid wait_for_nodes/);
+  });
+
+  it('explains an assigned shard as assigned, and refuses a shard that does not exist', async () => {
+    const world = createSimulatedWorld(base);
+    expect(await world.cluster.explainUnassigned({ index: 'orders', shard: 0, primary: true })).toEqual({
+      index: 'orders',
+      shard: 0,
+      primary: true,
+      currentState: 'started',
+      nodeDecisions: [],
+    });
+    await expect(world.cluster.explainUnassigned({ index: 'nope', shard: 0, primary: true })).rejects.toThrow(/no shard \[nope\]\[0\]/);
+  });
+
+  it('refuses settings changes while there is no elected master', async () => {
+    const world = createSimulatedWorld(base);
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-master-1'));
+    world.clock.advance(2_500);
+    await expect(world.cluster.setAllocationEnable('primaries')).rejects.toThrow(/master_not_discovered_exception/);
   });
 });
