@@ -242,4 +242,31 @@ describe('SimulatedCluster', () => {
     world.clock.advance(2_500);
     await expect(world.cluster.setAllocationEnable('primaries')).rejects.toThrow(/master_not_discovered_exception/);
   });
+
+  it('keeps a master through one-at-a-time replacements when data nodes are master-eligible too', async () => {
+    const world = createSimulatedWorld({ ...base, masters: 0, roles: { data: ['master', 'data', 'ingest'] } });
+    let leaderlessEvents = 0;
+    world.onEvent((w) => {
+      if (w.cluster.masterNodeId() === null) leaderlessEvents += 1;
+    });
+    for (const name of ['es-data-2', 'es-data-3', 'es-data-1']) {
+      await world.cluster.setAllocationEnable('primaries');
+      await replace(world, name);
+      await world.cluster.setAllocationEnable(null);
+      expect((await world.cluster.waitForHealth({ status: 'green', timeoutMs: 600_000 })).timedOut).toBe(false);
+    }
+    const snapshot = await world.cluster.observe();
+    expect(snapshot.nodes.map((n) => n.name)).toEqual(['es-data-4', 'es-data-5', 'es-data-6']);
+    expect(new Set(snapshot.votingConfigNodeIds)).toEqual(new Set(snapshot.nodes.map((n) => n.id)));
+    expect(leaderlessEvents).toBeGreaterThan(0); // only while the elected one was replaced
+  });
+
+  it('keeps replicas delayed even when a new node joins within delayed_timeout: only the departed node could end it', async () => {
+    const world = createSimulatedWorld({ ...base, timings: { bootMs: 5_000, instanceStartMs: 5_000 } });
+    await replace(world, 'es-data-1');
+    const snapshot = await world.cluster.observe();
+    expect(world.clock.nowMs() - new Date('2026-11-28T04:30:00Z').getTime()).toBeLessThan(60_000);
+    expect(snapshot.health.delayedUnassignedShards).toBeGreaterThan(0);
+    expect((await world.cluster.waitForHealth({ status: 'green', timeoutMs: 600_000 })).timedOut).toBe(false);
+  });
 });
