@@ -6,6 +6,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
+import { RULE_NAMES } from '../upgrade/predicates.ts';
 import { parseDuration } from './duration.ts';
 
 export const ORDERS = ['masters-first', 'data-first'] as const;
@@ -201,8 +202,8 @@ function safeIsDirectory(path: string): boolean {
 }
 
 const groupName = text('an Auto Scaling Group name').max(255, { error: 'must be at most 255 characters' });
-const ruleName = text('a rule name').regex(/^[a-z][a-z0-9_-]*$/, {
-  error: 'is not a rule name (lower case, e.g. one_master_at_a_time)',
+const ruleName = text('a rule name').refine((name) => RULE_NAMES.includes(name), {
+  error: `is not a safety rule; rules: ${RULE_NAMES.join(', ')}`,
 });
 
 const fields = {

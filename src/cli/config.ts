@@ -5,6 +5,7 @@
 import { InvalidInputError } from '../shared/errors.ts';
 import { redactSecrets, registerSecret } from '../shared/redact.ts';
 import type { InstanceMatch } from '../upgrade/model.ts';
+import { RULE_NAMES } from '../upgrade/predicates.ts';
 import type { UpgradeOptions } from '../upgrade/plan-model.ts';
 import type { FlagValue } from './args.ts';
 import { readConfigFile } from './config-file.ts';
@@ -71,6 +72,12 @@ interface Merged {
 }
 
 const CONFIG_ENV = META_FLAGS[0].env;
+
+/** Valid values to suggest from, where the schema's issue does not list them. */
+const SUGGESTIONS: Partial<Record<string, readonly string[]>> = {
+  'disable-rule': RULE_NAMES,
+  match: ['private-ip', 'node-name'],
+};
 
 export function loadConfig(profile: CommandProfile, sources: ConfigSources): CliConfig {
   registerSecretsFrom(sources);
@@ -179,9 +186,10 @@ function describeIssue(issue: IssueLike, merged: Merged): string {
   const value = issue.path.length > 1 || isPrimitive(issue.input) ? issue.input : merged.values[key];
   const shown = option.secret === true || value === undefined ? '' : `${showValue(value)} `;
   let hint = '';
-  if (issue.code === 'invalid_value' && typeof value === 'string' && Array.isArray(issue.values)) {
-    const near = closest(value, issue.values.map(String));
-    if (near !== undefined) hint = ` (did you mean ${near}?)`;
+  const candidates = Array.isArray(issue.values) ? issue.values.map(String) : SUGGESTIONS[key];
+  if (typeof value === 'string' && candidates !== undefined) {
+    const near = closest(value, candidates);
+    if (near !== undefined && near !== value) hint = ` (did you mean ${near}?)`;
   }
   return `${where}: ${shown}${issue.message}${hint}`;
 }

@@ -106,7 +106,7 @@ export const OPTIONS = [
     scope: 'upgrade',
     env: ['ESRU_TARGET_VERSION'],
     valueName: 'VERSION',
-    description: 'release version to upgrade to; an instance whose version tag differs is replaced',
+    description: 'version to upgrade to: an instance whose version tag differs from it is replaced',
   },
   {
     name: 'expected-es-version',

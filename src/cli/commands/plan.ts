@@ -8,7 +8,7 @@ import { formatPlanReport } from '../format-plan.ts';
 import { requireConnection } from './require-connection.ts';
 
 export async function plan(ctx: CommandContext): Promise<number> {
-  const connection = await ctx.connect(requireConnection(ctx.config), ctx.log, ctx.config.upgrade.versionTagKey);
+  const connection = ctx.connect(requireConnection(ctx.config), ctx.log, ctx.config.upgrade.versionTagKey);
   try {
     const report = await planUpgrade(
       {

@@ -1,11 +1,9 @@
-// `serve`: service mode (src/service). The command line validates the shared settings (they become
-// the defaults of runs started over HTTP) and hands over here.
+// `serve`: service mode. The settings given to the command line (flags, environment, config file)
+// become the defaults of runs started over HTTP; src/service does the rest.
 
-import { UpgradeError } from '../../shared/errors.ts';
+import { serveCommand } from '../../service/serve-command.ts';
 import type { CommandContext } from '../context.ts';
 
-export function serve(_ctx: CommandContext): Promise<number> {
-  // Hook for src/service: start the HTTP service with ctx.config as the run defaults, stop it when
-  // ctx.signal aborts, resolve with the exit code.
-  return Promise.reject(new UpgradeError('serve: service mode is not wired into this build yet'));
+export function serve(ctx: CommandContext): Promise<number> {
+  return serveCommand(ctx);
 }
