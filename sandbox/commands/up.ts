@@ -1,0 +1,82 @@
+// `up`: moto, the AWS fleet (VPC, subnets, launch templates, groups), the fleet agent, and a wait
+// until Elasticsearch is green with every node.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { EsHttp } from '../es-http.ts';
+import { backgroundAlive, startBackground } from '../background.ts';
+import { createAwsClients, SANDBOX_REGION } from '../aws-clients.ts';
+import { createFleet } from '../fleet-setup.ts';
+import { findFreePort } from '../free-port.ts';
+import { startMoto } from '../moto-server.ts';
+import { esHome } from '../paths.ts';
+import { paths, writeState, type SandboxState } from '../sandbox-state.ts';
+import { waitFor } from '../wait-for.ts';
+
+export interface UpOptions {
+  masters: number;
+  data: number;
+  version: string;
+  clusterName?: string;
+  /** How long to wait for green with all nodes. */
+  timeoutMs?: number;
+}
+
+export async function up(options: UpOptions): Promise<SandboxState> {
+  if (existsSync(paths.state) && backgroundAlive(paths.agentPid)) {
+    throw new Error('a sandbox is already up; run `npm run sandbox -- down` first');
+  }
+  if (!existsSync(esHome(options.version))) {
+    throw new Error(`Elasticsearch ${options.version} is not fetched; run scripts/fetch-elasticsearch.sh ${options.version}`);
+  }
+  mkdirSync(paths.agent, { recursive: true });
+  const moto = await startMoto(paths.moto);
+  const aws = createAwsClients(moto.endpoint);
+  const clusterName = options.clusterName ?? 'sandbox';
+  const fleet = await createFleet(aws, clusterName, options.version, { master: options.masters, data: options.data });
+  const proxyPort = await findFreePort();
+  const state: SandboxState = {
+    clusterName,
+    region: SANDBOX_REGION,
+    awsEndpoint: moto.endpoint,
+    esUrl: `http://127.0.0.1:${proxyPort}`,
+    proxyPort,
+    imageId: fleet.imageId,
+    vpcId: fleet.vpcId,
+    subnetIds: fleet.subnetIds,
+    fleets: fleet.fleets,
+    initialVersion: options.version,
+    launchVersion: options.version,
+    counts: { master: options.masters, data: options.data },
+  };
+  writeState(state);
+  startBackground(['agent'], paths.agentPid, paths.agentLog);
+  await waitForCluster(state, options.masters + options.data, options.timeoutMs ?? 300_000);
+  return state;
+}
+
+export async function waitForCluster(state: SandboxState, nodes: number, timeoutMs: number): Promise<void> {
+  const http = new EsHttp([state.esUrl]);
+  await waitFor(async () => {
+    if (!backgroundAlive(paths.agentPid)) throw new Error(`the fleet agent died; see ${paths.agentLog}`);
+    const health = await http.json<{ status: string; number_of_nodes: number }>(
+      'GET', `/_cluster/health?wait_for_status=green&wait_for_nodes=${nodes}&timeout=5s`);
+    return health.status === 'green' && health.number_of_nodes === nodes ? true : undefined;
+  }, { timeoutMs, intervalMs: 1000, what: `a green cluster of ${nodes} nodes at ${state.esUrl}` });
+}
+
+/** The settings a person (or a test) needs to point the CLI at this sandbox. */
+export function connectionText(state: SandboxState, targetVersion = state.launchVersion): string {
+  const groups = state.fleets.map((f) => f.groupName);
+  return [
+    `Elasticsearch URL: ${state.esUrl}   (stable proxy to whichever nodes are up)`,
+    `AWS endpoint:      ${state.awsEndpoint}   (moto; credentials: testing/testing)`,
+    `Region:            ${state.region}`,
+    `Groups:            ${state.fleets.map((f) => `${f.groupName} (${f.role})`).join(', ')}`,
+    `Launch templates:  ${state.fleets.map((f) => `${f.launchTemplateId} (${f.launchTemplateName})`).join(', ')}`,
+    '',
+    'export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing',
+    `es-rolling-upgrade plan --es-url ${state.esUrl} --aws-endpoint ${state.awsEndpoint} --region ${state.region} \\`,
+    `  --target-version ${targetVersion} --version-tag-key Version --match node-attribute:instance_id \\`,
+    `  ${groups.map((g) => `--group-name ${g}`).join(' ')}`,
+  ].join('\n');
+}
