@@ -31,10 +31,22 @@ export type Decision =
   | { kind: 'clear-exclusion'; value: string[] }
   | { kind: 'terminate'; node: NodeView; conflicts: VersionConflict[] };
 
+/** Rules that only say "recovery is still under way": waited out as recovery, with its timeout. */
+const RECOVERY_RULES: ReadonlySet<string> = new Set(['cluster_settled', 'no_moving_shards', 'require_other_started_copy']);
+
 export function decide(input: DecideInput): Decision {
   const { world, options, lease } = input;
   const health = world.cluster.health;
-  const settlement = judgeSettlement(health, world.cluster.shards, world.cluster.unassignedExplanations);
+  const candidates = replacementOrder(world, options);
+  const override = lease.allocationOverride;
+  // Our own narrowing to primaries (for the node next in line) adds an `enable` NO to every replica.
+  const narrowedForNext = override !== undefined && override.nodeName === candidates[0]?.node.name;
+  const settlement = judgeSettlement(
+    health,
+    world.cluster.shards,
+    world.cluster.unassignedExplanations,
+    narrowedForNext ? new Set(['enable']) : new Set(),
+  );
   const nodeCount = world.cluster.nodes.length;
 
   const wrong = findWrongReplacement(world, options, lease);
@@ -50,8 +62,11 @@ export function decide(input: DecideInput): Decision {
   const incomplete = describeIncompleteReplacement(world, input.ignoredInstanceIds);
   if (incomplete) return wait('node-join', `replacement to join: ${incomplete}`, { nodes: `>=${nodeCount + 1}` });
 
-  // The replacement is in: put back what this controller changed for it.
-  if (lease.allocationOverride) return { kind: 'restore-allocation', value: lease.allocationOverride.previous };
+  // The replacement is in: put back what this controller changed for it. (Narrowed for a node that
+  // is still here and next in line: it is about to go, so keep it narrowed.)
+  if (override && !narrowedForNext) {
+    return { kind: 'restore-allocation', value: override.previous };
+  }
   const drained = lease.drainExclusion;
   if (drained && !world.cluster.nodes.some((n) => n.name === drained.nodeName)) {
     return { kind: 'clear-exclusion', value: drained.previous };
@@ -69,7 +84,6 @@ export function decide(input: DecideInput): Decision {
     atStart: input.atStart,
     ignoredInstanceIds: input.ignoredInstanceIds,
   };
-  const candidates = replacementOrder(world, options);
   const candidate = candidates[0];
   if (!candidate) {
     if (settlement.kind === 'green') return { kind: 'done', conflicts: [] };
@@ -103,7 +117,7 @@ export function decide(input: DecideInput): Decision {
     };
   }
   if (refusals.length > 0) {
-    const onlyRecovery = refusals.every((r) => r.rule === 'cluster_settled' || r.rule === 'no_moving_shards');
+    const onlyRecovery = refusals.every((r) => RECOVERY_RULES.has(r.rule));
     if (onlyRecovery) return recoveryWait(settlement, candidate.node.name, refusals);
     return {
       kind: 'wait',

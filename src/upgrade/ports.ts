@@ -69,7 +69,7 @@ export interface LeaseRecord {
    */
   runStartedAt?: string;
   /** Allocation setting value found before the controller changed it, when it did. */
-  allocationOverride?: { previous: string | null; setAt: string };
+  allocationOverride?: { previous: string | null; setAt: string; /** The node it was narrowed for. */ nodeName?: string };
   /** Allocation exclusion the controller added for `--strategy drain`, when it did. */
   drainExclusion?: { nodeName: string; previous: string[]; setAt: string };
   /** Instances terminated under this lease (and earlier leases for the same target version). */

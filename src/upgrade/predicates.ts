@@ -160,23 +160,36 @@ export const RULES: Rule[] = [
     },
   },
   {
-    name: 'require_other_started_copy',
+    name: 'no_single_copy_shards',
     transient: false,
     appliesTo: (c, ctx) => c.isData && ctx.options.strategy === 'replace',
     check: (c, { world }) => {
+      // A shard with no other copy at all (no replicas configured): waiting will not create one.
       const shards = world.cluster.shards;
-      const onNode = shards.filter((s) => s.node === c.node.name && s.state === 'STARTED');
-      // A copy still recovering elsewhere will do once started (no_moving_shards waits for it);
-      // only a copy with no other assigned copy at all is a structural risk.
-      const lonely = onNode.filter(
-        (s) => !shards.some((o) => o.index === s.index && o.shard === s.shard && o.node !== undefined && o.node !== c.node.name),
+      const lonely = shards.filter(
+        (s) => s.node === c.node.name && !shards.some((o) => o.index === s.index && o.shard === s.shard && o !== s),
       );
       if (lonely.length === 0) return null;
       return (
-        `${lonely.length} shard cop${lonely.length === 1 ? 'y has' : 'ies have'} no other started copy ` +
+        `${lonely.length} shard cop${lonely.length === 1 ? 'y has' : 'ies have'} no other copy ` +
         `(${list(lonely.map((s) => `[${s.index}][${s.shard}]`))}): terminating the node would lose data; ` +
         'add replicas, or use --strategy drain to move the shards off first'
       );
+    },
+  },
+  {
+    name: 'require_other_started_copy',
+    transient: true,
+    appliesTo: (c, ctx) => c.isData && ctx.options.strategy === 'replace',
+    check: (c, { world }) => {
+      // Replicas being rebuilt (unassigned or initializing) will do once started: wait for them.
+      const shards = world.cluster.shards;
+      const onNode = shards.filter((s) => s.node === c.node.name);
+      const unprotected = onNode.filter(
+        (s) => !shards.some((o) => o.index === s.index && o.shard === s.shard && o.node !== c.node.name && o.node !== undefined && o.state === 'STARTED'),
+      );
+      if (unprotected.length === 0) return null;
+      return `${unprotected.length} shard cop${unprotected.length === 1 ? 'y has' : 'ies have'} no other started copy yet (${list(unprotected.map((s) => `[${s.index}][${s.shard}]`))})`;
     },
   },
 ];

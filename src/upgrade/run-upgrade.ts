@@ -217,7 +217,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           signal?.throwIfAborted();
           rec.touchNode(d.node, present());
           // Record what we are about to change before changing it, so a crash leaves a trail to restore.
-          await saveLease({ ...lease, allocationOverride: { previous: world.cluster.allocationEnable, setAt: clock.now().toISOString() } });
+          await saveLease({ ...lease, allocationOverride: { previous: world.cluster.allocationEnable, setAt: clock.now().toISOString(), nodeName: d.node.node.name } });
           touched = true;
           await cluster.setAllocationEnable('primaries');
           rec.emit({ type: 'action', action: 'allocation-primaries', node: d.node.node.name, detail: `cluster.routing.allocation.enable: ${world.cluster.allocationEnable ?? 'all (default)'} -> primaries` });

@@ -40,6 +40,11 @@ export function judgeSettlement(
   health: ClusterHealth,
   shards: ShardCopy[],
   explanations: AllocationExplanation[] | undefined,
+  /**
+   * Deciders whose NO is expected right now besides the version ones: `enable` while this
+   * controller itself has narrowed allocation to primaries for the node it is about to replace.
+   */
+  tolerated: ReadonlySet<string> = new Set(),
 ): Settlement {
   if (health.status === 'green') return { kind: 'green' };
   if (health.status === 'red') return unsettled('cluster health is red');
@@ -65,7 +70,7 @@ export function judgeSettlement(
       blockers.push({ ...copy, reason: 'no allocation explanation for this copy' });
       continue;
     }
-    const verdict = judgeCopy(explanation, holdersOf(shards, copy.index, copy.shard));
+    const verdict = judgeCopy(explanation, holdersOf(shards, copy.index, copy.shard), tolerated);
     if (verdict.conflict) conflicts.push({ index: copy.index, shard: copy.shard, explanation: verdict.text });
     else blockers.push({ ...copy, reason: verdict.text });
   }
@@ -96,6 +101,7 @@ function holdersOf(shards: ShardCopy[], index: string, shard: number): Set<strin
 export function judgeCopy(
   e: AllocationExplanation,
   holders: Set<string>,
+  tolerated: ReadonlySet<string> = new Set(),
 ): { conflict: boolean; text: string } {
   if (e.primary) return { conflict: false, text: 'an unassigned primary is never a version conflict' };
   if (e.canAllocate !== undefined && e.canAllocate !== 'no') {
@@ -106,7 +112,7 @@ export function judgeCopy(
   }
   let versionText: string | undefined;
   for (const d of e.nodeDecisions) {
-    const bad = foreignRefusals(d, holders.has(d.nodeName) || holders.has(d.nodeId));
+    const bad = foreignRefusals(d, holders.has(d.nodeName) || holders.has(d.nodeId), tolerated);
     if (bad.length > 0) {
       return { conflict: false, text: `node ${d.nodeName}: ${bad.map((b) => `${b.decider}: ${b.explanation}`).join('; ')}` };
     }
@@ -118,10 +124,17 @@ export function judgeCopy(
 }
 
 /** Refusals on a node that are not explained by versions (or by the node already holding a copy). */
-function foreignRefusals(d: NodeAllocationDecision, holdsCopy: boolean): { decider: string; explanation: string }[] {
+function foreignRefusals(
+  d: NodeAllocationDecision,
+  holdsCopy: boolean,
+  tolerated: ReadonlySet<string>,
+): { decider: string; explanation: string }[] {
   const refusing = d.deciders.filter((x) => x.decision !== 'YES');
-  if (refusing.length === 0) return [{ decider: 'node_decision', explanation: `node would accept (${d.nodeDecision})` }];
-  return refusing.filter(
-    (x) => !(x.decision === 'NO' && (x.decider === VERSION_DECIDER || (holdsCopy && x.decider === SAME_SHARD_DECIDER))),
-  );
+  const explained = (x: { decider: string; decision: string }): boolean =>
+    x.decision === 'NO' && (x.decider === VERSION_DECIDER || (holdsCopy && x.decider === SAME_SHARD_DECIDER));
+  // A tolerated refusal alone would mean the node could take the copy once it is lifted.
+  if (!refusing.some(explained)) {
+    return refusing.length > 0 ? refusing : [{ decider: 'node_decision', explanation: `node would accept (${d.nodeDecision})` }];
+  }
+  return refusing.filter((x) => !explained(x) && !(x.decision === 'NO' && tolerated.has(x.decider)));
 }

@@ -87,9 +87,15 @@ const cases: Case[] = [
     expect: refuses('group_processes_active'),
   },
   {
-    name: 'A shard with no other started copy refuses: terminating would lose data',
+    name: 'A shard with no other copy refuses: terminating would lose data',
     world: () => ({ nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data()], shards: [shard('solo', 0, true, 'STARTED', 'd-1')] }),
-    expect: refuses('require_other_started_copy'),
+    expect: refuses('no_single_copy_shards'),
+  },
+  {
+    name: 'A shard whose replica is still being rebuilt waits for it rather than refusing',
+    world: () => ({ nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data()], shards: [shard('logs', 0, true, 'STARTED', 'd-1'), shard('logs', 0, false, 'UNASSIGNED')], health: { status: 'yellow', unassignedShards: 1 } }),
+    atStart: false,
+    expect: waitsFor('green'),
   },
   {
     name: 'With --strategy drain a single-copy node is excluded from allocation first',

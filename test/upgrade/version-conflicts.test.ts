@@ -12,6 +12,7 @@ interface Case {
   health: ClusterHealth;
   shards: ShardCopy[];
   explanations?: AllocationExplanation[];
+  tolerated?: string[];
   expected: 'green' | 'version-conflicts-only' | 'unsettled';
   reason?: RegExp;
 }
@@ -111,6 +112,22 @@ const cases: Case[] = [
     expected: 'unsettled',
   },
   {
+    name: 'enable=primaries set by this controller for the next node is tolerated alongside node_version',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO'), decider('enable', 'NO')], 'es-data-2': [versionNo(), decider('enable', 'NO')] })],
+    tolerated: ['enable'],
+    expected: 'version-conflicts-only',
+  },
+  {
+    name: 'a tolerated refusal alone means the copy could be allocated: not a conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [decider('enable', 'NO')] })],
+    tolerated: ['enable'],
+    expected: 'unsettled',
+  },
+  {
     name: 'every unassigned copy must be a conflict: one other reason spoils it',
     health: yellow({ unassignedShards: 2 }),
     shards: [...primaryOnNew, shard('audit', 0, true, 'STARTED', 'es-data-2'), shard('audit', 0, false, 'UNASSIGNED')],
@@ -125,7 +142,7 @@ const cases: Case[] = [
 
 describe('judgeSettlement', () => {
   it.each(cases)('$name', (c) => {
-    const result = judgeSettlement(c.health, c.shards, c.explanations);
+    const result = judgeSettlement(c.health, c.shards, c.explanations, new Set(c.tolerated));
     expect(result.kind).toBe(c.expected);
     if (c.reason && result.kind === 'unsettled') expect(result.reason).toMatch(c.reason);
   });

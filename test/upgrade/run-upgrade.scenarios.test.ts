@@ -1,0 +1,249 @@
+// State-machine scenarios: the real runner against the simulated cluster and fleet, on virtual time.
+
+import { describe, expect, it } from 'vitest';
+import { InterruptedError } from '../../src/shared/errors.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { createSimulatedWorld, type SimulatedWorld, type SimulatedWorldOptions } from '../../src/sim/index.ts';
+import type { UpgradeEvent, UpgradeOptions, UpgradeReport } from '../../src/upgrade/plan-model.ts';
+import type { Cluster, Fleet, Lock } from '../../src/upgrade/ports.ts';
+import { planUpgrade, runUpgrade, type UpgradeDeps } from '../../src/upgrade/run-upgrade.ts';
+import { defaultOptions, OLD, TARGET } from './builders.ts';
+
+function aWorld(overrides: Partial<SimulatedWorldOptions> = {}): SimulatedWorld {
+  return createSimulatedWorld({ masters: 3, data: 3, fromVersion: OLD, launchVersion: TARGET, ...overrides });
+}
+
+interface Watch {
+  minNodes: number;
+  events: UpgradeEvent[];
+}
+
+function depsFor(world: SimulatedWorld, extra: Partial<UpgradeDeps> = {}): UpgradeDeps & { watch: Watch } {
+  const watch: Watch = { minNodes: Infinity, events: [] };
+  world.onEvent((w) => {
+    watch.minNodes = Math.min(watch.minNodes, w.cluster.nodes().length);
+  });
+  return {
+    cluster: world.cluster,
+    fleet: world.fleet,
+    lock: world.lock,
+    clock: world.clock,
+    log: silentLogger(),
+    holder: 'controller-a',
+    onEvent: (e) => watch.events.push(e),
+    watch,
+    ...extra,
+  };
+}
+
+const roleOf = (world: SimulatedWorld, id: string): string | undefined => world.fleet.instance(id)?.role;
+const options = (o: Partial<UpgradeOptions> = {}): UpgradeOptions => defaultOptions(o);
+const allocation = async (world: SimulatedWorld): Promise<string | null> => (await world.cluster.observe()).allocationEnable;
+const versions = (world: SimulatedWorld): string[] => [...new Set(world.cluster.nodes().map((n) => n.version))];
+
+describe('runUpgrade on a simulated cluster', () => {
+  it('does nothing when every instance already carries the target version', async () => {
+    const world = aWorld({ fromVersion: TARGET });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report).toMatchObject({ outcome: 'nothing-to-do', exitCode: 0, terminatedInstanceIds: [] });
+    expect(world.terminatedInstanceIds()).toEqual([]);
+  });
+
+  it('replaces masters (elected last) then data nodes, never two nodes missing', async () => {
+    const world = aWorld();
+    const electedBefore = world.cluster.masterNodeId();
+    const electedInstance = world.cluster.nodes().find((n) => n.id === electedBefore)?.attributes.instance_id;
+    const deps = depsFor(world);
+
+    const report = await runUpgrade(deps, options());
+
+    expect(report.outcome).toBe('completed');
+    expect(report.exitCode).toBe(0);
+    const terminated = world.terminatedInstanceIds();
+    expect(report.terminatedInstanceIds).toEqual(terminated);
+    expect(terminated.map((id) => roleOf(world, id))).toEqual(['master', 'master', 'master', 'data', 'data', 'data']);
+    expect(terminated[2]).toBe(electedInstance);
+    expect(versions(world)).toEqual([TARGET]);
+    expect(world.cluster.health().status).toBe('green');
+    expect(deps.watch.minNodes).toBeGreaterThanOrEqual(5);
+    expect(await allocation(world)).toBeNull();
+    expect(world.lock.peek()).toBeUndefined();
+    expect(report.nodes.map((n) => n.outcome)).toEqual(Array(6).fill('replaced'));
+    expect(report.nodes.every((n) => n.replacementNodeName !== undefined)).toBe(true);
+  });
+
+  it('replaces data nodes first with --order data-first', async () => {
+    const world = aWorld();
+    const report = await runUpgrade(depsFor(world), options({ order: 'data-first' }));
+    expect(report.outcome).toBe('completed');
+    expect(world.terminatedInstanceIds().map((id) => roleOf(world, id))).toEqual(['data', 'data', 'data', 'master', 'master', 'master']);
+  });
+
+  it('accepts version conflicts at once instead of waiting out the green timeout', async () => {
+    const world = aWorld();
+    // As in production with hourly indices: a new index lands on the first upgraded data node.
+    world.when(
+      (w) => w.joinedReplacements('data') === 1,
+      (w) => w.createIndex({ name: 'logs-2026.11.28-05', primaries: 1, replicas: 1, primaryOn: 'newest' }),
+    );
+    const greenMs = 6 * 3_600_000;
+    const report = await runUpgrade(depsFor(world), options({ timeouts: { ...options().timeouts, greenMs } }));
+
+    expect(report.outcome).toBe('completed');
+    expect(report.versionConflictsAccepted.map((c) => c.index)).toContain('logs-2026.11.28-05');
+    expect(report.versionConflictsAccepted[0]?.explanation).toMatch(/older than the primary version/);
+    // Had it waited for green, one data node alone would have taken the green timeout.
+    expect(report.durationMs).toBeLessThan(greenMs);
+  });
+
+  it('halts when an unassigned replica is held back by something other than versions, restoring allocation', async () => {
+    const world = aWorld();
+    world.when(
+      (w) => w.joinedReplacements('data') === 1,
+      (w) => w.createIndex({ name: 'pinned', primaries: 1, replicas: 1, excludeNames: w.cluster.nodes().filter((n) => n.roles.includes('data')).map((n) => n.name).slice(1) }),
+    );
+    const report = await runUpgrade(depsFor(world), options({ timeouts: { ...options().timeouts, greenMs: 1_800_000 } }));
+
+    expect(report.outcome).toBe('halted');
+    expect(report.exitCode).toBe(4);
+    expect(report.message).toMatch(/timed out after 30m waiting for cluster green/);
+    expect(report.terminatedInstanceIds.map((id) => roleOf(world, id))).toEqual(['master', 'master', 'master', 'data']);
+    expect(await allocation(world)).toBeNull();
+  });
+
+  it('refuses a red cluster before any termination', async () => {
+    const world = aWorld({ indices: [{ name: 'broken', primaries: 1, replicas: 0, requireName: 'nowhere' }] });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report).toMatchObject({ outcome: 'refused', exitCode: 3 });
+    expect(report.refusals.map((r) => r.rule)).toContain('cluster_not_red');
+    expect(world.terminatedInstanceIds()).toEqual([]);
+  });
+
+  it('halts when a replacement never joins, touching no further node and restoring allocation', async () => {
+    const world = aWorld();
+    world.injectLaunchFault({ group: 'data', nth: 1, neverJoins: true });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report.outcome).toBe('halted');
+    expect(report.message).toMatch(/timed out after 15m waiting for replacement to join/);
+    expect(report.message).toMatch(/no further node will be touched/);
+    expect(report.terminatedInstanceIds.map((id) => roleOf(world, id))).toEqual(['master', 'master', 'master', 'data']);
+    expect(await allocation(world)).toBeNull();
+  });
+
+  it('halts when a replacement comes up with the wrong version tag', async () => {
+    const world = aWorld();
+    world.injectLaunchFault({ group: 'master', nth: 1, tagVersion: OLD });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report.outcome).toBe('halted');
+    expect(report.message).toMatch(/Version=9\.4\.5, not 9\.5\.4/);
+    expect(world.terminatedInstanceIds()).toHaveLength(1);
+  });
+
+  it('halts when a replacement runs the old Elasticsearch under the new tag', async () => {
+    const world = aWorld();
+    world.injectLaunchFault({ group: 'master', nth: 1, esVersion: OLD });
+    const report = await runUpgrade(depsFor(world), options({ expectedEsVersion: TARGET }));
+    expect(report.outcome).toBe('halted');
+    expect(report.message).toMatch(/runs Elasticsearch 9\.4\.5, not 9\.5\.4/);
+    expect(world.terminatedInstanceIds()).toHaveLength(1);
+  });
+
+  it('refuses before any termination when the launch template would not launch the target', async () => {
+    const world = aWorld({ templateDefaultStale: true });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report).toMatchObject({ outcome: 'refused', exitCode: 3 });
+    expect(report.refusals.map((r) => r.rule)).toEqual(['launch_template_at_target']);
+    expect(world.terminatedInstanceIds()).toEqual([]);
+  });
+
+  it('refuses a single-copy shard, and drains it safely with --strategy drain', async () => {
+    const indices = [{ name: 'no-replica', primaries: 3, replicas: 0, docsPerShard: 1000 }, { name: 'logs', primaries: 2, replicas: 1 }];
+    const refused = await runUpgrade(depsFor(aWorld({ indices })), options());
+    expect(refused.outcome).toBe('refused');
+    expect(refused.refusals.map((r) => r.rule)).toContain('no_single_copy_shards');
+
+    const world = aWorld({ indices });
+    const drained = await runUpgrade(depsFor(world), options({ strategy: 'drain' }));
+    expect(drained.outcome).toBe('completed');
+    const shards = (await world.cluster.observe()).shards.filter((s) => s.index === 'no-replica');
+    expect(shards.map((s) => s.state)).toEqual(['STARTED', 'STARTED', 'STARTED']);
+    expect((await world.cluster.observe()).allocationExcludeNames).toEqual([]);
+  });
+
+  it('refuses while another controller holds the lock, naming it', async () => {
+    const world = aWorld();
+    await world.lock.acquire('ops-laptop:4242', TARGET, 300_000, world.clock.now());
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report).toMatchObject({ outcome: 'refused', exitCode: 3 });
+    expect(report.message).toMatch(/ops-laptop:4242/);
+    expect(world.terminatedInstanceIds()).toEqual([]);
+  });
+
+  it('on SIGTERM starts no new termination, restores allocation and reports interrupted', async () => {
+    const world = aWorld();
+    const controller = new AbortController();
+    world.when(
+      (w) => w.terminatedInstanceIds().some((id) => roleOf(w, id) === 'data'),
+      () => controller.abort(new InterruptedError('SIGTERM')),
+    );
+    const report = await runUpgrade(depsFor(world, { signal: controller.signal }), options());
+    expect(report).toMatchObject({ outcome: 'interrupted', exitCode: 143 });
+    expect(world.terminatedInstanceIds().map((id) => roleOf(world, id))).toEqual(['master', 'master', 'master', 'data']);
+    expect(await allocation(world)).toBeNull();
+    expect(world.lock.peek()).toBeUndefined();
+  });
+
+  it('plan changes nothing and lists exactly the stale nodes', async () => {
+    const world = aWorld();
+    const report = await planUpgrade(depsFor(world), options());
+    expect(report.outcome).toBe('planned');
+    expect(report.plan.rows.filter((r) => r.action === 'replace')).toHaveLength(6);
+    expect(world.terminatedInstanceIds()).toEqual([]);
+    expect(world.lock.peek()).toBeUndefined();
+  });
+});
+
+/** Freezes a controller mid-run, as kill -9 would: after `n` mutating calls, nothing it awaits ever returns. */
+function killedAfter(n: number, cluster: Cluster, fleet: Fleet, lock: Lock): { cluster: Cluster; fleet: Fleet; lock: Lock; killed: () => boolean } {
+  let calls = 0;
+  const mutating = new Set(['setAllocationEnable', 'setAllocationExcludeNames', 'terminateInGroup']);
+  const wrap = <T extends object>(port: T): T =>
+    new Proxy(port, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]): unknown => {
+          if (calls >= n) return new Promise(() => undefined);
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (mutating.has(String(prop))) calls += 1;
+          return result;
+        };
+      },
+    });
+  return { cluster: wrap(cluster), fleet: wrap(fleet), lock: wrap(lock), killed: () => calls >= n };
+}
+
+describe('kill -9 at every step, then rerun', () => {
+  // A full run makes 12 mutating calls: 6 terminations and 3 narrow/restore pairs of allocation.
+  it.each(Array.from({ length: 12 }, (_, i) => i + 1))('killed after mutation %i: the rerun completes, never two nodes missing', async (n) => {
+    const world = aWorld();
+    const first = depsFor(world);
+    const frozen = killedAfter(n, world.cluster, world.fleet, world.lock);
+    void runUpgrade({ ...first, cluster: frozen.cluster, fleet: frozen.fleet, lock: frozen.lock }, options());
+    // Let the doomed controller run until it freezes.
+    for (let i = 0; i < 10_000 && !frozen.killed(); i++) await new Promise((r) => setImmediate(r));
+    expect(frozen.killed()).toBe(true);
+
+    world.clock.advance(2 * options().lockTtlMs);
+    const rerun = await runUpgrade(depsFor(world, { holder: 'controller-b' }), options());
+
+    expect(rerun.outcome).toBe('completed');
+    expect(versions(world)).toEqual([TARGET]);
+    expect(first.watch.minNodes).toBeGreaterThanOrEqual(5);
+    expect(await allocation(world)).toBeNull();
+    const all = [...rerun.previouslyTerminatedInstanceIds, ...rerun.terminatedInstanceIds];
+    expect(new Set(all)).toEqual(new Set(world.terminatedInstanceIds()));
+  });
+});
+
+export type { UpgradeReport };
