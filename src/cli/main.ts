@@ -2,7 +2,7 @@
 // boundary that turns errors into exit codes. Validation finishes before any client is built.
 
 import { readFileSync } from 'node:fs';
-import { ExitCode, InterruptedError, InvalidInputError, UpgradeError } from '../shared/errors.ts';
+import { ExitCode, InvalidInputError, UpgradeError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
 import { parseArgv } from './args.ts';
@@ -11,6 +11,7 @@ import type { CliIo, CommandContext } from './context.ts';
 import type { ProgressView } from './progress-view.ts';
 import { formatHelp } from './help.ts';
 import { createHolderId } from './holder.ts';
+import { onSignals } from './signals.ts';
 import { closest } from './suggest.ts';
 
 type Command = (ctx: CommandContext) => Promise<number>;
@@ -78,7 +79,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
   let log: Logger | undefined;
   let progress: ProgressView | undefined;
   const controller = new AbortController();
-  const removeSignalHandlers = onSignals(controller, io);
+  const removeSignalHandlers = onSignals(controller, (text) => io.stderr(text));
   try {
     const args = parseArgv(argv);
     if (args.version) {
@@ -170,30 +171,6 @@ function reportError(error: unknown, io: CliIo, log: Logger | undefined): number
   log?.debug({ stack: redactSecrets(error instanceof Error ? (error.stack ?? '') : '') }, 'internal error');
   io.stderr(`internal error: ${message}\n`);
   return ExitCode.internal;
-}
-
-/**
- * First SIGINT/SIGTERM: abort the run through the controller (it stops safely, restores allocation
- * and reports). A second: exit at once.
- */
-function onSignals(controller: AbortController, io: CliIo): () => void {
-  const handle = (signalName: 'SIGINT' | 'SIGTERM'): void => {
-    const reason = new InterruptedError(signalName);
-    if (controller.signal.aborted) {
-      io.stderr(`\n${signalName} again: exiting now; the cluster may be left with allocation restricted\n`);
-      process.exit(reason.exitCode);
-    }
-    io.stderr(`\n${signalName}: stopping safely (restoring allocation, writing the report); send again to exit now\n`);
-    controller.abort(reason);
-  };
-  const onInt = (): void => handle('SIGINT');
-  const onTerm = (): void => handle('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return () => {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  };
 }
 
 function packageVersion(): string {
