@@ -98,7 +98,12 @@ export function decide(state: AllocationState, copy: AllocCopy, node: AllocNode)
     );
   }
   results.push(decideEnable(state.enable, copy));
-  results.push(decideVersion(state, copy, node, primary));
+  // Real masters answer a version conflict with two NOs, index_version before node_version.
+  const version = decideVersion(state, copy, node, primary);
+  if (version.decision === 'NO' && !copy.primary) {
+    results.push(no('index_version', version.explanation.replace('with version', 'with index version').replace('primary version', 'primary index version')));
+  }
+  results.push(version);
   results.push(decideFilter(state, index, node));
 
   const holder = siblings.find((c) => c.nodeId === node.id || c.relocatingNodeId === node.id);

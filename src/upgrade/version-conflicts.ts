@@ -7,8 +7,11 @@
 
 import type { AllocationExplanation, ClusterHealth, NodeAllocationDecision, ShardCopy } from './model.ts';
 
-/** Deciders whose NO is expected for a version conflict. */
-const VERSION_DECIDER = 'node_version';
+/**
+ * Deciders whose NO means "this node is older than the primary's". Real masters (8.19, 9.x) answer
+ * with both, index_version before node_version (see test/fixtures/es/README.md).
+ */
+const VERSION_DECIDERS: ReadonlySet<string> = new Set(['node_version', 'index_version']);
 const SAME_SHARD_DECIDER = 'same_shard';
 
 export interface Blocker {
@@ -94,9 +97,9 @@ function holdersOf(shards: ShardCopy[], index: string, shard: number): Set<strin
 
 /**
  * A copy is a version conflict when it is a replica, allocation says no, every node that lacks a
- * copy of the shard refuses only for `node_version`, and nodes holding a copy refuse only for
- * `same_shard` (or `node_version`). At least one node must refuse for `node_version`, or it is not
- * a version problem at all (e.g. a lone data node: `same_shard` alone).
+ * copy of the shard refuses only for versions (`node_version`, `index_version`), and nodes holding a
+ * copy refuse only for `same_shard` (or versions). At least one node must refuse for a version, or
+ * it is not a version problem at all (e.g. a lone data node: `same_shard` alone).
  */
 export function judgeCopy(
   e: AllocationExplanation,
@@ -116,10 +119,11 @@ export function judgeCopy(
     if (bad.length > 0) {
       return { conflict: false, text: `node ${d.nodeName}: ${bad.map((b) => `${b.decider}: ${b.explanation}`).join('; ')}` };
     }
-    const v = d.deciders.find((x) => x.decider === VERSION_DECIDER && x.decision === 'NO');
+    const v = d.deciders.find((x) => x.decider === 'node_version' && x.decision === 'NO') ??
+      d.deciders.find((x) => VERSION_DECIDERS.has(x.decider) && x.decision === 'NO');
     versionText ??= v?.explanation;
   }
-  if (!versionText) return { conflict: false, text: 'no node refuses for node_version' };
+  if (!versionText) return { conflict: false, text: 'no node refuses for being older than the primary' };
   return { conflict: true, text: versionText };
 }
 
@@ -131,7 +135,7 @@ function foreignRefusals(
 ): { decider: string; explanation: string }[] {
   const refusing = d.deciders.filter((x) => x.decision !== 'YES');
   const explained = (x: { decider: string; decision: string }): boolean =>
-    x.decision === 'NO' && (x.decider === VERSION_DECIDER || (holdsCopy && x.decider === SAME_SHARD_DECIDER));
+    x.decision === 'NO' && (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER));
   // A tolerated refusal alone would mean the node could take the copy once it is lifted.
   if (!refusing.some(explained)) {
     return refusing.length > 0 ? refusing : [{ decider: 'node_decision', explanation: `node would accept (${d.nodeDecision})` }];

@@ -85,8 +85,14 @@ describe('SimulatedCluster', () => {
     expect(conflict).toMatchObject({ primary: false, canAllocate: 'no', unassignedReason: 'INDEX_CREATED' });
     const byNode = Object.fromEntries(conflict?.nodeDecisions.map((d) => [d.nodeName, d.deciders.map((r) => r.explanation)]) ?? []);
     expect(byNode).toEqual({
-      'es-data-2': ['cannot allocate replica shard to a node with version [9.4.5] since this is older than the primary version [9.5.4]'],
-      'es-data-3': ['cannot allocate replica shard to a node with version [9.4.5] since this is older than the primary version [9.5.4]'],
+      'es-data-2': [
+        'cannot allocate replica shard to a node with index version [9.4.5] since this is older than the primary index version [9.5.4]',
+        'cannot allocate replica shard to a node with version [9.4.5] since this is older than the primary version [9.5.4]',
+      ],
+      'es-data-3': [
+        'cannot allocate replica shard to a node with index version [9.4.5] since this is older than the primary index version [9.5.4]',
+        'cannot allocate replica shard to a node with version [9.4.5] since this is older than the primary version [9.5.4]',
+      ],
       'es-data-4': [expect.stringMatching(/^a copy of this shard is already allocated to this node \[\[logs-2026.11.28-05\]\[0\], node\[/)],
     });
     expect(await world.cluster.explainUnassigned({ index: 'logs-2026.11.28-05', shard: 0, primary: false })).toEqual(conflict);

@@ -70,7 +70,7 @@ describe('createSimulatedWorld', () => {
     const settled = await cluster.waitForHealth({ status: 'green', timeoutMs: 600_000 });
     expect(settled).toMatchObject({ status: 'yellow', timedOut: true, unassignedShards: 1 });
     const conflict = (await cluster.observe()).unassignedExplanations?.find((e) => e.index === 'logs-2026.11.28-05');
-    expect(conflict?.nodeDecisions.flatMap((d) => d.deciders.map((r) => r.decider)).sort()).toEqual(['node_version', 'node_version', 'same_shard']);
+    expect(conflict?.nodeDecisions.flatMap((d) => d.deciders.map((r) => r.decider)).sort()).toEqual(['index_version', 'index_version', 'node_version', 'node_version', 'same_shard']);
   });
 });
 
