@@ -29,6 +29,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       const planned = await planUpgrade({ ...deps, onEvent: () => undefined }, ctx.config.upgrade);
       if (planned.plan.toReplace > 0) ctx.io.stderr(formatPlanReport(planned));
       if (!(await ctx.confirm(planned.plan))) {
+        // Ctrl-C at the prompt is an interrupt (130), not a "no".
+        if (ctx.signal.aborted) throw ctx.signal.reason;
         ctx.io.stderr('Not confirmed: nothing was changed.\n');
         return ExitCode.refused;
       }
