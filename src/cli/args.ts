@@ -107,7 +107,13 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     }
   }
 
-  const [command, ...extra] = positionals;
+  let [command, ...extra] = positionals;
+  // `help plan` is `plan --help`.
+  if (command === 'help' && extra.length === 1) {
+    [command] = extra;
+    extra = [];
+    help = true;
+  }
   if (extra.length > 0 && problems.length === 0) {
     // Do not echo the values: after a mistyped flag the stray argument may be a password.
     problems.push(

@@ -124,6 +124,10 @@ describe('the command line itself', () => {
     expect(() => parseArgv(argv)).toThrow(expected);
   });
 
+  it('reads "help <command>" as "<command> --help"', () => {
+    expect(parseArgv(['help', 'run'])).toMatchObject({ command: 'run', help: true });
+  });
+
   it('refuses connection flags for the demo, which touches nothing real', () => {
     expect(failure({ argv: ['demo', '--es-url', 'https://es:9200'] })).toBe('--es-url is not used by the demo command');
   });
