@@ -240,6 +240,7 @@ const fields = {
   'dry-run': bool.default(DEFAULTS['dry-run']),
   yes: bool.default(DEFAULTS.yes),
   progress: bool,
+  octopus: bool,
 };
 
 export type ConfigKey = keyof typeof fields;

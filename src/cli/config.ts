@@ -62,6 +62,8 @@ export interface CliConfig {
   yes: boolean;
   /** Undefined: decide from whether stderr is a terminal. */
   progress?: boolean;
+  /** Undefined: decide from whether Octopus runs the command. */
+  octopus?: boolean;
 }
 
 type Source = { kind: 'flag' } | { kind: 'env'; name: string } | { kind: 'file'; path: string } | { kind: 'default' };
@@ -230,6 +232,7 @@ export function toCliConfig(c: ValidConfig): CliConfig {
     yes: c.yes ?? false,
     ...(c.report !== undefined ? { reportFile: c.report } : {}),
     ...(c.progress !== undefined ? { progress: c.progress } : {}),
+    ...(c.octopus !== undefined ? { octopus: c.octopus } : {}),
   };
   if (c['es-url'] !== undefined && c['es-url'].length > 0 && c.region !== undefined) {
     config.connection = {

@@ -310,6 +310,14 @@ export const OPTIONS = [
     description: 'show a live progress view on stderr (--no-progress to hide)',
     defaultText: 'when stderr is a terminal',
   },
+  {
+    name: 'octopus',
+    kind: 'boolean',
+    scope: 'output',
+    env: ['ESRU_OCTOPUS'],
+    description: 'print Octopus Deploy service messages: output variables, the report as an artifact',
+    defaultText: 'when run by Octopus (TentacleHome or OctopusCalamariWorkingDirectory set)',
+  },
 ] as const satisfies readonly OptionSpec[];
 
 export type OptionName = (typeof OPTIONS)[number]['name'];

@@ -45,6 +45,6 @@ export function resultMessage(message: string): string {
  * for every script it runs, and Tentacle (targets and workers) sets `TentacleHome` for Calamari; both
  * are set by Octopus itself, not by a user's variables, so their presence is a reliable signal.
  */
-export function isRunningUnderOctopus(env: NodeJS.ProcessEnv): boolean {
+export function isRunningUnderOctopus(env: Readonly<Record<string, string | undefined>>): boolean {
   return Boolean(env.OctopusCalamariWorkingDirectory || env.TentacleHome);
 }
