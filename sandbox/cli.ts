@@ -13,7 +13,8 @@ import { verify } from './commands/verify.ts';
 import { runWriter, startWriter, stopWriter } from './commands/writer.ts';
 import { readFaults, writeFaults, type Fault, type FaultKind } from './faults.ts';
 import { runFleetAgent } from './fleet-agent.ts';
-import { readState } from './sandbox-state.ts';
+import { paths, readState } from './sandbox-state.ts';
+import { startBackground, stopBackground } from './background.ts';
 import { readVersions } from './versions.ts';
 
 const USAGE = `usage: npm run sandbox -- <verb> [flags]
@@ -28,6 +29,7 @@ const USAGE = `usage: npm run sandbox -- <verb> [flags]
             [--fault-version V] [--delay-ms N]     misbehave on the next replacement(s)
   fault list | fault clear
   env                                             connection settings of the running sandbox
+  agent restart                                   restart the fleet agent (it adopts running nodes)
   down                                            stop everything and clean .sandbox`;
 
 async function main(argv: string[]): Promise<number> {
@@ -97,6 +99,12 @@ async function main(argv: string[]): Promise<number> {
     case 'fault':
       return fault(sub, positionals[2], values);
     case 'agent': {
+      if (sub === 'restart') {
+        // The agent re-adopts the running processes from .sandbox/agent/nodes.json.
+        await stopBackground(paths.agentPid);
+        console.log(`fleet agent restarted (pid ${startBackground(['agent'], paths.agentPid, paths.agentLog)})`);
+        return 0;
+      }
       const state = readState();
       await runFleetAgent({ state, aws: createAwsClients(state.awsEndpoint, state.region), log: createLogger({ pretty: false }) });
       return 0;

@@ -11,7 +11,7 @@ import type { AwsClients } from './aws-clients.ts';
 import { startEsProxy } from './es-proxy.ts';
 import { nodeRunning, startNode, stopNode, writeNodeConfig, writeSeedHosts } from './es-node.ts';
 import { takeFaults, type Fault, type FaultKind } from './faults.ts';
-import { observeFleet, type ObservedInstance } from './fleet-observer.ts';
+import { instanceStates, observeFleet, type ObservedInstance } from './fleet-observer.ts';
 import { ROLE_NODE_ROLES, VERSION_TAG, type Role } from './fleet-setup.ts';
 import { findFreePorts } from './free-port.ts';
 import { paths, readJsonFile, writeJsonFile, type SandboxState } from './sandbox-state.ts';
@@ -174,10 +174,11 @@ export async function runFleetAgent(options: AgentOptions): Promise<void> {
       void launch(instance, role, undefined).catch((error: unknown) => log.error({ err: error, instance: instance.id }, 'could not start Elasticsearch'));
     }
 
+    const gone = [...records.values()].filter((r) => ACTIVE.includes(r.status) && !wantedIds.has(r.instanceId));
+    const goneStates = gone.length > 0 ? await instanceStates(aws, gone.map((r) => r.instanceId)) : new Map<string, string>();
     for (const record of records.values()) {
-      if (ACTIVE.includes(record.status) && !wantedIds.has(record.instanceId)) {
-        const seen = view.instances.find((i) => i.id === record.instanceId);
-        void stop(record, seen?.state ?? 'absent').catch((error: unknown) => log.error({ err: error, instance: record.instanceId }, 'stop failed'));
+      if (gone.includes(record)) {
+        void stop(record, goneStates.get(record.instanceId) ?? 'absent').catch((error: unknown) => log.error({ err: error, instance: record.instanceId }, 'stop failed'));
       } else if (record.status === 'running' && !nodeRunning(record.dir) && record.startedAt
         && Date.now() - Date.parse(record.startedAt) > 5000) {
         record.status = 'exited';

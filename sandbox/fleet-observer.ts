@@ -62,3 +62,20 @@ export async function observeFleet(aws: AwsClients, groupNames: string[]): Promi
   } while (nextToken);
   return { groups, instances };
 }
+
+/**
+ * States of instances by id. moto drops the group tag of a terminated instance, so the group filter
+ * above no longer finds it; by id it is still listed as terminated.
+ */
+export async function instanceStates(aws: AwsClients, ids: string[]): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  try {
+    const page = await aws.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    for (const reservation of page.Reservations ?? []) {
+      for (const i of reservation.Instances ?? []) states.set(i.InstanceId ?? '', i.State?.Name ?? 'unknown');
+    }
+  } catch {
+    // An unknown id fails the whole call; the caller reports those instances as absent.
+  }
+  return states;
+}
