@@ -77,7 +77,8 @@ async function captureSingle(version: string): Promise<void> {
       { index: 'pinned-nowhere', shard: 0, primary: true });
     await del(cluster.http, '/pinned-nowhere');
     await createIndex(cluster.http, 'too-many-replicas', { number_of_shards: 1, number_of_replicas: 3 });
-    await waitHealth(cluster.http, 'yellow');
+    // Yellow alone can be seen before the replicas that fit have started.
+    await waitStarted(cluster.http, 'too-many-replicas', 3);
     await rec.capture('allocation-explain-same-shard', 'POST', `/_cluster/allocation/explain?${P}`,
       { index: 'too-many-replicas', shard: 0, primary: false });
     await del(cluster.http, '/too-many-replicas');
@@ -200,6 +201,13 @@ async function waitHealth(http: EsHttp, status: 'green' | 'yellow' | 'red'): Pro
     const health = await http.json<{ status: string; initializing_shards: number }>('GET', '/_cluster/health');
     return health.status === status && health.initializing_shards === 0 ? true : undefined;
   }, { timeoutMs: 120_000, what: `cluster health ${status}` });
+}
+
+async function waitStarted(http: EsHttp, index: string, copies: number): Promise<void> {
+  await waitFor(async () => {
+    const shards = await http.json<CatShard[]>('GET', `/_cat/shards/${index}?format=json`);
+    return shards.filter((s) => s.state === 'STARTED').length === copies ? true : undefined;
+  }, { timeoutMs: 120_000, what: `${copies} started copies of ${index}` });
 }
 
 async function put(http: EsHttp, path: string, body: unknown): Promise<void> {

@@ -85,6 +85,7 @@ export function startNode(spec: EsNodeSpec, options: StartOptions = {}): number 
   if (!existsSync(join(home, 'bin', 'elasticsearch'))) {
     throw new Error(`Elasticsearch ${spec.version} is not in ${home}; run scripts/fetch-elasticsearch.sh ${spec.version}`);
   }
+  checkEsUserCanRun(home, spec.dir);
   const heap = options.heap ?? DEFAULT_HEAP;
   const javaOpts = [`-Xms${heap}`, `-Xmx${heap}`, ...FAST_BOOT_OPTS, ...(options.extraJavaOpts ?? [])];
   const out = openSync(join(spec.dir, 'console.log'), 'a');
@@ -180,6 +181,22 @@ export function esUser(): EsUser | null {
   const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
   return (cachedUser = { uid, gid });
+}
+
+const checkedHomes = new Set<string>();
+
+/** Fail with a clear message, not a dead JVM, when the unprivileged user cannot reach the files. */
+function checkEsUserCanRun(home: string, dir: string): void {
+  const user = esUser();
+  if (!user || checkedHomes.has(home)) return;
+  try {
+    execFileSync('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', 'sh', '-c',
+      'test -x "$1/bin/elasticsearch" && test -w "$2/data"', 'sh', home, dir]);
+  } catch {
+    throw new Error(`user ${user.uid} (Elasticsearch cannot run as root) cannot run ${home}/bin/elasticsearch `
+      + `or write ${dir}; make the checkout readable (and its parents searchable) for that user, or set SANDBOX_ES_USER`);
+  }
+  checkedHomes.add(home);
 }
 
 function giveToEsUser(path: string): void {
