@@ -107,7 +107,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     }
 
     const config = loadConfig(entry, { flags: args.flags, env: io.env, configFile: args.configFile });
-    log = overrides.createLogger?.(config.logLevel) ?? createLogger({ level: config.logLevel, pretty: io.stderrIsTTY });
+    // The live progress frame owns the terminal: info lines would tear it, so they wait for the
+    // summary (warnings and errors still show; --log-level debug shows everything).
+    const liveFrame = entry.name === 'run' && !config.dryRun && (config.progress ?? true) && io.stderrIsTTY;
+    const level = liveFrame && config.logLevel === 'info' ? 'warn' : config.logLevel;
+    log = overrides.createLogger?.(level) ?? createLogger({ level, pretty: io.stderrIsTTY });
     log.debug({ command: entry.name, config: describeConfig(config) }, 'settings');
 
     const execute = await entry.load();
