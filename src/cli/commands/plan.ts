@@ -1,28 +1,16 @@
 // `plan` (and `run --dry-run`): observe the cluster and the fleet, print what would be done.
 
-import { systemClock } from '../../shared/clock.ts';
 import { planUpgrade } from '../../upgrade/run-upgrade.ts';
 import type { CommandContext } from '../context.ts';
 import { emitReport } from '../emit-report.ts';
 import { formatPlanReport } from '../format-plan.ts';
 import { requireConnection } from './require-connection.ts';
+import { upgradeDeps } from './upgrade-deps.ts';
 
 export async function plan(ctx: CommandContext): Promise<number> {
   const connection = ctx.connect(requireConnection(ctx.config), ctx.log, ctx.config.upgrade.versionTagKey);
   try {
-    const report = await planUpgrade(
-      {
-        cluster: connection.cluster,
-        fleet: connection.fleet,
-        lock: connection.lock,
-        clock: systemClock,
-        log: ctx.log,
-        holder: ctx.holder,
-        signal: ctx.signal,
-        ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
-      },
-      ctx.config.upgrade,
-    );
+    const report = await planUpgrade(upgradeDeps(ctx, connection), ctx.config.upgrade);
     await emitReport(ctx, report, formatPlanReport);
     return report.exitCode;
   } finally {

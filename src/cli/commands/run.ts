@@ -1,29 +1,20 @@
 // `run`: replace every stale node, one at a time. With --dry-run it is `plan`.
 
-import { systemClock } from '../../shared/clock.ts';
 import { ExitCode } from '../../shared/errors.ts';
-import { planUpgrade, runUpgrade, type UpgradeDeps } from '../../upgrade/run-upgrade.ts';
+import { planUpgrade, runUpgrade } from '../../upgrade/run-upgrade.ts';
 import type { CommandContext } from '../context.ts';
 import { emitReport } from '../emit-report.ts';
 import { formatPlanReport } from '../format-plan.ts';
 import { formatReport } from '../format-report.ts';
 import { plan } from './plan.ts';
 import { requireConnection } from './require-connection.ts';
+import { upgradeDeps } from './upgrade-deps.ts';
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.config.dryRun) return plan(ctx);
   const connection = ctx.connect(requireConnection(ctx.config), ctx.log, ctx.config.upgrade.versionTagKey);
   try {
-    const deps: UpgradeDeps = {
-      cluster: connection.cluster,
-      fleet: connection.fleet,
-      lock: connection.lock,
-      clock: systemClock,
-      log: ctx.log,
-      holder: ctx.holder,
-      signal: ctx.signal,
-      ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
-    };
+    const deps = upgradeDeps(ctx, connection);
     if (ctx.confirm) {
       // The plan goes to stderr: it is part of the question; stdout keeps only the result.
       const planned = await planUpgrade({ ...deps, onEvent: () => undefined }, ctx.config.upgrade);
