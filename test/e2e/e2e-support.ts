@@ -1,0 +1,314 @@
+// Shared pieces of the upgrade suites: the real CLI as a child process (also one we can SIGKILL),
+// a watcher that records what Elasticsearch and moto show over time, figures from a run, and
+// diagnostics printed when a test fails.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../../sandbox/aws-clients.ts';
+import type { EsHttp } from '../../sandbox/es-http.ts';
+import { repoRoot } from '../../sandbox/paths.ts';
+import { paths } from '../../sandbox/sandbox-state.ts';
+import { waitFor } from '../../sandbox/wait-for.ts';
+import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
+import type { CliResult } from './run-cli.ts';
+import type { Sandbox } from './sandbox-harness.ts';
+
+// ---------------------------------------------------------------------------------------------
+// The CLI
+
+export interface SpawnedCli {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** Everything printed to stderr so far. */
+  stderr(): string;
+}
+
+/** `node src/cli/main.ts ...` with the sandbox's environment; the caller may kill it. */
+export function spawnCli(args: string[], env: Record<string, string>): SpawnedCli {
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(repoRoot, 'src', 'cli', 'main.ts'), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : null), stdout, stderr, durationMs: Date.now() - started }));
+  });
+  return { child, done, stderr: () => stderr };
+}
+
+export interface UpgradeRun {
+  label: string;
+  result: CliResult;
+  /** The report the CLI wrote with --report (undefined when it wrote none, e.g. killed). */
+  report?: UpgradeReport;
+}
+
+/** The CLI's stderr, kept per label so a failing test can print the tail. */
+export const cliLogs = new Map<string, string>();
+
+let reportDir: string | undefined;
+
+export function reportPath(label: string): string {
+  reportDir ??= mkdtempSync(join(tmpdir(), 'esru-e2e-'));
+  return join(reportDir, `${label.replace(/[^a-z0-9-]+/gi, '-')}.json`);
+}
+
+/**
+ * `es-rolling-upgrade <command> ...` against the sandbox: connection flags, --yes, no progress view,
+ * JSON output and a report file. Returns exit code, output and the parsed report.
+ */
+export async function upgradeCli(sandbox: Sandbox, label: string, command: 'plan' | 'run', extra: string[], target: string): Promise<UpgradeRun> {
+  const file = reportPath(label);
+  const args = [command, ...sandbox.cliFlags(target), '--output', 'json', '--report', file, '--no-progress', ...(command === 'run' ? ['--yes'] : []), ...extra];
+  const spawned = spawnCli(args, sandbox.env);
+  const result = await spawned.done;
+  cliLogs.set(label, result.stderr);
+  const report = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as UpgradeReport) : undefined;
+  return { label, result, report };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Moto
+
+export interface MotoInstance {
+  id: string;
+  state: string;
+  launchTime?: Date;
+  tags: Record<string, string>;
+}
+
+/** Every instance moto knows (each suite has its own moto, so: every instance of this sandbox). */
+export async function motoInstances(aws: AwsClients): Promise<MotoInstance[]> {
+  const out: MotoInstance[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await aws.ec2.send(new DescribeInstancesCommand({ NextToken: nextToken }));
+    for (const r of page.Reservations ?? []) {
+      for (const i of r.Instances ?? []) {
+        out.push({
+          id: i.InstanceId ?? '',
+          state: i.State?.Name ?? 'unknown',
+          launchTime: i.LaunchTime,
+          tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+        });
+      }
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return out;
+}
+
+export function summarize(instances: MotoInstance[]): string[] {
+  return instances.map((i) => `${i.id}:${i.state}`).sort();
+}
+
+export function terminatedIds(instances: MotoInstance[]): string[] {
+  return instances.filter((i) => i.state === 'terminated').map((i) => i.id).sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elasticsearch
+
+interface CatNode { name: string; version: string; 'node.role': string }
+
+export async function catNodes(es: EsHttp): Promise<{ name: string; version: string; roles: string }[]> {
+  const nodes = await es.json<CatNode[]>('GET', '/_cat/nodes?format=json&h=name,version,node.role');
+  return nodes.map((n) => ({ name: n.name, version: n.version, roles: n['node.role'] }));
+}
+
+/** `cluster.routing.allocation.enable` as set (persistent, or transient shadowing it); null when unset. */
+export async function allocationEnable(es: EsHttp): Promise<string | null> {
+  const s = await es.json<{ persistent: Record<string, string>; transient: Record<string, string> }>('GET', '/_cluster/settings?flat_settings=true');
+  const key = 'cluster.routing.allocation.enable';
+  return s.transient[key] ?? s.persistent[key] ?? null;
+}
+
+export async function waitGreen(es: EsHttp, nodes: number, what: string, timeoutMs = 180_000): Promise<void> {
+  await waitFor(async () => {
+    const h = await es.json<{ status: string; number_of_nodes: number }>('GET', `/_cluster/health?wait_for_status=green&wait_for_nodes=${nodes}&timeout=5s`);
+    return h.status === 'green' && h.number_of_nodes === nodes ? true : undefined;
+  }, { timeoutMs, intervalMs: 500, what });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The watcher: what the cluster and moto showed, with timestamps, sampled by the test itself.
+
+export interface HealthSample { at: number; status: string; nodes: number }
+
+export class Watcher {
+  /** First time each node name was seen in `_cat/nodes`, and first time it was missing after that. */
+  readonly nodeSeen = new Map<string, number>();
+  readonly nodeGone = new Map<string, number>();
+  readonly nodeVersion = new Map<string, string>();
+  /** First time moto listed each instance, and first time it showed it terminated. */
+  readonly instanceSeen = new Map<string, number>();
+  readonly instanceTerminated = new Map<string, number>();
+  readonly health: HealthSample[] = [];
+  readonly allocation: { at: number; value: string | null }[] = [];
+  /** Node counts over time (null: no answer). */
+  readonly counts: { at: number; count: number | null }[] = [];
+  private running = true;
+  private readonly loops: Promise<void>[];
+  private readonly sandbox: Sandbox;
+
+  constructor(sandbox: Sandbox, options: { esIntervalMs?: number; motoIntervalMs?: number; allocation?: boolean } = {}) {
+    this.sandbox = sandbox;
+    this.loops = [this.esLoop(options.esIntervalMs ?? 250, options.allocation ?? false), this.motoLoop(options.motoIntervalMs ?? 500)];
+  }
+
+  private async esLoop(intervalMs: number, withAllocation: boolean): Promise<void> {
+    while (this.running) {
+      const at = Date.now();
+      const [nodes, health, allocation] = await Promise.allSettled([
+        catNodes(this.sandbox.es),
+        this.sandbox.es.json<{ status: string; number_of_nodes: number }>('GET', '/_cluster/health?filter_path=status,number_of_nodes'),
+        withAllocation ? allocationEnable(this.sandbox.es) : Promise.resolve(null),
+      ]);
+      if (nodes.status === 'fulfilled') {
+        const names = new Set(nodes.value.map((n) => n.name));
+        this.counts.push({ at, count: names.size });
+        for (const n of nodes.value) {
+          if (!this.nodeSeen.has(n.name)) this.nodeSeen.set(n.name, at);
+          this.nodeVersion.set(n.name, n.version);
+        }
+        for (const name of this.nodeSeen.keys()) if (!names.has(name) && !this.nodeGone.has(name)) this.nodeGone.set(name, at);
+      } else {
+        this.counts.push({ at, count: null });
+      }
+      if (health.status === 'fulfilled') this.health.push({ at, status: health.value.status, nodes: health.value.number_of_nodes });
+      if (withAllocation && allocation.status === 'fulfilled') this.allocation.push({ at, value: allocation.value });
+      await sleep(Math.max(0, intervalMs - (Date.now() - at)));
+    }
+  }
+
+  private async motoLoop(intervalMs: number): Promise<void> {
+    while (this.running) {
+      const at = Date.now();
+      try {
+        for (const i of await motoInstances(this.sandbox.aws)) {
+          if (!this.instanceSeen.has(i.id)) this.instanceSeen.set(i.id, at);
+          if (i.state === 'terminated' && !this.instanceTerminated.has(i.id)) this.instanceTerminated.set(i.id, at);
+        }
+      } catch {
+        // A missed sample; the next one catches up.
+      }
+      await sleep(Math.max(0, intervalMs - (Date.now() - at)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  minCount(): number {
+    return Math.min(...this.counts.map((c) => c.count).filter((c): c is number => c !== null));
+  }
+
+  /** First green sample with `nodes` nodes at or after `since`. */
+  greenAfter(since: number, nodes: number): number | undefined {
+    return this.health.find((h) => h.at >= since && h.status === 'green' && h.nodes === nodes)?.at;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+const s = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '?' : `${(ms / 1000).toFixed(1)}s`);
+
+/**
+ * Prints `[e2e-figures]` lines for a run: its duration, each node's, the controller's waits, and how
+ * long after each condition (old node gone, replacement present in `_cat/nodes`, cluster green) the
+ * controller took its next action (the next node's start, or the end of the run).
+ */
+export function printFigures(label: string, run: UpgradeRun, watcher: Watcher | undefined, totalNodes: number): void {
+  const report = run.report;
+  const out: string[] = [];
+  out.push(`[e2e-figures] ${label}: exit ${run.result.code}, CLI wall time ${s(run.result.durationMs)}, `
+    + `report ${report ? `${report.outcome} in ${s(report.durationMs)}, ${report.nodes.length} node(s)` : 'none'}`);
+  if (!report) {
+    console.log(out.join('\n'));
+    return;
+  }
+  const nodes = [...report.nodes].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+  nodes.forEach((n, i) => {
+    const waits = n.waits.map((w) => `${w.kind} ${s(w.durationMs)}${w.outcome === 'met' ? '' : ` (${w.outcome})`}`).join(', ');
+    out.push(`[e2e-figures] ${label}: node ${n.nodeName} (${n.phase}) -> ${n.replacementNodeName ?? '-'}: ${s(n.durationMs)} ${n.outcome}; waits: ${waits || 'none'}`);
+    if (!watcher) return;
+    const started = Date.parse(n.startedAt);
+    const terminated = n.instanceId ? watcher.instanceTerminated.get(n.instanceId) : undefined;
+    const gone = watcher.nodeGone.get(n.nodeName);
+    const joined = n.replacementNodeName ? watcher.nodeSeen.get(n.replacementNodeName) : undefined;
+    const green = joined !== undefined ? watcher.greenAfter(joined, totalNodes) : undefined;
+    const next = nodes[i + 1];
+    const nextAction = next ? Date.parse(next.startedAt) : Date.parse(report.finishedAt);
+    const nextWhat = next ? `next node's start (${next.nodeName})` : 'end of run';
+    out.push(`[e2e-figures] ${label}:   start -> moto termination seen ${s(terminated !== undefined ? terminated - started : undefined)}; `
+      + `termination -> old node gone from _cat/nodes ${s(gone !== undefined && terminated !== undefined ? gone - terminated : undefined)}; `
+      + `termination -> replacement in _cat/nodes ${s(joined !== undefined && terminated !== undefined ? joined - terminated : undefined)}; `
+      + `replacement in _cat/nodes -> green ${s(green !== undefined && joined !== undefined ? green - joined : undefined)}`);
+    out.push(`[e2e-figures] ${label}:   reaction: replacement in _cat/nodes -> ${nextWhat} ${s(joined !== undefined ? nextAction - joined : undefined)}; `
+      + `green -> ${nextWhat} ${s(green !== undefined ? nextAction - green : undefined)}`);
+  });
+  console.log(out.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics
+
+function tail(text: string, lines: number): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+/** What helps to understand a failure: CLI stderr tails, reports, the cluster's nodes, the agent log. */
+export async function printDiagnostics(sandbox: Sandbox | undefined, runs: UpgradeRun[]): Promise<void> {
+  const out: string[] = ['----- e2e diagnostics -----'];
+  for (const run of runs) {
+    out.push(`== ${run.label}: exit ${run.result.code}`);
+    out.push(`-- stderr tail:\n${tail(run.result.stderr, 40)}`);
+    out.push(`-- stdout tail:\n${tail(run.result.stdout, 20)}`);
+    if (run.report) {
+      out.push(`-- report: ${run.report.outcome}: ${run.report.message}`);
+      out.push(`   refusals: ${JSON.stringify(run.report.refusals)}`);
+      out.push(`   terminated: ${JSON.stringify(run.report.terminatedInstanceIds)}, finalHealth: ${JSON.stringify(run.report.finalHealth)}`);
+    }
+  }
+  if (sandbox) {
+    try {
+      out.push(`-- _cat/nodes:\n${(await sandbox.es.request({ method: 'GET', path: '/_cat/nodes?v&h=name,version,node.role,master', timeoutMs: 5000 })).text}`);
+      out.push(`-- _cat/shards (not started):\n${(await sandbox.es.request({ method: 'GET', path: '/_cat/shards?v&h=index,shard,prirep,state,node,unassigned.reason', timeoutMs: 5000 })).text
+        .split('\n').filter((l, i) => i === 0 || (l && !l.includes('STARTED'))).join('\n')}`);
+    } catch (error) {
+      out.push(`-- cluster unreachable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    try {
+      out.push(`-- moto: ${summarize(await motoInstances(sandbox.aws)).join(' ')}`);
+    } catch (error) {
+      out.push(`-- moto unreachable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (existsSync(paths.agentLog)) out.push(`-- agent log tail:\n${tail(readFileSync(paths.agentLog, 'utf8'), 30)}`);
+    if (existsSync(paths.writerLog)) out.push(`-- writer log tail:\n${tail(readFileSync(paths.writerLog, 'utf8'), 10)}`);
+  }
+  console.log(out.join('\n'));
+}
+
+/** Runs `body`; on failure prints diagnostics, then fails as before. */
+export async function withDiagnostics(sandbox: () => Sandbox | undefined, runs: UpgradeRun[], body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    await printDiagnostics(sandbox(), runs);
+    throw error;
+  }
+}
