@@ -1,0 +1,222 @@
+// The controller against machines that misbehave, on one 3 masters + 3 data sandbox, each step
+// leaving the cluster healthy for the next: a replacement that never joins, one at the wrong
+// Elasticsearch version, the controller killed with SIGKILL after its first termination, an index
+// without replicas (refused, then drained with --strategy drain, data first).
+
+import { TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexDocs } from '../../sandbox/commands/index-docs.ts';
+import { roll } from '../../sandbox/commands/roll.ts';
+import { verify } from '../../sandbox/commands/verify.ts';
+import { writeFaults } from '../../sandbox/faults.ts';
+import { waitFor } from '../../sandbox/wait-for.ts';
+import {
+  allocationEnable, catNodes, cliLogs, motoInstances, printFigures, reportPath, spawnCli, summarize, terminatedIds,
+  upgradeCli, waitGreen, Watcher, withDiagnostics, type MotoInstance, type UpgradeRun,
+} from './e2e-support.ts';
+import { startSandbox, versions, type Sandbox } from './sandbox-harness.ts';
+
+const MASTERS = 3;
+const DATA = 3;
+const TOTAL = MASTERS + DATA;
+const SOLO = 'solo';
+const SOLO_DOCS = 1500;
+
+describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTERS} masters + ${DATA} data`, () => {
+  let sandbox: Sandbox | undefined;
+  const runs: UpgradeRun[] = [];
+  let initial: MotoInstance[] = [];
+  /** Instances the test itself terminated (faulty replacements). */
+  const terminatedByTest: string[] = [];
+  /** Instances terminated by each run, by its report (or by moto for the killed one). */
+  const terminatedByRuns: string[] = [];
+  const sb = (): Sandbox => {
+    if (!sandbox) throw new Error('sandbox is not up');
+    return sandbox;
+  };
+  const diag = (body: () => Promise<void>): Promise<void> => withDiagnostics(() => sandbox, runs, body);
+  const run = async (label: string, extra: string[]): Promise<UpgradeRun> => {
+    const r = await upgradeCli(sb(), label, 'run', extra, versions.new);
+    runs.push(r);
+    terminatedByRuns.push(...(r.report?.terminatedInstanceIds ?? []));
+    return r;
+  };
+  const groupOf = (id: string): string | undefined => initial.find((i) => i.id === id)?.tags['aws:autoscaling:groupName'];
+
+  /** Terminates a faulty replacement through the AWS API (capacity kept) and waits for a healthy one. */
+  async function replaceFaulty(instanceId: string): Promise<void> {
+    const box = sb();
+    await box.aws.autoScaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
+    terminatedByTest.push(instanceId);
+    await waitGreen(box.es, TOTAL, `a healthy replacement for ${instanceId}`, 180_000);
+    const nodes = await catNodes(box.es);
+    expect(nodes.some((n) => n.name === instanceId)).toBe(false);
+  }
+
+  beforeAll(async () => {
+    const started = Date.now();
+    sandbox = await startSandbox({ masters: MASTERS, data: DATA, version: versions.old });
+    console.log(`[e2e-figures] faults suite: sandbox up (${MASTERS} masters, ${DATA} data, ${versions.old}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    await indexDocs({ indices: 2, replicas: 1, docs: 4000, nodeLeftDelay: '5s' });
+    await roll(versions.new);
+    // Set explicitly, so "restored" means "put back to what it was", not "removed".
+    await sandbox.es.json('PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.enable': 'all' } });
+    await waitGreen(sandbox.es, TOTAL, 'green before the tests');
+    initial = await motoInstances(sandbox.aws);
+    expect(initial.filter((i) => i.state === 'running')).toHaveLength(TOTAL);
+  });
+
+  afterAll(async () => {
+    await sandbox?.down();
+  });
+
+  it('halts (exit 4) when a replacement never joins: one termination, allocation restored', () => diag(async () => {
+    const box = sb();
+    writeFaults([{ kind: 'never-join', group: box.groups.data, count: 1 }]);
+    const watcher = new Watcher(box, { allocation: true });
+    const halted = await run('never-join', ['--order', 'data-first', '--node-join-timeout', '40s']);
+    const after = await motoInstances(box.aws);
+    const allocationAfter = await allocationEnable(box.es);
+    await watcher.stop();
+    printFigures('never-join (data-first)', halted, watcher, TOTAL);
+
+    expect(halted.result.code).toBe(4);
+    const report = halted.report;
+    expect(report?.outcome).toBe('halted');
+    expect(report?.terminatedInstanceIds).toHaveLength(1);
+    const victim = report?.terminatedInstanceIds[0] ?? '';
+    expect(groupOf(victim)).toBe(box.groups.data);
+    expect(terminatedIds(after)).toEqual([victim]);
+    const joinWait = report?.nodes[0]?.waits.find((w) => w.kind === 'node-join');
+    expect(joinWait?.outcome).toBe('timed-out');
+    expect(report?.message).toMatch(/timed out/);
+    // The controller had narrowed allocation to primaries for the data node, and put it back.
+    expect(watcher.allocation.some((a) => a.value === 'primaries')).toBe(true);
+    expect(allocationAfter).toBe('all');
+    // The faulty replacement runs (new tag) but is not in the cluster.
+    const faulty = after.filter((i) => i.state === 'running' && !initial.some((o) => o.id === i.id));
+    expect(faulty).toHaveLength(1);
+    expect(faulty[0]?.tags.Version).toBe(versions.new);
+    expect((await catNodes(box.es)).some((n) => n.name === faulty[0]?.id)).toBe(false);
+    // Nothing else is terminated afterwards: the controller is gone, and moto agrees a moment later.
+    expect(terminatedIds(await motoInstances(box.aws))).toEqual([victim]);
+
+    await replaceFaulty(faulty[0]?.id ?? '');
+  }));
+
+  it('halts (exit 4) when a replacement runs the wrong Elasticsearch version', () => diag(async () => {
+    const box = sb();
+    const before = await motoInstances(box.aws);
+    writeFaults([{ kind: 'wrong-version', version: versions.old, group: box.groups.master, count: 1 }]);
+    const watcher = new Watcher(box);
+    const halted = await run('wrong-version', ['--expected-es-version', versions.new, '--node-join-timeout', '60s']);
+    const after = await motoInstances(box.aws);
+    await watcher.stop();
+    printFigures('wrong-version (masters-first)', halted, watcher, TOTAL);
+
+    expect(halted.result.code).toBe(4);
+    const report = halted.report;
+    expect(report?.outcome).toBe('halted');
+    expect(report?.refusals.map((r) => r.rule)).toContain('replacement_at_target');
+    expect(report?.message).toContain(`runs Elasticsearch ${versions.old}, not ${versions.new}`);
+    expect(report?.terminatedInstanceIds).toHaveLength(1);
+    const victim = report?.terminatedInstanceIds[0] ?? '';
+    expect(groupOf(victim)).toBe(box.groups.master);
+    expect(terminatedIds(after)).toEqual([...terminatedIds(before), victim].sort());
+    const wrong = (await catNodes(box.es)).filter((n) => !initial.some((i) => i.id === n.name) && n.version === versions.old);
+    expect(wrong).toHaveLength(1);
+
+    await replaceFaulty(wrong[0]?.name ?? '');
+  }));
+
+  it('after a SIGKILL mid-run a rerun refuses a lone shard copy, then drains it data first, never two nodes missing', () => diag(async () => {
+    const box = sb();
+    const sampler = box.sampleNodes(250);
+    const watcher = new Watcher(box);
+    const before = await motoInstances(box.aws);
+    const terminatedBefore = new Set(terminatedIds(before));
+
+    // 1. Killed with SIGKILL right after its first termination.
+    const killedLabel = 'killed';
+    const spawned = spawnCli(['run', ...box.cliFlags(versions.new), '--yes', '--no-progress', '--output', 'json',
+      '--report', reportPath(killedLabel), '--lock-ttl', '30s'], box.env);
+    const firstTermination = await waitFor(() => [...watcher.instanceTerminated.keys()].find((id) => !terminatedBefore.has(id)),
+      { timeoutMs: 5 * 60_000, intervalMs: 50, what: 'the first termination of the run to be killed' });
+    spawned.child.kill('SIGKILL');
+    const killed = await spawned.done;
+    runs.push({ label: killedLabel, result: killed });
+    cliLogs.set(killedLabel, killed.stderr);
+    expect(killed.code).toBe(137);
+    terminatedByRuns.push(firstTermination);
+    expect(groupOf(firstTermination)).toBe(box.groups.master);
+    const afterKill = await motoInstances(box.aws);
+    expect(terminatedIds(afterKill)).toEqual([...terminatedBefore, firstTermination].sort());
+
+    // 2. The lease of the killed run is still valid: another controller is refused.
+    const locked = await run('locked-out', []);
+    expect(locked.result.code).toBe(3);
+    expect(locked.report?.refusals.map((r) => r.rule)).toContain('single_controller');
+    expect(locked.report?.terminatedInstanceIds).toEqual([]);
+    const lease = await box.es.json<{ hits: { hits: { _source: { expiresAt: string; terminatedInstanceIds: string[] } }[] } }>(
+      'GET', '/es-rolling-upgrade-lock/_search');
+    const record = lease.hits.hits[0]?._source;
+    expect(record?.terminatedInstanceIds).toEqual([firstTermination]);
+    await waitFor(() => (Date.now() > Date.parse(record?.expiresAt ?? '') + 500 ? true : undefined),
+      { timeoutMs: 60_000, what: 'the killed run\'s lease to expire' });
+
+    // 3. An index with no replicas, placed on the data nodes still to be upgraded.
+    const staleData = (await catNodes(box.es)).filter((n) => n.roles.includes('d') && n.version === versions.old).map((n) => n.name);
+    expect(staleData.length).toBeGreaterThan(0);
+    await box.es.json('PUT', `/${SOLO}`, {
+      settings: { index: { number_of_shards: 2, number_of_replicas: 0, 'routing.allocation.include._name': staleData.join(',') } },
+    });
+    const lines = Array.from({ length: SOLO_DOCS }, (_, n) => `{"index":{"_id":"${n}"}}\n{"n":${n}}\n`).join('');
+    const bulk = await box.es.request({ method: 'POST', path: `/${SOLO}/_bulk?refresh=true`, ndjson: lines });
+    expect(bulk.status).toBe(200);
+    expect((JSON.parse(bulk.text) as { errors: boolean }).errors).toBe(false);
+    await box.es.json('PUT', `/${SOLO}/_settings`, { 'index.routing.allocation.include._name': null });
+
+    // 4. The rerun takes over the expired lease, knows the killed run's termination, and refuses.
+    const beforeRefusal = summarize(await motoInstances(box.aws));
+    const refused = await run('rerun-refused', []);
+    expect(refused.result.code).toBe(3);
+    expect(refused.report?.refusals.map((r) => r.rule)).toContain('no_single_copy_shards');
+    expect(refused.report?.previouslyTerminatedInstanceIds).toEqual([firstTermination]);
+    expect(refused.report?.terminatedInstanceIds).toEqual([]);
+    expect(summarize(await motoInstances(box.aws))).toEqual(beforeRefusal);
+
+    // 5. With --strategy drain (and data first) it completes and loses nothing.
+    const drained = await run('rerun-drain', ['--strategy', 'drain', '--order', 'data-first', '--expected-es-version', versions.new]);
+    await sampler.stop();
+    await watcher.stop();
+    printFigures('drain rerun (data-first)', drained, watcher, TOTAL);
+    expect(drained.result.code).toBe(0);
+    const report = drained.report;
+    expect(report?.outcome).toBe('completed');
+    const phases = report?.nodes.map((n) => n.phase) ?? [];
+    expect(phases.length).toBeGreaterThan(0);
+    expect(phases.indexOf('master') === -1 || phases.lastIndexOf('data') < phases.indexOf('master')).toBe(true);
+    expect(phases.filter((p) => p === 'data')).toHaveLength(staleData.length);
+    expect(report?.nodes.every((n) => n.outcome === 'replaced' && n.waits.some((w) => w.kind === 'drain' || n.phase === 'master'))).toBe(true);
+
+    const count = await box.es.json<{ count: number }>('GET', `/${SOLO}/_count`);
+    expect(count.count).toBe(SOLO_DOCS);
+    const verified = await verify();
+    expect(verified.missing).toBe(0);
+    await waitGreen(box.es, TOTAL, 'green after the drain run', 60_000);
+    const nodes = await catNodes(box.es);
+    expect(nodes).toHaveLength(TOTAL);
+    expect(nodes.every((n) => n.version === versions.new)).toBe(true);
+    expect(await allocationEnable(box.es)).toBe('all');
+    const exclusions = await box.es.json<{ persistent: Record<string, string> }>('GET', '/_cluster/settings?flat_settings=true');
+    expect(exclusions.persistent['cluster.routing.allocation.exclude._name'] ?? '').toBe('');
+
+    // Never two nodes missing, from the kill to the end.
+    expect(sampler.minCount()).toBeGreaterThanOrEqual(TOTAL - 1);
+    expect(watcher.minCount()).toBeGreaterThanOrEqual(TOTAL - 1);
+    // Every termination moto saw is accounted for by a run's report (or the killed run) or the test.
+    const after = await motoInstances(box.aws);
+    expect(terminatedIds(after)).toEqual([...terminatedByRuns, ...terminatedByTest].sort());
+    expect(after.filter((i) => i.state === 'running').every((i) => i.tags.Version === versions.new)).toBe(true);
+  }));
+});
