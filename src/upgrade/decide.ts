@@ -167,8 +167,10 @@ function recoveryWait(settlement: Settlement, node: string | undefined, refusals
  * launches the wrong thing, and replacing it again would loop forever.
  */
 function findWrongReplacement(world: World, options: UpgradeOptions, lease: LeaseRecord): string | null {
-  const since = Date.parse(lease.runStartedAt ?? lease.acquiredAt);
-  const launchedSince = (launchTime: Date | undefined): boolean => launchTime !== undefined && launchTime.getTime() > since;
+  // EC2 reports LaunchTime in whole seconds: a replacement launched in the second the run started
+  // reads as launched before it, so compare from the start of that second.
+  const since = Math.floor(Date.parse(lease.runStartedAt ?? lease.acquiredAt) / 1000) * 1000;
+  const launchedSince = (launchTime: Date | undefined): boolean => launchTime !== undefined && launchTime.getTime() >= since;
   const key = options.versionTagKey;
   for (const view of world.nodes) {
     if (!view.instance || !isAlive(view.instance) || !launchedSince(view.instance.launchTime)) continue;

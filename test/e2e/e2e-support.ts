@@ -216,6 +216,20 @@ export class Watcher {
     return Math.min(...this.counts.map((c) => c.count).filter((c): c is number => c !== null));
   }
 
+  /** Longest stretch of `_cat/nodes` samples that got no answer (e.g. no elected master), in ms. */
+  longestUnanswered(): number {
+    let longest = 0;
+    let since: number | undefined;
+    for (const c of this.counts) {
+      if (c.count === null) since ??= c.at;
+      else if (since !== undefined) {
+        longest = Math.max(longest, c.at - since);
+        since = undefined;
+      }
+    }
+    return longest;
+  }
+
   /** First green sample with `nodes` nodes at or after `since`. */
   greenAfter(since: number, nodes: number): number | undefined {
     return this.health.find((h) => h.at >= since && h.status === 'green' && h.nodes === nodes)?.at;
@@ -236,7 +250,8 @@ export function printFigures(label: string, run: UpgradeRun, watcher: Watcher | 
   const report = run.report;
   const out: string[] = [];
   out.push(`[e2e-figures] ${label}: exit ${run.result.code}, CLI wall time ${s(run.result.durationMs)}, `
-    + `report ${report ? `${report.outcome} in ${s(report.durationMs)}, ${report.nodes.length} node(s)` : 'none'}`);
+    + `report ${report ? `${report.outcome} in ${s(report.durationMs)}, ${report.nodes.length} node(s)` : 'none'}`
+    + (watcher ? `; nodes seen at least ${watcher.minCount()}, longest stretch without an answer from _cat/nodes ${s(watcher.longestUnanswered())}` : ''));
   if (!report) {
     console.log(out.join('\n'));
     return;

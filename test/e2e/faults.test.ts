@@ -140,8 +140,18 @@ describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTE
     const killedLabel = 'killed';
     const spawned = spawnCli(['run', ...box.cliFlags(versions.new), '--yes', '--no-progress', '--output', 'json',
       '--report', reportPath(killedLabel), '--lock-ttl', '30s'], box.env);
-    const firstTermination = await waitFor(() => [...watcher.instanceTerminated.keys()].find((id) => !terminatedBefore.has(id)),
-      { timeoutMs: 5 * 60_000, intervalMs: 50, what: 'the first termination of the run to be killed' });
+    let exited = false;
+    void spawned.done.then(() => (exited = true));
+    // waitFor retries on errors, so the probe reports an early exit as a value.
+    const seen = await waitFor(() => {
+      const id = [...watcher.instanceTerminated.keys()].find((i) => !terminatedBefore.has(i));
+      return id ?? (exited ? null : undefined);
+    }, { timeoutMs: 5 * 60_000, intervalMs: 50, what: 'the first termination of the run to be killed' }).catch((error: unknown) => {
+      spawned.child.kill('SIGKILL');
+      throw error;
+    });
+    if (seen === null) throw new Error(`the run exited before terminating anything:\n${spawned.stderr().slice(-2000)}`);
+    const firstTermination = seen;
     spawned.child.kill('SIGKILL');
     const killed = await spawned.done;
     runs.push({ label: killedLabel, result: killed });

@@ -213,6 +213,17 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'A wrong replacement launched in the very second the run started halts too (EC2 launch times are whole seconds)',
+    world: () => ({ nodes: [aNode('m-1').master().atTarget().withEsVersion(OLD).launchedAt(new Date('2026-11-28T00:00:00.000Z')), aNode('m-2').master(), aNode('m-3').master()] }),
+    options: { expectedEsVersion: TARGET },
+    lease: { acquiredAt: '2026-11-28T00:00:00.250Z', runStartedAt: '2026-11-28T00:00:00.250Z' },
+    atStart: false,
+    expect: (d) => {
+      expect(d.kind).toBe('halt');
+      if (d.kind === 'halt') expect(d.reason).toMatch(/m-1.*runs Elasticsearch 9\.4\.5, not 9\.5\.4/);
+    },
+  },
+  {
     name: 'The voting configuration must forget a departed master before the next one goes',
     world: () => ({ nodes: threeMasters(), masterName: 'm-1', votingConfig: ['id-m-1', 'id-m-3', 'id-gone'] }),
     atStart: false,
