@@ -9,7 +9,8 @@ import type { Refusal, UpgradeOptions, WaitKind } from './plan-model.ts';
 import { replacementOrder } from './plan.ts';
 import { describeIncompleteReplacement, evaluateRules, type RuleContext } from './predicates.ts';
 import { judgeSettlement, type Settlement, type VersionConflict } from './version-conflicts.ts';
-import { isAlive, type NodeView, type World } from './world.ts';
+import type { ShardCopy } from './model.ts';
+import { isAlive, isDataNode, type NodeView, type World } from './world.ts';
 
 export interface DecideInput {
   world: World;
@@ -101,7 +102,9 @@ export function decide(input: DecideInput): Decision {
 
   // A drain under way moves shards by design: wait for it before judging the moving-shards rules.
   const draining = options.strategy === 'drain' && world.cluster.allocationExcludeNames.includes(candidate.node.name);
-  const held = world.cluster.shards.filter((s) => s.node === candidate.node.name).length;
+  // Copies that cannot leave only because their primary is on a newer node (version conflict) stay:
+  // no older node may take them, and the primary keeps the data. Waiting for them would never end.
+  const held = world.cluster.shards.filter((s) => s.node === candidate.node.name && !stuckByVersion(world, s, candidate.node.name)).length;
   if (draining && held > 0) {
     return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
   }
@@ -188,6 +191,34 @@ function findWrongReplacement(world: World, options: UpgradeOptions, lease: Leas
     }
   }
   return null;
+}
+
+/**
+ * A replica on `nodeName` whose started primary is on a node newer than every data node it could
+ * move to (not `nodeName`, not excluded, not holding a copy): Elasticsearch's `node_version` decider
+ * refuses them all, so a drain cannot move it.
+ */
+function stuckByVersion(world: World, copy: ShardCopy, nodeName: string): boolean {
+  if (copy.primary) return false;
+  const copies = world.cluster.shards.filter((s) => s.index === copy.index && s.shard === copy.shard);
+  const primary = copies.find((s) => s.primary && s.state === 'STARTED');
+  const primaryNode = world.cluster.nodes.find((n) => n.name === primary?.node);
+  if (!primaryNode) return false;
+  const holders = new Set(copies.map((s) => s.node));
+  const excluded = new Set(world.cluster.allocationExcludeNames);
+  return world.cluster.nodes
+    .filter((n) => isDataNode(n) && n.name !== nodeName && !excluded.has(n.name) && !holders.has(n.name))
+    .every((n) => compareVersions(n.version, primaryNode.version) < 0);
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('-')[0]?.split('.').map(Number) ?? [];
+  const pb = b.split('-')[0]?.split('.').map(Number) ?? [];
+  for (let i = 0; i < 3; i++) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return Math.sign(diff);
+  }
+  return 0;
 }
 
 function dedupe(refusals: Refusal[]): Refusal[] {

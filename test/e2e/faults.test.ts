@@ -46,11 +46,19 @@ describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTE
   /** Terminates a faulty replacement through the AWS API (capacity kept) and waits for a healthy one. */
   async function replaceFaulty(instanceId: string): Promise<void> {
     const box = sb();
+    const known = new Set((await motoInstances(box.aws)).map((i) => i.id));
     await box.aws.autoScaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
     terminatedByTest.push(instanceId);
-    await waitGreen(box.es, TOTAL, `a healthy replacement for ${instanceId}`, 180_000);
-    const nodes = await catNodes(box.es);
-    expect(nodes.some((n) => n.name === instanceId)).toBe(false);
+    const replacement = await waitFor(async () => (await motoInstances(box.aws))
+      .find((i) => i.state === 'running' && !known.has(i.id) && i.id !== instanceId)?.id,
+    { timeoutMs: 30_000, what: `moto to launch a replacement for ${instanceId}` });
+    await waitFor(async () => {
+      const names = (await catNodes(box.es)).map((n) => n.name);
+      return !names.includes(instanceId) && names.includes(replacement) ? true : undefined;
+    }, { timeoutMs: 180_000, intervalMs: 500, what: `${instanceId} to leave and ${replacement} to join` });
+    await waitGreen(box.es, TOTAL, `green with the healthy replacement ${replacement}`, 180_000);
+    const node = (await catNodes(box.es)).find((n) => n.name === replacement);
+    expect(node?.version).toBe(versions.new);
   }
 
   beforeAll(async () => {

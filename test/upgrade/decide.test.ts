@@ -118,6 +118,28 @@ const cases: Case[] = [
     expect: terminates('d-1'),
   },
   {
+    name: 'Drain does not wait for a replica that only a newer node could take (its primary is on an upgraded node)',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data(), aNode('d-new').data().atTarget()],
+      shards: [shard('logs', 0, true, 'STARTED', 'd-new'), shard('logs', 0, false, 'STARTED', 'd-1')],
+      excludeNames: ['d-1'],
+    }),
+    options: { strategy: 'drain' },
+    atStart: false,
+    expect: terminates('d-1'),
+  },
+  {
+    name: 'Drain waits for such a replica while another upgraded node could take it',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data().atTarget(), aNode('d-new').data().atTarget()],
+      shards: [shard('logs', 0, true, 'STARTED', 'd-new'), shard('logs', 0, false, 'STARTED', 'd-1')],
+      excludeNames: ['d-1'],
+    }),
+    options: { strategy: 'drain' },
+    atStart: false,
+    expect: waitsFor('drain'),
+  },
+  {
     name: 'Red at the start refuses before any termination',
     world: () => ({ nodes: threeMasters(), health: { status: 'red' } }),
     expect: refuses('cluster_not_red'),
