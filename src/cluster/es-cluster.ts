@@ -25,7 +25,7 @@ import { mapLimit } from './map-limit.ts';
 
 export interface EsClusterOptions {
   retry?: RetryOptions;
-  /** Most unassigned shard copies explained per observe (default 100). */
+  /** Most unassigned shard copies explained per observe (default 500: mid-upgrade, every index created since the first data node was replaced holds a version conflict). */
   maxExplanations?: number;
   /** Explain calls in flight at once (default 4). */
   explainConcurrency?: number;
@@ -148,7 +148,7 @@ export class EsCluster implements Cluster {
       if (s.state !== 'UNASSIGNED') continue;
       keys.set(`${s.index}/${s.shard}/${s.primary}`, { index: s.index, shard: s.shard, primary: s.primary });
     }
-    const max = this.options.maxExplanations ?? 100;
+    const max = this.options.maxExplanations ?? 500;
     if (keys.size > max) this.log.debug({ unassigned: keys.size, explained: max }, 'explaining only the first unassigned copies');
     const wanted = [...keys.values()].slice(0, max);
     const results = await mapLimit(wanted, this.options.explainConcurrency ?? 4, (key) =>

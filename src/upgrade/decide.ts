@@ -104,7 +104,9 @@ export function decide(input: DecideInput): Decision {
   const draining = options.strategy === 'drain' && world.cluster.allocationExcludeNames.includes(candidate.node.name);
   // Copies that cannot leave only because their primary is on a newer node (version conflict) stay:
   // no older node may take them, and the primary keeps the data. Waiting for them would never end.
-  const held = world.cluster.shards.filter((s) => s.node === candidate.node.name && !stuckByVersion(world, s, candidate.node.name)).length;
+  const held = draining
+    ? world.cluster.shards.filter((s) => s.node === candidate.node.name && !stuckByVersion(world, s, candidate.node.name)).length
+    : 0;
   if (draining && held > 0) {
     return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
   }

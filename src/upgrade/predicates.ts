@@ -4,7 +4,7 @@
 // them. Structural rules describe the set-up (a template launching the wrong version, a shard with
 // no other copy): waiting will not help, so the run refuses (before any termination) or halts.
 
-import type { AutoScalingGroup } from './model.ts';
+import type { AutoScalingGroup, ShardCopy } from './model.ts';
 import type { Refusal, UpgradeOptions } from './plan-model.ts';
 import type { Settlement } from './version-conflicts.ts';
 import { isAlive, type NodeView, type World } from './world.ts';
@@ -165,10 +165,8 @@ export const RULES: Rule[] = [
     appliesTo: (c, ctx) => c.isData && ctx.options.strategy === 'replace',
     check: (c, { world }) => {
       // A shard with no other copy at all (no replicas configured): waiting will not create one.
-      const shards = world.cluster.shards;
-      const lonely = shards.filter(
-        (s) => s.node === c.node.name && !shards.some((o) => o.index === s.index && o.shard === s.shard && o !== s),
-      );
+      const copies = copiesByShard(world.cluster.shards);
+      const lonely = world.cluster.shards.filter((s) => s.node === c.node.name && (copies.get(shardKey(s))?.length ?? 0) < 2);
       if (lonely.length === 0) return null;
       return (
         `${lonely.length} shard cop${lonely.length === 1 ? 'y has' : 'ies have'} no other copy ` +
@@ -183,10 +181,10 @@ export const RULES: Rule[] = [
     appliesTo: (c, ctx) => c.isData && ctx.options.strategy === 'replace',
     check: (c, { world }) => {
       // Replicas being rebuilt (unassigned or initializing) will do once started: wait for them.
-      const shards = world.cluster.shards;
-      const onNode = shards.filter((s) => s.node === c.node.name);
+      const copies = copiesByShard(world.cluster.shards);
+      const onNode = world.cluster.shards.filter((s) => s.node === c.node.name);
       const unprotected = onNode.filter(
-        (s) => !shards.some((o) => o.index === s.index && o.shard === s.shard && o.node !== c.node.name && o.node !== undefined && o.state === 'STARTED'),
+        (s) => !(copies.get(shardKey(s)) ?? []).some((o) => o.node !== c.node.name && o.node !== undefined && o.state === 'STARTED'),
       );
       if (unprotected.length === 0) return null;
       return `${unprotected.length} shard cop${unprotected.length === 1 ? 'y has' : 'ies have'} no other started copy yet (${list(unprotected.map((s) => `[${s.index}][${s.shard}]`))})`;
@@ -195,6 +193,24 @@ export const RULES: Rule[] = [
 ];
 
 export const RULE_NAMES = RULES.map((r) => r.name);
+
+const shardKey = (s: ShardCopy): string => `${s.index}/${s.shard}`;
+
+const copiesCache = new WeakMap<ShardCopy[], Map<string, ShardCopy[]>>();
+
+/** Every copy of each shard, by "index/shard": one pass per snapshot instead of a scan per copy. */
+function copiesByShard(shards: ShardCopy[]): Map<string, ShardCopy[]> {
+  const cached = copiesCache.get(shards);
+  if (cached) return cached;
+  const byShard = new Map<string, ShardCopy[]>();
+  copiesCache.set(shards, byShard);
+  for (const s of shards) {
+    const list = byShard.get(shardKey(s));
+    if (list) list.push(s);
+    else byShard.set(shardKey(s), [s]);
+  }
+  return byShard;
+}
 
 /** A replacement under way anywhere in the cluster's groups, as the world shows it, or null. */
 export function describeIncompleteReplacement(

@@ -65,15 +65,15 @@ export function judgeSettlement(
 
   const conflicts: VersionConflict[] = [];
   const blockers: Blocker[] = [];
+  const byCopy = new Map(explanations.map((e) => [`${e.index}/${e.shard}/${e.primary}`, e]));
+  const holders = holdersByShard(shards);
   for (const copy of uniqueCopies(unassigned)) {
-    const explanation = explanations.find(
-      (e) => e.index === copy.index && e.shard === copy.shard && e.primary === copy.primary,
-    );
+    const explanation = byCopy.get(`${copy.index}/${copy.shard}/${copy.primary}`);
     if (!explanation) {
       blockers.push({ ...copy, reason: 'no allocation explanation for this copy' });
       continue;
     }
-    const verdict = judgeCopy(explanation, holdersOf(shards, copy.index, copy.shard), tolerated);
+    const verdict = judgeCopy(explanation, holders.get(`${copy.index}/${copy.shard}`) ?? new Set(), tolerated);
     if (verdict.conflict) conflicts.push({ index: copy.index, shard: copy.shard, explanation: verdict.text });
     else blockers.push({ ...copy, reason: verdict.text });
   }
@@ -89,10 +89,17 @@ function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; prim
   return [...seen.values()];
 }
 
-function holdersOf(shards: ShardCopy[], index: string, shard: number): Set<string> {
-  return new Set(
-    shards.filter((s) => s.index === index && s.shard === shard && s.node !== undefined).map((s) => s.node as string),
-  );
+/** Node names holding a copy, by "index/shard": one pass, so large clusters stay linear. */
+function holdersByShard(shards: ShardCopy[]): Map<string, Set<string>> {
+  const holders = new Map<string, Set<string>>();
+  for (const s of shards) {
+    if (s.node === undefined) continue;
+    const key = `${s.index}/${s.shard}`;
+    const set = holders.get(key) ?? new Set<string>();
+    set.add(s.node);
+    holders.set(key, set);
+  }
+  return holders;
 }
 
 /**
