@@ -51,7 +51,9 @@ describe('sandbox', () => {
     expect(replacement?.tags.Version).toBe(versions.new);
 
     await waitFor(() => (isAlive(serverPid) ? undefined : true), { timeoutMs: 60_000, what: 'the old process to stop' });
-    expect(sandbox.agentNodes().find((r) => r.instanceId === victim?.id)?.status).toBe('stopped');
+    // The agent records "stopped" once nothing of the node is left, a moment after the server JVM.
+    await waitFor(() => (sandbox.agentNodes().find((r) => r.instanceId === victim?.id)?.status === 'stopped' ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 100, what: 'the agent to record the old process as stopped' });
     console.log(`old process stopped ${seconds(terminated)} after the terminate`);
 
     const joined = await waitFor(async () => {
