@@ -96,6 +96,14 @@ function timeoutFor(kind: WaitKind, options: UpgradeOptions): number {
   return byKind[kind];
 }
 
+/**
+ * Waits with no long-poll (a voting configuration to settle, a master to be elected) are usually
+ * over in a second or two: look again soon at first, then back off to the poll interval.
+ */
+export function sleepFor(waitedMs: number, pollIntervalMs: number): number {
+  return Math.min(pollIntervalMs, Math.max(250, Math.round(waitedMs / 4)));
+}
+
 function formatMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   const s = Math.round(ms / 1000);
@@ -210,7 +218,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           }
           const chunk = Math.min(timeoutMs - waited, LONG_POLL_MS);
           if (d.health) await cluster.waitForHealth({ ...d.health, timeoutMs: Math.max(chunk, 1) }, signal);
-          else await clock.sleep(Math.min(chunk, options.pollIntervalMs), signal);
+          else await clock.sleep(Math.min(chunk, sleepFor(waited, options.pollIntervalMs)), signal);
           break;
         }
         case 'set-allocation-primaries': {
