@@ -128,7 +128,7 @@ export interface ExplainBody {
   shard?: number;
   primary?: boolean;
   current_state?: string;
-  unassigned_info?: { reason?: string };
+  unassigned_info?: { reason?: string; last_allocation_status?: string };
   can_allocate?: string;
   allocate_explanation?: string;
   node_allocation_decisions?: {
@@ -157,6 +157,9 @@ export function toAllocationExplanation(body: ExplainBody): AllocationExplanatio
     })),
   };
   if (body.unassigned_info?.reason !== undefined) explanation.unassignedReason = body.unassigned_info.reason;
+  if (body.unassigned_info?.last_allocation_status !== undefined) {
+    explanation.lastAllocationStatus = body.unassigned_info.last_allocation_status;
+  }
   if (body.can_allocate !== undefined) explanation.canAllocate = body.can_allocate;
   if (body.allocate_explanation !== undefined) explanation.allocateExplanation = body.allocate_explanation;
   return explanation;

@@ -19,7 +19,12 @@ export interface DecideInput {
   /** Nothing changed by this run yet: a refusal now means "refused to start", not "halted". */
   atStart: boolean;
   ignoredInstanceIds: ReadonlySet<string>;
+  /** How long the current wait for the cluster to settle has lasted (0 when not waiting for it). */
+  recoveryWaitedMs?: number;
 }
+
+/** How long replicas held back by the balancer must stay so before they pass (see version-conflicts). */
+export const HELD_BACK_GRACE_MS = 60_000;
 
 export type Decision =
   | { kind: 'done'; conflicts: VersionConflict[] }
@@ -38,8 +43,11 @@ const RECOVERY_RULES: ReadonlySet<string> = new Set(['cluster_settled', 'no_movi
 export function decide(input: DecideInput): Decision {
   const { world, options, lease } = input;
   const health = world.cluster.health;
-  const candidates = replacementOrder(world, options);
   const override = lease.allocationOverride;
+  // The node allocation was narrowed for goes next, whatever the order says now.
+  const candidates = replacementOrder(world, options).sort(
+    (a, b) => Number(b.node.name === override?.nodeName) - Number(a.node.name === override?.nodeName),
+  );
   // Our own narrowing to primaries (for the node next in line) adds an `enable` NO to every replica.
   const narrowedForNext = override !== undefined && override.nodeName === candidates[0]?.node.name;
   const settlement = judgeSettlement(
@@ -47,6 +55,7 @@ export function decide(input: DecideInput): Decision {
     world.cluster.shards,
     world.cluster.unassignedExplanations,
     narrowedForNext ? new Set(['enable']) : new Set(),
+    (input.recoveryWaitedMs ?? 0) >= HELD_BACK_GRACE_MS,
   );
   const nodeCount = world.cluster.nodes.length;
 
@@ -85,8 +94,8 @@ export function decide(input: DecideInput): Decision {
     atStart: input.atStart,
     ignoredInstanceIds: input.ignoredInstanceIds,
   };
-  const candidate = candidates[0];
-  if (!candidate) {
+  const first = candidates[0];
+  if (!first) {
     if (settlement.kind === 'green') return { kind: 'done', conflicts: [] };
     if (settlement.kind === 'version-conflicts-only' && options.versionConflicts === 'accept') {
       return { kind: 'done', conflicts: settlement.conflicts };
@@ -100,6 +109,7 @@ export function decide(input: DecideInput): Decision {
     if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
   }
 
+  const candidate = pickCandidate(first, candidates, ctx, override !== undefined);
   // A drain under way moves shards by design: wait for it before judging the moving-shards rules.
   const draining = options.strategy === 'drain' && world.cluster.allocationExcludeNames.includes(candidate.node.name);
   // Copies that cannot leave only because their primary is on a newer node (version conflict) stay:
@@ -142,6 +152,19 @@ export function decide(input: DecideInput): Decision {
     return { kind: 'set-allocation-primaries', node: candidate };
   }
   return { kind: 'terminate', node: candidate, conflicts };
+}
+
+/**
+ * The first in order, unless its only refusal is a copy with no other started copy yet while
+ * another node of the same phase is ready: in a mixed-version cluster a replica can stay unassigned
+ * (held back by the balancer) until some other old node is replaced, so waiting on the first would
+ * never end. The lone copy's node simply goes later.
+ */
+function pickCandidate(first: NodeView, candidates: NodeView[], ctx: RuleContext, narrowed: boolean): NodeView {
+  if (narrowed) return first;
+  const refusals = evaluateRules(first, ctx).refusals;
+  if (refusals.length === 0 || !refusals.every((r) => r.rule === 'require_other_started_copy')) return first;
+  return candidates.find((c) => c !== first && c.phase === first.phase && evaluateRules(c, ctx).refusals.length === 0) ?? first;
 }
 
 function wait(

@@ -66,6 +66,8 @@ export interface AllocationExplanation {
   currentState: string;
   /** e.g. "NODE_LEFT", "INDEX_CREATED", "ALLOCATION_FAILED". */
   unassignedReason?: string;
+  /** `unassigned_info.last_allocation_status`, e.g. "no_attempt", "no", "throttled". */
+  lastAllocationStatus?: string;
   /** e.g. "no", "yes", "throttled", "awaiting_info", "allocation_delayed". */
   canAllocate?: string;
   allocateExplanation?: string;

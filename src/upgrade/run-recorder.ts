@@ -136,6 +136,11 @@ export class RunRecorder {
     return now - w.startedMs;
   }
 
+  /** How long the open wait has lasted, if it is of this kind; 0 otherwise. */
+  waitedFor(kind: WaitKind): number {
+    return this.openWait?.kind === kind ? this.nowMs() - this.openWait.startedMs : 0;
+  }
+
   waitDone(outcome: 'met' | 'timed-out' | 'interrupted'): void {
     const w = this.openWait;
     if (!w) return;

@@ -166,7 +166,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
       if (tick > 0) world = await observeWorld(cluster, fleet, options);
       if (clock.now().getTime() - lastRenewMs > options.lockTtlMs / 3) await saveLease(lease);
 
-      const d = decide({ world, options, lease, atStart: !touched, ignoredInstanceIds: ignored });
+      const d = decide({ world, options, lease, atStart: !touched, ignoredInstanceIds: ignored, recoveryWaitedMs: rec.waitedFor('green') });
       if (d.kind !== 'wait') rec.waitDone('met');
       logDecision(log, d);
 

@@ -27,6 +27,18 @@ export interface VersionConflict {
   explanation: string;
 }
 
+/**
+ * In a mixed-version cluster the desired-balance allocator (8.6+) can hold back replicas it could
+ * place: it wants their primary on a newer node (where no older node may then hold the replica), but
+ * the moves never happen because rebalancing waits for every shard to be active, which the version
+ * conflicts prevent. Explain says "yes" with no attempt made, forever. Seen on real 9.5.4 masters.
+ * Such replicas are accepted only alongside a real version conflict and once the cluster has stayed
+ * so for a grace period, so a replica merely about to be allocated is never mistaken for one.
+ */
+export function isHeldBackByBalancer(e: AllocationExplanation): boolean {
+  return !e.primary && e.canAllocate === 'yes' && e.lastAllocationStatus === 'no_attempt';
+}
+
 export type Settlement =
   /** Green: nothing to judge. */
   | { kind: 'green' }
@@ -48,6 +60,8 @@ export function judgeSettlement(
    * controller itself has narrowed allocation to primaries for the node it is about to replace.
    */
   tolerated: ReadonlySet<string> = new Set(),
+  /** Whether replicas held back by the balancer (see isHeldBackByBalancer) may pass by now. */
+  heldBackAcceptable = false,
 ): Settlement {
   if (health.status === 'green') return { kind: 'green' };
   if (health.status === 'red') return unsettled('cluster health is red');
@@ -65,6 +79,7 @@ export function judgeSettlement(
 
   const conflicts: VersionConflict[] = [];
   const blockers: Blocker[] = [];
+  const heldBack: VersionConflict[] = [];
   const byCopy = new Map(explanations.map((e) => [`${e.index}/${e.shard}/${e.primary}`, e]));
   const holders = holdersByShard(shards);
   for (const copy of uniqueCopies(unassigned)) {
@@ -75,12 +90,25 @@ export function judgeSettlement(
     }
     const verdict = judgeCopy(explanation, holders.get(`${copy.index}/${copy.shard}`) ?? new Set(), tolerated);
     if (verdict.conflict) conflicts.push({ index: copy.index, shard: copy.shard, explanation: verdict.text });
-    else blockers.push({ ...copy, reason: verdict.text });
+    else if (isHeldBackByBalancer(explanation)) {
+      heldBack.push({
+        index: copy.index,
+        shard: copy.shard,
+        explanation: 'replica held back by the balancer while version conflicts block rebalancing (explain: can allocate, no attempt made)',
+      });
+    } else blockers.push({ ...copy, reason: verdict.text });
   }
   if (blockers.length > 0) {
     return unsettled(`${blockers.length} unassigned shard cop${blockers.length === 1 ? 'y is' : 'ies are'} not version conflicts`, blockers);
   }
-  return { kind: 'version-conflicts-only', conflicts };
+  if (heldBack.length > 0 && (conflicts.length === 0 || !heldBackAcceptable)) {
+    return unsettled(
+      `${heldBack.length} replica${heldBack.length === 1 ? '' : 's'} could be allocated but no attempt is made` +
+        (conflicts.length > 0 ? ' (version conflicts block rebalancing; accepted if it stays so)' : ''),
+      heldBack.map((h) => ({ index: h.index, shard: h.shard, primary: false, reason: h.explanation })),
+    );
+  }
+  return { kind: 'version-conflicts-only', conflicts: [...conflicts, ...heldBack] };
 }
 
 function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; primary: boolean }[] {

@@ -23,6 +23,7 @@ interface Case {
   options?: Partial<UpgradeOptions>;
   lease?: Partial<LeaseRecord>;
   atStart?: boolean;
+  recoveryWaitedMs?: number;
   expect: (d: Decision) => void;
 }
 
@@ -194,6 +195,47 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Mixed-version deadlock: after the grace period the node without a lone copy goes first',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data(), aNode('d-3').data()],
+      health: { status: 'yellow', unassignedShards: 2 },
+      shards: [
+        shard('logs', 0, true, 'STARTED', 'd-2'), shard('logs', 0, false, 'STARTED', 'd-3'),
+        shard('writes', 1, true, 'STARTED', 'd-2'), shard('writes', 1, false, 'UNASSIGNED'),
+        shard('logs-05', 0, true, 'STARTED', 'd-1'), shard('logs-05', 0, false, 'UNASSIGNED'),
+      ],
+      explanations: [
+        explanation('logs-05', 0, { 'd-1': [decider('same_shard', 'NO')], 'd-2': [versionNo()], 'd-3': [versionNo()] }),
+        explanation('writes', 1, { 'd-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' }),
+      ],
+    }),
+    recoveryWaitedMs: 61_000,
+    atStart: false,
+    expect: (d) => {
+      expect(d.kind).toBe('set-allocation-primaries');
+      if (d.kind === 'set-allocation-primaries') expect(d.node.node.name).toBe('d-3');
+    },
+  },
+  {
+    name: 'Mixed-version deadlock: before the grace period it keeps waiting for recovery',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data(), aNode('d-3').data()],
+      health: { status: 'yellow', unassignedShards: 2 },
+      shards: [
+        shard('logs', 0, true, 'STARTED', 'd-2'), shard('logs', 0, false, 'STARTED', 'd-3'),
+        shard('writes', 1, true, 'STARTED', 'd-2'), shard('writes', 1, false, 'UNASSIGNED'),
+        shard('logs-05', 0, true, 'STARTED', 'd-1'), shard('logs-05', 0, false, 'UNASSIGNED'),
+      ],
+      explanations: [
+        explanation('logs-05', 0, { 'd-1': [decider('same_shard', 'NO')], 'd-2': [versionNo()], 'd-3': [versionNo()] }),
+        explanation('writes', 1, { 'd-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' }),
+      ],
+    }),
+    recoveryWaitedMs: 10_000,
+    atStart: false,
+    expect: waitsFor('green', /no attempt is made/),
+  },
+  {
     name: 'Version conflicts with --version-conflicts reject wait for green instead',
     world: () => ({
       nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data(), aNode('d-3').data()],
@@ -275,7 +317,7 @@ describe('decide', () => {
   it.each(cases)('$name', (c) => {
     const options = defaultOptions(c.options);
     const world = aWorld(c.world(), options);
-    const d = decide({ world, options, lease: aLease(c.lease), atStart: c.atStart ?? true, ignoredInstanceIds: new Set() });
+    const d = decide({ world, options, lease: aLease(c.lease), atStart: c.atStart ?? true, ignoredInstanceIds: new Set(), recoveryWaitedMs: c.recoveryWaitedMs ?? 0 });
     c.expect(d);
   });
 });

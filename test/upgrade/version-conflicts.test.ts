@@ -140,6 +140,43 @@ const cases: Case[] = [
   },
 ];
 
+describe('replicas held back by the balancer in a mixed-version cluster', () => {
+  // As captured on a real 9.5.4 master: explain says "yes", yet no attempt is made, while a real
+  // version conflict keeps the cluster from rebalancing.
+  const shards = [
+    ...primaryOnNew,
+    shard('writes', 1, true, 'STARTED', 'es-data-2'),
+    shard('writes', 1, false, 'UNASSIGNED'),
+  ];
+  const conflict = explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [decider('index_version', 'NO'), versionNo()] });
+  const heldBack = explanation('writes', 1, { 'es-data-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' });
+
+  it('are not accepted before the grace period', () => {
+    const result = judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, heldBack], new Set(), false);
+    expect(result.kind).toBe('unsettled');
+    if (result.kind === 'unsettled') expect(result.reason).toMatch(/could be allocated but no attempt is made/);
+  });
+
+  it('are accepted, and named, once the state has lasted', () => {
+    const result = judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, heldBack], new Set(), true);
+    expect(result.kind).toBe('version-conflicts-only');
+    if (result.kind === 'version-conflicts-only') {
+      expect(result.conflicts.map((c) => c.index)).toEqual(['logs-05', 'writes']);
+      expect(result.conflicts[1]?.explanation).toMatch(/held back by the balancer/);
+    }
+  });
+
+  it('are never accepted without a real version conflict beside them', () => {
+    const result = judgeSettlement(yellow(), [shard('writes', 1, true, 'STARTED', 'es-data-2'), shard('writes', 1, false, 'UNASSIGNED')], [heldBack], new Set(), true);
+    expect(result.kind).toBe('unsettled');
+  });
+
+  it('a replica allocation actually failed for is not held back', () => {
+    const failed = explanation('writes', 1, { 'es-data-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no' });
+    expect(judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, failed], new Set(), true).kind).toBe('unsettled');
+  });
+});
+
 describe('judgeSettlement', () => {
   it.each(cases)('$name', (c) => {
     const result = judgeSettlement(c.health, c.shards, c.explanations, new Set(c.tolerated));
