@@ -46,6 +46,27 @@ const waitsFor = (kind: string, detail?: RegExp) => (d: Decision): void => {
   }
 };
 
+/**
+ * Mid-upgrade on a real 9.5.4 master: d-1 upgraded holds a new index's primary (its replica a
+ * version conflict); d-2 holds the only started copy of writes[1], whose replica the balancer
+ * holds back (explain: yes, no attempt) while the conflict blocks rebalancing.
+ */
+function deadlockedWorld(): WorldSpec {
+  return {
+    nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data(), aNode('d-3').data()],
+    health: { status: 'yellow', unassignedShards: 2 },
+    shards: [
+      shard('logs', 0, true, 'STARTED', 'd-2'), shard('logs', 0, false, 'STARTED', 'd-3'),
+      shard('writes', 1, true, 'STARTED', 'd-2'), shard('writes', 1, false, 'UNASSIGNED'),
+      shard('logs-05', 0, true, 'STARTED', 'd-1'), shard('logs-05', 0, false, 'UNASSIGNED'),
+    ],
+    explanations: [
+      explanation('logs-05', 0, { 'd-1': [decider('same_shard', 'NO')], 'd-2': [versionNo()], 'd-3': [versionNo()] }),
+      explanation('writes', 1, { 'd-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' }),
+    ],
+  };
+}
+
 const cases: Case[] = [
   {
     name: 'Nothing to do when every instance carries the target version',
@@ -196,19 +217,7 @@ const cases: Case[] = [
   },
   {
     name: 'Mixed-version deadlock: after the grace period the node without a lone copy goes first',
-    world: () => ({
-      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data(), aNode('d-3').data()],
-      health: { status: 'yellow', unassignedShards: 2 },
-      shards: [
-        shard('logs', 0, true, 'STARTED', 'd-2'), shard('logs', 0, false, 'STARTED', 'd-3'),
-        shard('writes', 1, true, 'STARTED', 'd-2'), shard('writes', 1, false, 'UNASSIGNED'),
-        shard('logs-05', 0, true, 'STARTED', 'd-1'), shard('logs-05', 0, false, 'UNASSIGNED'),
-      ],
-      explanations: [
-        explanation('logs-05', 0, { 'd-1': [decider('same_shard', 'NO')], 'd-2': [versionNo()], 'd-3': [versionNo()] }),
-        explanation('writes', 1, { 'd-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' }),
-      ],
-    }),
+    world: deadlockedWorld,
     recoveryWaitedMs: 61_000,
     atStart: false,
     expect: (d) => {
@@ -218,19 +227,7 @@ const cases: Case[] = [
   },
   {
     name: 'Mixed-version deadlock: before the grace period it keeps waiting for recovery',
-    world: () => ({
-      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().atTarget(), aNode('d-2').data(), aNode('d-3').data()],
-      health: { status: 'yellow', unassignedShards: 2 },
-      shards: [
-        shard('logs', 0, true, 'STARTED', 'd-2'), shard('logs', 0, false, 'STARTED', 'd-3'),
-        shard('writes', 1, true, 'STARTED', 'd-2'), shard('writes', 1, false, 'UNASSIGNED'),
-        shard('logs-05', 0, true, 'STARTED', 'd-1'), shard('logs-05', 0, false, 'UNASSIGNED'),
-      ],
-      explanations: [
-        explanation('logs-05', 0, { 'd-1': [decider('same_shard', 'NO')], 'd-2': [versionNo()], 'd-3': [versionNo()] }),
-        explanation('writes', 1, { 'd-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' }),
-      ],
-    }),
+    world: deadlockedWorld,
     recoveryWaitedMs: 10_000,
     atStart: false,
     expect: waitsFor('green', /no attempt is made/),
