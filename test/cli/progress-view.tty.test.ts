@@ -12,7 +12,9 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('tmux not found: skipping the pseudo-terminal tests (install it: .ci/setup-system.sh)');
 
 const fixture = join(import.meta.dirname, 'fixtures/tty-run.ts');
-const socket = `esru-test-${process.pid}`;
+// A fresh server per test: a server still shutting down from the last test must not be reused.
+let run = 0;
+let socket = `esru-test-${process.pid}-${run}`;
 // The pane stays after the fixture exits, so a crash is read on the screen rather than lost.
 const conf = join(mkdtempSync(join(tmpdir(), 'esru-tmux-')), 'tmux.conf');
 writeFileSync(conf, 'set -g remain-on-exit on\nset -g status off\n');
@@ -41,6 +43,8 @@ const count = (text: string, needle: string): number => text.split(needle).lengt
 describe.skipIf(!hasTmux)('on a real terminal (tmux)', () => {
   afterEach(() => {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
+    run += 1;
+    socket = `esru-test-${process.pid}-${run}`;
   });
 
   it('asks before the first termination, then redraws one frame in place and ends with the summary', async () => {
