@@ -53,7 +53,7 @@ export async function planUpgrade(deps: UpgradeDeps, options: UpgradeOptions): P
   const lease: LeaseRecord = { holder: deps.holder, targetVersion: options.targetVersion, acquiredAt: now, expiresAt: now, terminatedInstanceIds: [] };
   const first = decide({ world, options, lease, atStart: true, ignoredInstanceIds: ignoredAtStart(world, options) });
   if (first.kind === 'refuse' || first.kind === 'halt' || (first.kind === 'wait' && first.refusals.length > 0)) {
-    rec.refused(first.kind === 'halt' ? first.refusals : first.refusals);
+    rec.refused(first.refusals);
   }
   const outcome: RunOutcome = plan.toReplace === 0 ? 'nothing-to-do' : 'planned';
   const message =
