@@ -17,7 +17,7 @@ import {
   type AllocNode,
 } from './shard-allocator.ts';
 import type { SimulatedClock } from './simulated-clock.ts';
-import { compareVersions } from './versions.ts';
+import { compareVersions } from '../shared/versions.ts';
 import type { IndexSpec, SimTimings } from './world-options.ts';
 
 export interface RoutingTableDeps {

@@ -3,7 +3,7 @@
 // cluster keeps the routing table and acts on what these functions decide.
 
 import type { DeciderDecision, DeciderResult, ShardState } from '../upgrade/model.ts';
-import { compareVersions } from './versions.ts';
+import { compareVersions } from '../shared/versions.ts';
 
 export type AllocationEnable = 'all' | 'primaries' | 'new_primaries' | 'none';
 

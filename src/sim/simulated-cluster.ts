@@ -5,6 +5,7 @@
 import { ServiceError } from '../shared/errors.ts';
 import type { AllocationExplanation, ClusterHealth, ClusterSnapshot, EsNode } from '../upgrade/model.ts';
 import type { Cluster, HealthWait } from '../upgrade/ports.ts';
+import { isDataNode, isMasterEligible } from '../upgrade/world.ts';
 import { explainCopy } from './allocation-explainer.ts';
 import { computeHealth, meetsWait } from './cluster-health.ts';
 import type { IdSource } from './id-source.ts';
@@ -289,14 +290,6 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       this.#deps.record('voting-config', next.map((id) => this.#nodes.find((n) => n.id === id)?.name ?? id).join(','));
     }
   }
-}
-
-function isMasterEligible(node: EsNode): boolean {
-  return node.roles.includes('master');
-}
-
-function isDataNode(node: EsNode): boolean {
-  return node.roles.some((r) => r === 'data' || r.startsWith('data_'));
 }
 
 function roundDownToOdd(n: number): number {

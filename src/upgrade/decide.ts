@@ -10,6 +10,7 @@ import { replacementOrder } from './plan.ts';
 import { describeIncompleteReplacement, evaluateRules, type RuleContext } from './predicates.ts';
 import { judgeSettlement, type Settlement, type VersionConflict } from './version-conflicts.ts';
 import type { ShardCopy } from './model.ts';
+import { compareVersions } from '../shared/versions.ts';
 import { isAlive, isDataNode, type NodeView, type World } from './world.ts';
 
 export interface DecideInput {
@@ -236,15 +237,6 @@ function stuckByVersion(world: World, copy: ShardCopy, nodeName: string): boolea
     .every((n) => compareVersions(n.version, primaryNode.version) < 0);
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split('-')[0]?.split('.').map(Number) ?? [];
-  const pb = b.split('-')[0]?.split('.').map(Number) ?? [];
-  for (let i = 0; i < 3; i++) {
-    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (diff !== 0) return Math.sign(diff);
-  }
-  return 0;
-}
 
 function dedupe(refusals: Refusal[]): Refusal[] {
   const seen = new Set<string>();
