@@ -7,7 +7,7 @@
 import type { HealthWait, LeaseRecord } from './ports.ts';
 import type { Refusal, UpgradeOptions, WaitKind } from './plan-model.ts';
 import { replacementOrder } from './plan.ts';
-import { describeIncompleteReplacement, evaluateRules, type RuleContext } from './predicates.ts';
+import { evaluateRules, findReplacementUnderWay, type Evaluation, type RuleContext } from './predicates.ts';
 import { judgeSettlement, type Settlement, type VersionConflict } from './version-conflicts.ts';
 import type { ShardCopy } from './model.ts';
 import { compareVersions } from '../shared/versions.ts';
@@ -64,14 +64,12 @@ export function decide(input: DecideInput): Decision {
   if (wrong) return { kind: 'halt', reason: wrong, refusals: [{ rule: 'replacement_at_target', reason: wrong }] };
 
   // A replacement under way: the old node must leave, then the new one join, before anything else.
-  const departing = world.nodes.filter((n) => n.instance && !isAlive(n.instance));
-  if (departing.length > 0) {
-    return wait('node-leave', `old node ${departing.map((n) => n.node.name).join(', ')} to leave the cluster`, {
-      nodes: `<${nodeCount}`,
-    }, departing[0]?.node.name);
+  const underWay = findReplacementUnderWay(world, input.ignoredInstanceIds);
+  if (underWay?.kind === 'leaving') {
+    const names = underWay.nodes.map((n) => n.node.name);
+    return wait('node-leave', `old node ${names.join(', ')} to leave the cluster`, { nodes: `<${nodeCount}` }, names[0]);
   }
-  const incomplete = describeIncompleteReplacement(world, input.ignoredInstanceIds);
-  if (incomplete) return wait('node-join', `replacement to join: ${incomplete}`, { nodes: `>=${nodeCount + 1}` });
+  if (underWay) return wait('node-join', `replacement to join: ${underWay.detail}`, { nodes: `>=${nodeCount + 1}` });
 
   // The replacement is in: put back what this controller changed for it. (Narrowed for a node that
   // is still here and next in line: it is about to go, so keep it narrowed.)
@@ -110,8 +108,9 @@ export function decide(input: DecideInput): Decision {
     if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
   }
 
-  const candidate = pickCandidate(first, candidates, ctx, override !== undefined);
-  // A drain under way moves shards by design: wait for it before judging the moving-shards rules.
+  // The rules are judged once for the node chosen; pure, so judging before the drain check is the same.
+  const { candidate, refusals } = pickCandidate(first, candidates, ctx, override !== undefined);
+  // A drain under way moves shards by design: wait for it before heeding the moving-shards rules.
   const draining = options.strategy === 'drain' && world.cluster.allocationExcludeNames.includes(candidate.node.name);
   // Copies that cannot leave only because their primary is on a newer node (version conflict) stay:
   // no older node may take them, and the primary keeps the data. Waiting for them would never end.
@@ -122,7 +121,6 @@ export function decide(input: DecideInput): Decision {
     return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
   }
 
-  const { refusals } = evaluateRules(candidate, ctx);
   const structural = refusals.filter((r) => !r.transient);
   if (structural.length > 0) {
     if (input.atStart) return { kind: 'refuse', refusals: structural };
@@ -161,11 +159,11 @@ export function decide(input: DecideInput): Decision {
  * (held back by the balancer) until some other old node is replaced, so waiting on the first would
  * never end. The lone copy's node simply goes later.
  */
-function pickCandidate(first: NodeView, candidates: NodeView[], ctx: RuleContext, narrowed: boolean): NodeView {
-  if (narrowed) return first;
-  const refusals = evaluateRules(first, ctx).refusals;
-  if (refusals.length === 0 || !refusals.every((r) => r.rule === 'require_other_started_copy')) return first;
-  return candidates.find((c) => c !== first && c.phase === first.phase && evaluateRules(c, ctx).refusals.length === 0) ?? first;
+function pickCandidate(first: NodeView, candidates: NodeView[], ctx: RuleContext, narrowed: boolean): { candidate: NodeView; refusals: Evaluation['refusals'] } {
+  const own = { candidate: first, refusals: evaluateRules(first, ctx).refusals };
+  if (narrowed || own.refusals.length === 0 || !own.refusals.every((r) => r.rule === 'require_other_started_copy')) return own;
+  const ready = candidates.find((c) => c !== first && c.phase === first.phase && evaluateRules(c, ctx).refusals.length === 0);
+  return ready ? { candidate: ready, refusals: [] } : own;
 }
 
 function wait(

@@ -102,7 +102,7 @@ export const RULES: Rule[] = [
     name: 'all_expected_nodes_present',
     transient: true,
     appliesTo: always,
-    check: (_c, ctx) => describeIncompleteReplacement(ctx.world, ctx.ignoredInstanceIds),
+    check: (_c, ctx) => findReplacementUnderWay(ctx.world, ctx.ignoredInstanceIds)?.detail ?? null,
   },
   {
     name: 'master_elected',
@@ -212,22 +212,32 @@ function copiesByShard(shards: ShardCopy[]): Map<string, ShardCopy[]> {
   return byShard;
 }
 
+export type ReplacementUnderWay =
+  /** Nodes whose instance is going or gone but which are still in the cluster. */
+  | { kind: 'leaving'; nodes: NodeView[]; detail: string }
+  /** An instance launched that has no node yet, or a group still short of its desired capacity. */
+  | { kind: 'joining'; detail: string };
+
 /** A replacement under way anywhere in the cluster's groups, as the world shows it, or null. */
-export function describeIncompleteReplacement(
+export function findReplacementUnderWay(
   world: World,
   ignoredInstanceIds: ReadonlySet<string> = new Set(),
-): string | null {
+): ReplacementUnderWay | null {
   const departing = world.nodes.filter((n) => n.instance && !isAlive(n.instance));
   if (departing.length > 0) {
-    return `node ${departing.map((n) => `${n.node.name} (instance ${n.instance?.id} ${n.instance?.state})`).join(', ')} still in the cluster`;
+    return {
+      kind: 'leaving',
+      nodes: departing,
+      detail: `node ${departing.map((n) => `${n.node.name} (instance ${n.instance?.id} ${n.instance?.state})`).join(', ')} still in the cluster`,
+    };
   }
   const joining = world.orphans.instancesWithoutNode.filter((i) => !ignoredInstanceIds.has(i.instanceId));
   if (joining.length > 0) {
-    return `instance ${joining.map((i) => `${i.instanceId} (${i.state})`).join(', ')} has not joined the cluster yet`;
+    return { kind: 'joining', detail: `instance ${joining.map((i) => `${i.instanceId} (${i.state})`).join(', ')} has not joined the cluster yet` };
   }
   for (const g of world.groups) {
     const alive = world.fleet.instances.filter((i) => i.groupName === g.name && isAlive(i)).length;
-    if (alive < g.desiredCapacity) return `group ${g.name} has ${alive} of ${g.desiredCapacity} desired instances`;
+    if (alive < g.desiredCapacity) return { kind: 'joining', detail: `group ${g.name} has ${alive} of ${g.desiredCapacity} desired instances` };
   }
   return null;
 }
