@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/cli/connect.ts';
-import type { CliIo } from '../../src/cli/context.ts';
 import { main } from '../../src/cli/main.ts';
 import {
   ExitCode,
@@ -17,21 +16,10 @@ import {
 import { silentLogger } from '../../src/shared/log.ts';
 import { createSimulatedWorld } from '../../src/sim/index.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
+import { memoryIo } from '../support/memory-io.ts';
 
 const ARGS = ['--es-url', 'https://es.internal:9200', '--region', 'ap-southeast-2', '--target-version', '9.5.4'];
 
-function memoryIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => void (io.out += t),
-    stderr: (t: string) => void (io.err += t),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: {},
-  };
-  return io;
-}
 
 function failingConnection(error: Error): Connection {
   const fail = (): Promise<never> => Promise.reject(error);

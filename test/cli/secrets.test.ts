@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/context.ts';
 import { main } from '../../src/cli/main.ts';
 import { ExitCode, ServiceError } from '../../src/shared/errors.ts';
 import { captureLogger } from '../shared/capture-logger.ts';
 import { runCli, startRecordingServer, type RecordingServer } from './run-cli.ts';
+import { memoryIo } from '../support/memory-io.ts';
 
 const PASSWORD = 'pw-Tr0ub4dor-3-horse';
 const API_KEY = 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==';
@@ -21,18 +21,6 @@ function expectNoSecret(...texts: string[]): void {
   for (const text of texts) for (const secret of SECRETS) expect(text).not.toContain(secret);
 }
 
-function memoryIo(env: Record<string, string> = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => void (io.out += t),
-    stderr: (t: string) => void (io.err += t),
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env,
-  };
-  return io;
-}
 
 const invalid: [string, string[], Record<string, string>][] = [
   ['a password flag with another bad value', ['plan', ...BASE, '--es-url', 'https://es:9200', '--es-username', 'elastic', '--es-password', PASSWORD, '--order', 'sideways'], {}],

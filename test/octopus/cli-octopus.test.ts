@@ -6,18 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/cli/connect.ts';
-import type { CliIo } from '../../src/cli/context.ts';
 import { main } from '../../src/cli/main.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { createSimulatedWorld } from '../../src/sim/index.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
+import { memoryIo } from '../support/memory-io.ts';
 
 const ARGS = ['--es-url', 'https://es.internal:9200', '--region', 'ap-southeast-2', '--target-version', '9.5.4', '--yes'];
 
-function memoryIo(env: Record<string, string> = {}): CliIo & { out: string } {
-  const io = { out: '', stdout: (t: string) => void (io.out += t), stderr: () => undefined, stdoutIsTTY: false, stderrIsTTY: false, env };
-  return io;
-}
 
 function simulated(): Connection {
   const world = createSimulatedWorld({ masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' });
