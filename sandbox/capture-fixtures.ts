@@ -118,15 +118,7 @@ async function captureMixed(older: string, newer: string): Promise<void> {
   try {
     await cluster.add([{ name: 'data-new', version: newer, roles: DATA, attributes: { instance_id: fakeInstanceId('data-new') } }]);
     await rec.capture('nodes', 'GET', `/_nodes?${P}`);
-    await createIndex(cluster.http, 'on-newer', { number_of_shards: 1, number_of_replicas: 1, 'routing.allocation.require._name': 'data-new' });
-    await waitHealth(cluster.http, 'yellow');
-    await put(cluster.http, '/on-newer/_settings', { 'index.routing.allocation.require._name': null });
-    await cluster.http.json('POST', '/_cluster/reroute?retry_failed=true');
-    await waitHealth(cluster.http, 'yellow');
-    await rec.capture('health-yellow-version-conflict', 'GET', `/_cluster/health?${P}`);
-    await rec.capture('cat-shards-version-conflict', 'GET', `/_cat/shards?format=json&bytes=b&${P}`);
-    await rec.capture('allocation-explain-version-conflict', 'POST', `/_cluster/allocation/explain?${P}`,
-      { index: 'on-newer', shard: 0, primary: false });
+    await captureVersionConflict(cluster.http, rec);
     await rec.capture('allocation-explain-version-conflict-include-yes', 'POST',
       `/_cluster/allocation/explain?include_yes_decisions=true&${P}`, { index: 'on-newer', shard: 0, primary: false });
     await rec.capture('cluster-state-master-coordination', 'GET',
@@ -135,6 +127,23 @@ async function captureMixed(older: string, newer: string): Promise<void> {
   } finally {
     await cluster.stopAll();
   }
+}
+
+/**
+ * A real version conflict: index `on-newer` is created with its primary pinned to `data-new`, then
+ * unpinned, so its replica may go neither to an older node nor beside its primary. Captures the
+ * health, the shards and the explanation of that replica.
+ */
+async function captureVersionConflict(http: EsHttp, rec: FixtureRecorder): Promise<void> {
+  await createIndex(http, 'on-newer', { number_of_shards: 1, number_of_replicas: 1, 'routing.allocation.require._name': 'data-new' });
+  await waitHealth(http, 'yellow');
+  await put(http, '/on-newer/_settings', { 'index.routing.allocation.require._name': null });
+  await http.json('POST', '/_cluster/reroute?retry_failed=true');
+  await waitHealth(http, 'yellow');
+  await rec.capture('health-yellow-version-conflict', 'GET', `/_cluster/health?${P}`);
+  await rec.capture('cat-shards-version-conflict', 'GET', `/_cat/shards?format=json&bytes=b&${P}`);
+  await rec.capture('allocation-explain-version-conflict', 'POST', `/_cluster/allocation/explain?${P}`,
+    { index: 'on-newer', shard: 0, primary: false });
 }
 
 /** A capture starts from nothing: no data from an earlier run, no stale fixture files. */
@@ -167,15 +176,7 @@ async function captureMixedNewerMaster(older: string, newer: string): Promise<vo
     await rec.capture('nodes', 'GET', `/_nodes?${P}`);
     await rec.capture('cluster-state-master-coordination', 'GET',
       `/_cluster/state/master_node,metadata?filter_path=master_node,metadata.cluster_coordination&${P}`);
-    await createIndex(cluster.http, 'on-newer', { number_of_shards: 1, number_of_replicas: 1, 'routing.allocation.require._name': 'data-new' });
-    await waitHealth(cluster.http, 'yellow');
-    await put(cluster.http, '/on-newer/_settings', { 'index.routing.allocation.require._name': null });
-    await cluster.http.json('POST', '/_cluster/reroute?retry_failed=true');
-    await waitHealth(cluster.http, 'yellow');
-    await rec.capture('health-yellow-version-conflict', 'GET', `/_cluster/health?${P}`);
-    await rec.capture('cat-shards-version-conflict', 'GET', `/_cat/shards?format=json&bytes=b&${P}`);
-    await rec.capture('allocation-explain-version-conflict', 'POST', `/_cluster/allocation/explain?${P}`,
-      { index: 'on-newer', shard: 0, primary: false });
+    await captureVersionConflict(cluster.http, rec);
     rec.writeManifest({
       elasticsearch: { older, newer },
       cluster: [`master-old ${older} (excluded from voting)`, `master-new ${newer} (elected)`, `data-old ${older}`, `data-new ${newer}`],
