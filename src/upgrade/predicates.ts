@@ -6,6 +6,7 @@
 
 import type { AutoScalingGroup, ShardCopy } from './model.ts';
 import type { Refusal, UpgradeOptions } from './plan-model.ts';
+import { isStale } from './plan.ts';
 import type { Settlement } from './version-conflicts.ts';
 import { isAlive, type NodeView, type World } from './world.ts';
 
@@ -34,7 +35,7 @@ const masterCandidate = (c: NodeView): boolean => c.isMasterEligible;
 
 function groupsOfStaleNodes(ctx: RuleContext): AutoScalingGroup[] {
   const names = new Set(
-    ctx.world.nodes.filter((n) => n.group && n.versionTag !== ctx.options.targetVersion).map((n) => n.group?.name),
+    ctx.world.nodes.filter((n) => n.group && isStale(n, ctx.options.targetVersion)).map((n) => n.group?.name),
   );
   return ctx.world.groups.filter((g) => names.has(g.name));
 }
