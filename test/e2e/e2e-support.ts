@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../../sandbox/aws-clients.ts';
 import type { EsHttp } from '../../sandbox/es-http.ts';
+import { nodeRunning } from '../../sandbox/es-node.ts';
 import { repoRoot } from '../../sandbox/paths.ts';
 import { paths } from '../../sandbox/sandbox-state.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
@@ -312,10 +313,29 @@ export async function printDiagnostics(sandbox: Sandbox | undefined, runs: Upgra
     } catch (error) {
       out.push(`-- moto unreachable: ${error instanceof Error ? error.message : String(error)}`);
     }
+    out.push(...nodeDiagnostics(sandbox));
     if (existsSync(paths.agentLog)) out.push(`-- agent log tail:\n${tail(readFileSync(paths.agentLog, 'utf8'), 30)}`);
     if (existsSync(paths.writerLog)) out.push(`-- writer log tail:\n${tail(readFileSync(paths.writerLog, 'utf8'), 10)}`);
   }
   console.log(out.join('\n'));
+}
+
+/**
+ * Every process the agent keeps, and for each one that is no longer running although nobody stopped
+ * it, the tails of its console and server log: why a node left on its own is only written there.
+ */
+function nodeDiagnostics(sandbox: Sandbox): string[] {
+  const out: string[] = [];
+  const records = sandbox.agentNodes();
+  out.push(`-- agent's processes:\n${records.map((r) => `${r.instanceId} ${r.role} ${r.version} ${r.status}`
+    + `${nodeRunning(r.dir) ? ' (process alive)' : ' (no process)'}${r.faults.length > 0 ? ` faults=${r.faults.join(',')}` : ''}`).join('\n')}`);
+  for (const r of records) {
+    if (r.status === 'stopped' || r.status === 'stopping' || nodeRunning(r.dir)) continue;
+    for (const file of [join(r.dir, 'console.log'), join(r.dir, 'logs', `${sandbox.state.clusterName}.log`)]) {
+      if (existsSync(file)) out.push(`-- ${r.instanceId}: tail of ${file}:\n${tail(readFileSync(file, 'utf8'), 40)}`);
+    }
+  }
+  return out;
 }
 
 /** Runs `body`; on failure prints diagnostics, then fails as before. */

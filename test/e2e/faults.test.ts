@@ -61,7 +61,7 @@ describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTE
     expect(node?.version).toBe(versions.new);
   }
 
-  beforeAll(async () => {
+  beforeAll(() => diag(async () => {
     const started = Date.now();
     sandbox = await startSandbox({ masters: MASTERS, data: DATA, version: versions.old });
     console.log(`[e2e-figures] faults suite: sandbox up (${MASTERS} masters, ${DATA} data, ${versions.old}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -72,7 +72,7 @@ describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTE
     await waitGreen(sandbox.es, TOTAL, 'green before the tests');
     initial = await motoInstances(sandbox.aws);
     expect(initial.filter((i) => i.state === 'running')).toHaveLength(TOTAL);
-  });
+  }));
 
   afterAll(async () => {
     await sandbox?.down();

@@ -36,7 +36,7 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
     return r;
   };
 
-  beforeAll(async () => {
+  beforeAll(() => diag(async () => {
     const started = Date.now();
     sandbox = await startSandbox({ masters: MASTERS, data: DATA, version: versions.old });
     console.log(`[e2e-figures] upgrade suite: sandbox up (${MASTERS} masters, ${DATA} data, ${versions.old}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -49,7 +49,7 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
     await waitGreen(sandbox.es, TOTAL, 'green before the tests');
     initial = await motoInstances(sandbox.aws);
     expect(initial.filter((i) => i.state === 'running')).toHaveLength(TOTAL);
-  });
+  }));
 
   afterAll(async () => {
     await sandbox?.down();
