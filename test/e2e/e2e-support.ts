@@ -3,7 +3,7 @@
 // diagnostics printed when a test fails.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +16,7 @@ import { paths } from '../../sandbox/sandbox-state.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import type { CliResult } from './run-cli.ts';
-import type { Sandbox } from './sandbox-harness.ts';
+import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox-harness.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The CLI
@@ -331,7 +331,9 @@ function nodeDiagnostics(sandbox: Sandbox): string[] {
     + `${nodeRunning(r.dir) ? ' (process alive)' : ' (no process)'}${r.faults.length > 0 ? ` faults=${r.faults.join(',')}` : ''}`).join('\n')}`);
   for (const r of records) {
     if (r.status === 'stopped' || r.status === 'stopping' || nodeRunning(r.dir)) continue;
-    for (const file of [join(r.dir, 'console.log'), join(r.dir, 'logs', `${sandbox.state.clusterName}.log`)]) {
+    // hs_err_pid*.log: a JVM that crashed writes it into its working directory, the logs dir.
+    const crashes = existsSync(join(r.dir, 'logs')) ? readdirSync(join(r.dir, 'logs')).filter((f) => f.startsWith('hs_err')) : [];
+    for (const file of [join(r.dir, 'console.log'), join(r.dir, 'logs', `${sandbox.state.clusterName}.log`), ...crashes.map((f) => join(r.dir, 'logs', f))]) {
       if (existsSync(file)) out.push(`-- ${r.instanceId}: tail of ${file}:\n${tail(readFileSync(file, 'utf8'), 40)}`);
     }
   }
@@ -345,5 +347,31 @@ export async function withDiagnostics(sandbox: () => Sandbox | undefined, runs: 
   } catch (error) {
     await printDiagnostics(sandbox(), runs);
     throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up
+
+/**
+ * A sandbox up and prepared by `prepare` (indices, rolled template, green with every node). The
+ * set-up runs no controller, so when it fails the proving ground failed, not the product: print what
+ * happened, and build a new sandbox before giving up. Prints how long the sandbox took to come up.
+ */
+export async function preparedSandbox(label: string, options: SandboxOptions, prepare: (sandbox: Sandbox) => Promise<void>, attempts = 2): Promise<Sandbox> {
+  for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
+    let sandbox: Sandbox | undefined;
+    try {
+      sandbox = await startSandbox(options);
+      console.log(`[e2e-figures] ${label}: sandbox up (${options.masters} masters, ${options.data} data, ${options.version}) in ${s(Date.now() - started)}`);
+      await prepare(sandbox);
+      return sandbox;
+    } catch (error) {
+      await printDiagnostics(sandbox, []);
+      await sandbox?.down();
+      if (attempt >= attempts) throw error;
+      console.log(`[e2e] ${label}: sandbox set-up failed (attempt ${attempt} of ${attempts}), building a new one: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }

@@ -11,10 +11,10 @@ import { verify } from '../../sandbox/commands/verify.ts';
 import { writeFaults } from '../../sandbox/faults.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
 import {
-  allocationEnable, catNodes, cliLogs, motoInstances, printFigures, reportPath, spawnCli, summarize, terminatedIds,
-  upgradeCli, waitGreen, Watcher, withDiagnostics, type MotoInstance, type UpgradeRun,
+  allocationEnable, catNodes, cliLogs, motoInstances, preparedSandbox, printFigures, reportPath, spawnCli, summarize,
+  terminatedIds, upgradeCli, waitGreen, Watcher, withDiagnostics, type MotoInstance, type UpgradeRun,
 } from './e2e-support.ts';
-import { startSandbox, versions, type Sandbox } from './sandbox-harness.ts';
+import { versions, type Sandbox } from './sandbox-harness.ts';
 
 const MASTERS = 3;
 const DATA = 3;
@@ -61,18 +61,17 @@ describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTE
     expect(node?.version).toBe(versions.new);
   }
 
-  beforeAll(() => diag(async () => {
-    const started = Date.now();
-    sandbox = await startSandbox({ masters: MASTERS, data: DATA, version: versions.old });
-    console.log(`[e2e-figures] faults suite: sandbox up (${MASTERS} masters, ${DATA} data, ${versions.old}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-    await indexDocs({ indices: 2, replicas: 1, docs: 4000, nodeLeftDelay: '5s' });
-    await roll(versions.new);
-    // Set explicitly, so "restored" means "put back to what it was", not "removed".
-    await sandbox.es.json('PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.enable': 'all' } });
-    await waitGreen(sandbox.es, TOTAL, 'green before the tests');
+  beforeAll(async () => {
+    sandbox = await preparedSandbox('faults suite', { masters: MASTERS, data: DATA, version: versions.old }, async (box) => {
+      await indexDocs({ indices: 2, replicas: 1, docs: 4000, nodeLeftDelay: '5s' });
+      await roll(versions.new);
+      // Set explicitly, so "restored" means "put back to what it was", not "removed".
+      await box.es.json('PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.enable': 'all' } });
+      await waitGreen(box.es, TOTAL, 'green before the tests');
+    });
     initial = await motoInstances(sandbox.aws);
     expect(initial.filter((i) => i.state === 'running')).toHaveLength(TOTAL);
-  }));
+  });
 
   afterAll(async () => {
     await sandbox?.down();

@@ -11,10 +11,10 @@ import { verify } from '../../sandbox/commands/verify.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import {
-  catNodes, motoInstances, printFigures, summarize, terminatedIds, upgradeCli, waitGreen, Watcher, withDiagnostics,
+  catNodes, motoInstances, preparedSandbox, printFigures, summarize, terminatedIds, upgradeCli, waitGreen, Watcher, withDiagnostics,
   type MotoInstance, type UpgradeRun,
 } from './e2e-support.ts';
-import { startSandbox, versions, type Sandbox } from './sandbox-harness.ts';
+import { versions, type Sandbox } from './sandbox-harness.ts';
 
 const MASTERS = 3;
 const DATA = 3;
@@ -36,20 +36,19 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
     return r;
   };
 
-  beforeAll(() => diag(async () => {
-    const started = Date.now();
-    sandbox = await startSandbox({ masters: MASTERS, data: DATA, version: versions.old });
-    console.log(`[e2e-figures] upgrade suite: sandbox up (${MASTERS} masters, ${DATA} data, ${versions.old}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-    await indexDocs({ indices: 4, replicas: 1, docs: 12_000, nodeLeftDelay: '5s' });
-    // The writer's index, made beforehand with the same short delay (it would otherwise get the 1m default).
-    await sandbox.es.json('PUT', `/${WRITER_INDEX}`, {
-      settings: { index: { number_of_shards: 2, number_of_replicas: 1, 'unassigned.node_left.delayed_timeout': '5s' } },
+  beforeAll(async () => {
+    sandbox = await preparedSandbox('upgrade suite', { masters: MASTERS, data: DATA, version: versions.old }, async (box) => {
+      await indexDocs({ indices: 4, replicas: 1, docs: 12_000, nodeLeftDelay: '5s' });
+      // The writer's index, made beforehand with the same short delay (it would otherwise get the 1m default).
+      await box.es.json('PUT', `/${WRITER_INDEX}`, {
+        settings: { index: { number_of_shards: 2, number_of_replicas: 1, 'unassigned.node_left.delayed_timeout': '5s' } },
+      });
+      await roll(versions.new);
+      await waitGreen(box.es, TOTAL, 'green before the tests');
     });
-    await roll(versions.new);
-    await waitGreen(sandbox.es, TOTAL, 'green before the tests');
     initial = await motoInstances(sandbox.aws);
     expect(initial.filter((i) => i.state === 'running')).toHaveLength(TOTAL);
-  }));
+  });
 
   afterAll(async () => {
     await sandbox?.down();
