@@ -63,13 +63,18 @@ export function decide(input: DecideInput): Decision {
   const wrong = findWrongReplacement(world, options, lease);
   if (wrong) return { kind: 'halt', reason: wrong, refusals: [{ rule: 'replacement_at_target', reason: wrong }] };
 
-  // A replacement under way: the old node must leave, then the new one join, before anything else.
+  // A node whose instance is gone must leave before anything else, whoever terminated it: two
+  // nodes missing is never a step. Then this run's own replacements must join. Any other shortfall
+  // (a group short of capacity before we started, an instance whose node never came) is for the
+  // all_expected_nodes_present rule below: waited out as a refusal, or disabled by name.
   const underWay = findReplacementUnderWay(world, input.ignoredInstanceIds);
   if (underWay?.kind === 'leaving') {
     const names = underWay.nodes.map((n) => n.node.name);
     return wait('node-leave', `old node ${names.join(', ')} to leave the cluster`, { nodes: `<${nodeCount}` }, names[0]);
   }
-  if (underWay) return wait('node-join', `replacement to join: ${underWay.detail}`, { nodes: `>=${nodeCount + 1}` });
+  if (underWay && replacementsPending(world, lease) > 0) {
+    return wait('node-join', `replacement to join: ${underWay.detail}`, { nodes: `>=${nodeCount + 1}` });
+  }
 
   // The replacement is in: put back what this controller changed for it. (Narrowed for a node that
   // is still here and next in line: it is about to go, so keep it narrowed.)
@@ -189,15 +194,30 @@ function recoveryWait(settlement: Settlement, node: string | undefined, refusals
   );
 }
 
+/** True for a launch time within this upgrade (resumed leases keep when it began). */
+function launchedDuringRun(lease: LeaseRecord): (launchTime: Date | undefined) => boolean {
+  // EC2 reports LaunchTime in whole seconds: a replacement launched in the second the run started
+  // reads as launched before it, so compare from the start of that second.
+  const since = Math.floor(Date.parse(lease.runStartedAt ?? lease.acquiredAt) / 1000) * 1000;
+  return (launchTime) => launchTime !== undefined && launchTime.getTime() >= since;
+}
+
+/**
+ * Instances this upgrade terminated whose replacement is not a member yet: terminations recorded in
+ * the lease, less the nodes in the cluster whose (live) instance was launched during the upgrade.
+ */
+function replacementsPending(world: World, lease: LeaseRecord): number {
+  const launchedSince = launchedDuringRun(lease);
+  const joined = world.nodes.filter((n) => n.instance && isAlive(n.instance) && launchedSince(n.instance.launchTime)).length;
+  return lease.terminatedInstanceIds.length - joined;
+}
+
 /**
  * A node (or a joining instance) launched during this upgrade that is not at the target: the group
  * launches the wrong thing, and replacing it again would loop forever.
  */
 function findWrongReplacement(world: World, options: UpgradeOptions, lease: LeaseRecord): string | null {
-  // EC2 reports LaunchTime in whole seconds: a replacement launched in the second the run started
-  // reads as launched before it, so compare from the start of that second.
-  const since = Math.floor(Date.parse(lease.runStartedAt ?? lease.acquiredAt) / 1000) * 1000;
-  const launchedSince = (launchTime: Date | undefined): boolean => launchTime !== undefined && launchTime.getTime() >= since;
+  const launchedSince = launchedDuringRun(lease);
   const key = options.versionTagKey;
   for (const view of world.nodes) {
     if (!view.instance || !isAlive(view.instance) || !launchedSince(view.instance.launchTime)) continue;

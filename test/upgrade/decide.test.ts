@@ -179,19 +179,71 @@ const cases: Case[] = [
     expect: waitsFor('node-leave', /m-1/),
   },
   {
-    name: 'A launched instance with no node yet is a replacement still joining',
+    name: 'Our replacement launched but with no node yet is still joining',
     world: () => ({
       nodes: [aNode('m-2').master(), aNode('m-3').master()],
       extraInstances: [{ id: 'i-new', privateIp: '10.9.9.9', state: 'running', groupName: 'es-masters', tags: { Version: TARGET }, launchTime: new Date(T0.getTime() + 60_000) }],
     }),
+    lease: { terminatedInstanceIds: ['i-m-1'] },
     atStart: false,
     expect: waitsFor('node-join', /i-new/),
   },
   {
-    name: 'A group below its desired capacity is still launching',
-    world: () => ({ nodes: threeMasters(), groups: [{ name: 'es-masters', desiredCapacity: 4 }] }),
+    name: 'Our group below its desired capacity after our termination is still launching',
+    world: () => ({ nodes: [aNode('m-2').master(), aNode('m-3').master()], groups: [{ name: 'es-masters', desiredCapacity: 3 }] }),
+    lease: { terminatedInstanceIds: ['i-m-1'] },
     atStart: false,
-    expect: waitsFor('node-join', /3 of 4/),
+    expect: waitsFor('node-join', /2 of 3/),
+  },
+  {
+    name: 'Once our replacement is a member, a shortfall that is not ours is the rule\'s to judge',
+    world: () => ({
+      nodes: [aNode('m-1').master().atTarget().launchedAt(new Date(T0.getTime() + 60_000)), aNode('m-2').master(), aNode('m-3').master()],
+      groups: [{ name: 'es-masters', desiredCapacity: 4 }],
+    }),
+    lease: { terminatedInstanceIds: ['i-old-m-1'] },
+    atStart: false,
+    expect: waitsFor('safe-to-proceed', /all_expected_nodes_present: group es-masters has 3 of 4/),
+  },
+  {
+    name: 'An instance with no node that this run did not launch is refused by all_expected_nodes_present, not awaited as a join',
+    world: () => ({
+      nodes: [aNode('m-2').master(), aNode('m-3').master()],
+      extraInstances: [{ id: 'i-stray', privateIp: '10.9.9.9', state: 'running', groupName: 'es-masters', tags: { Version: OLD } }],
+    }),
+    options: { orphans: 'ignore' },
+    atStart: false,
+    expect: waitsFor('safe-to-proceed', /all_expected_nodes_present: .*i-stray/),
+  },
+  {
+    name: 'A group short of capacity before the run started is refused by all_expected_nodes_present',
+    world: () => ({ nodes: threeMasters(), groups: [{ name: 'es-masters', desiredCapacity: 4 }] }),
+    expect: waitsFor('safe-to-proceed', /all_expected_nodes_present: group es-masters has 3 of 4/),
+  },
+  {
+    name: 'A data group short of capacity before the run started holds the run as a rule refusal',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data()],
+      groups: [{ name: 'es-data', desiredCapacity: 3 }],
+    }),
+    expect: waitsFor('safe-to-proceed', /all_expected_nodes_present: group es-data has 2 of 3/),
+  },
+  {
+    name: 'With all_expected_nodes_present disabled, a group short of capacity that is not ours does not hold the run',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data(), aNode('d-2').data()],
+      groups: [{ name: 'es-data', desiredCapacity: 3 }],
+    }),
+    options: { disabledRules: ['all_expected_nodes_present'] },
+    expect: (d) => expect(d.kind).toBe('set-allocation-primaries'),
+  },
+  {
+    name: 'Disabling all_expected_nodes_present never skips the wait for our own replacement',
+    world: () => ({ nodes: [aNode('m-2').master(), aNode('m-3').master()], groups: [{ name: 'es-masters', desiredCapacity: 3 }] }),
+    options: { disabledRules: ['all_expected_nodes_present'] },
+    lease: { terminatedInstanceIds: ['i-m-1'] },
+    atStart: false,
+    expect: waitsFor('node-join', /2 of 3/),
   },
   {
     name: 'Allocation this controller narrowed is restored once the replacement is in',
