@@ -4,6 +4,7 @@
 // Messages are the tail of a sentence: the caller prefixes where the value came from and the value.
 
 import { accessSync, constants, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
@@ -42,6 +43,8 @@ export const DEFAULTS = {
   'log-level': 'info',
   'dry-run': false,
   yes: false,
+  host: '127.0.0.1',
+  port: 8080,
 } as const;
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -206,6 +209,22 @@ const ruleName = text('a rule name').refine((name) => RULE_NAMES.includes(name),
   error: `is not a safety rule; rules: ${RULE_NAMES.join(', ')}`,
 });
 
+/** Where `serve` listens: checked here, so a typo fails as bad input rather than at listen time. */
+const listenHost = text('an IP address or host name').refine(
+  (host) => isIP(host) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(host),
+  { error: 'is not an IP address or host name such as 127.0.0.1, 0.0.0.0 or localhost (no scheme, no port)' },
+);
+
+/** A TCP port: text from flags and the environment, a number from a file. */
+const port = z.unknown().transform((value, ctx) => {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+    ctx.addIssue({ code: 'custom', message: 'is not a port number from 0 to 65535 (0 picks a free port)' });
+    return z.NEVER;
+  }
+  return n;
+});
+
 const fields = {
   'es-url': list(httpUrl),
   'es-api-key': text(),
@@ -241,6 +260,8 @@ const fields = {
   yes: bool.default(DEFAULTS.yes),
   progress: bool,
   octopus: bool,
+  host: listenHost.default(DEFAULTS.host),
+  port: port.default(DEFAULTS.port),
 };
 
 export type ConfigKey = keyof typeof fields;

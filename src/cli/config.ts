@@ -9,7 +9,7 @@ import { RULE_NAMES } from '../upgrade/predicates.ts';
 import type { UpgradeOptions } from '../upgrade/plan-model.ts';
 import type { FlagValue } from './args.ts';
 import { readConfigFile } from './config-file.ts';
-import { createConfigSchema, type ConfigKey, type ValidConfig } from './config-schema.ts';
+import { createConfigSchema, DEFAULTS, type ConfigKey, type ValidConfig } from './config-schema.ts';
 import { META_FLAGS, OPTIONS, SECRET_ENV_VARS, findOption, type OptionScope, type OptionSpec } from './options.ts';
 import { closest } from './suggest.ts';
 
@@ -64,6 +64,8 @@ export interface CliConfig {
   progress?: boolean;
   /** Undefined: decide from whether Octopus runs the command. */
   octopus?: boolean;
+  /** Where `serve` listens; the other commands ignore it. */
+  service: { host: string; port: number };
 }
 
 type Source = { kind: 'flag' } | { kind: 'env'; name: string } | { kind: 'file'; path: string } | { kind: 'default' };
@@ -230,6 +232,7 @@ export function toCliConfig(c: ValidConfig): CliConfig {
     logLevel: c['log-level'] ?? 'info',
     dryRun: c['dry-run'] ?? false,
     yes: c.yes ?? false,
+    service: { host: c.host ?? DEFAULTS.host, port: c.port ?? DEFAULTS.port },
     ...(c.report !== undefined ? { reportFile: c.report } : {}),
     ...(c.progress !== undefined ? { progress: c.progress } : {}),
     ...(c.octopus !== undefined ? { octopus: c.octopus } : {}),

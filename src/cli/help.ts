@@ -13,6 +13,7 @@ const SCOPE_TITLES: Record<OptionScope, string> = {
   connection: 'Elasticsearch and AWS',
   upgrade: 'Upgrade',
   output: 'Output and behaviour',
+  service: 'Service mode (serve)',
 };
 
 const EXIT_CODES = `Exit codes:
@@ -41,7 +42,7 @@ export function formatHelp(commands: readonly CommandHelp[], command?: CommandHe
   } else {
     lines.push(`Usage: es-rolling-upgrade ${command.name} [flags]`, '', command.summary, '');
   }
-  const scopes = command?.scopes ?? (['connection', 'upgrade', 'output'] as const);
+  const scopes = command?.scopes ?? (Object.keys(SCOPE_TITLES) as OptionScope[]);
   for (const scope of scopes) {
     lines.push(`${SCOPE_TITLES[scope]}:`);
     for (const o of OPTIONS.filter((o: OptionSpec) => o.scope === scope)) lines.push(...describeOption(o, command));

@@ -22,21 +22,21 @@ interface CommandEntry extends CommandProfile {
   load(): Promise<Command>;
 }
 
-const ALL = ['connection', 'upgrade', 'output'] as const;
+const RUN_SCOPES = ['connection', 'upgrade', 'output'] as const;
 const REAL_CLUSTER = ['es-url', 'region', 'target-version'] as const;
 
 export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'plan',
     summary: 'show which nodes would be replaced, in which order and why; changes nothing',
-    scopes: ALL,
+    scopes: RUN_SCOPES,
     required: REAL_CLUSTER,
     load: async () => (await import('./commands/plan.ts')).plan,
   },
   {
     name: 'run',
     summary: 'replace every stale node, one at a time (--dry-run: the same as plan)',
-    scopes: ALL,
+    scopes: RUN_SCOPES,
     required: REAL_CLUSTER,
     load: async () => (await import('./commands/run.ts')).run,
   },
@@ -51,7 +51,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'serve',
     summary: 'service mode: an HTTP API to start and watch runs; the settings become run defaults',
-    scopes: ALL,
+    // Only serve listens, so only serve takes --host and --port.
+    scopes: [...RUN_SCOPES, 'service'],
     required: [],
     load: async () => (await import('./commands/serve.ts')).serve,
   },

@@ -4,7 +4,7 @@
 export type OptionKind = 'string' | 'list' | 'boolean' | 'duration';
 
 /** Which commands read an option: connection settings mean nothing to the demo. */
-export type OptionScope = 'connection' | 'upgrade' | 'output';
+export type OptionScope = 'connection' | 'upgrade' | 'output' | 'service';
 
 export interface OptionSpec {
   /** Flag name without dashes; also the config file key. */
@@ -317,6 +317,25 @@ export const OPTIONS = [
     env: ['ESRU_OCTOPUS'],
     description: 'print Octopus Deploy service messages: output variables, the report as an artifact',
     defaultText: 'when run by Octopus (TentacleHome or OctopusCalamariWorkingDirectory set)',
+  },
+  // Service mode: only `serve` listens
+  {
+    name: 'host',
+    kind: 'string',
+    scope: 'service',
+    env: ['ESRU_SERVICE_HOST'],
+    valueName: 'HOST',
+    description: 'address the service listens on; 0.0.0.0 for every interface',
+    defaultText: '127.0.0.1',
+  },
+  {
+    name: 'port',
+    kind: 'string',
+    scope: 'service',
+    env: ['ESRU_SERVICE_PORT'],
+    valueName: 'PORT',
+    description: 'port the service listens on, 0 to 65535; 0 picks a free one',
+    defaultText: '8080',
   },
 ] as const satisfies readonly OptionSpec[];
 

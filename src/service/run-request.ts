@@ -13,10 +13,11 @@ export interface ServiceRunSpec extends RunSpec {
 }
 
 /**
- * Settings that mean something to a terminal or a local file, not to a run started over HTTP; and the
- * AWS endpoint, which only the service's own settings may point elsewhere (its credentials go there).
+ * Settings that mean something to a terminal, a local file or the service's own listener, not to a
+ * run started over HTTP; and the AWS endpoint, which only the service's own settings may point
+ * elsewhere (its credentials go there).
  */
-const NOT_FOR_SERVICE = ['report', 'output', 'log-level', 'yes', 'progress', 'dry-run', 'aws-endpoint', 'es-ca-file'];
+const NOT_FOR_SERVICE = ['report', 'output', 'log-level', 'yes', 'progress', 'dry-run', 'host', 'port', 'aws-endpoint', 'es-ca-file'];
 
 const schema = createConfigSchema({ required: ['es-url', 'region', 'target-version'] });
 

@@ -3,14 +3,15 @@
 // does, and closes them when it ends. SIGINT/SIGTERM stop it: runs under way are cancelled safely
 // first.
 //
-// Environment: ESRU_SERVICE_TOKEN (required), ESRU_SERVICE_HOST (default 127.0.0.1; 0.0.0.0 in a
-// container), ESRU_SERVICE_PORT (default 8080).
+// It listens on --host (ESRU_SERVICE_HOST, default 127.0.0.1; 0.0.0.0 in a container) and --port
+// (ESRU_SERVICE_PORT, default 8080), validated with the other settings before it starts. The token
+// comes from the environment only: ESRU_SERVICE_TOKEN (required).
 
 import type { CommandContext } from '../cli/context.ts';
 import { toCliConfig } from '../cli/config.ts';
 import { requireConnection } from '../cli/commands/require-connection.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { ExitCode, InvalidInputError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/errors.ts';
 import { planUpgrade, runUpgrade } from '../upgrade/run-upgrade.ts';
 import { serviceTokenFromEnv } from './auth.ts';
 import type { StartRun } from './run-manager.ts';
@@ -20,17 +21,10 @@ import { startService } from './server.ts';
 
 export async function serveCommand(ctx: CommandContext, clock: Clock = systemClock): Promise<number> {
   const token = serviceTokenFromEnv(ctx.io.env);
-  const host = ctx.io.env.ESRU_SERVICE_HOST?.trim() || '127.0.0.1';
-  const portText = ctx.io.env.ESRU_SERVICE_PORT?.trim() || '8080';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new InvalidInputError(`ESRU_SERVICE_PORT: "${portText}" is not a port number`);
-  }
-
   const service = await startService({
     token,
-    host,
-    port,
+    host: ctx.config.service.host,
+    port: ctx.config.service.port,
     log: ctx.log,
     validate: createRunRequestValidator(runDefaultsFrom(ctx.config)),
     startRun: realStartRun(ctx, clock),

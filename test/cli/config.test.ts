@@ -135,6 +135,55 @@ describe('the command line itself', () => {
   it('ignores connection settings in the environment for the demo', () => {
     expect(load({ argv: ['demo'], env: { ESRU_ES_URL: 'not a url' } }).connection).toBeUndefined();
   });
+
+  it.each(['plan', 'run', 'demo'])('refuses the service flags for %s, which does not listen', (command) => {
+    expect(failure({ argv: [command, '--port', '8080', '--host', '0.0.0.0'] })).toBe(
+      `--port is not used by the ${command} command\n--host is not used by the ${command} command`,
+    );
+  });
+
+  it('ignores service settings in the environment and the file for the commands that do not listen', () => {
+    const file = { name: 'shared.yaml', content: 'port: 70000\n' };
+    expect(() => load({ argv: ['plan', ...BASE], env: { ESRU_SERVICE_HOST: 'http://x' }, file })).not.toThrow();
+  });
+});
+
+describe('where serve listens', () => {
+  const file = { name: 'service.yaml', content: 'host: 10.0.0.5\nport: 9300\n' };
+  const env = { ESRU_SERVICE_HOST: 'localhost', ESRU_SERVICE_PORT: '9200' };
+
+  it.each([
+    ['the flags over all', ['--host', '0.0.0.0', '--port', '9100'], env, file, { host: '0.0.0.0', port: 9100 }],
+    ['the environment over the file', [], env, file, { host: 'localhost', port: 9200 }],
+    ['the file over the defaults', [], {}, file, { host: '10.0.0.5', port: 9300 }],
+    ['the defaults when nothing is set', [], {}, undefined, { host: '127.0.0.1', port: 8080 }],
+    ['a free port for --port 0, and an IPv6 address', ['--host', '::1', '--port', '0'], env, undefined, { host: '::1', port: 0 }],
+  ] as const)('takes %s', (_name, flags, e, f, expected) => {
+    expect(load({ argv: ['serve', ...flags], env: e, ...(f ? { file: f } : {}) }).service).toEqual(expected);
+  });
+
+  it('defaults to what --help and the README say', () => {
+    const documented = new Map(OPTIONS.map((o: OptionSpec) => [o.name, o.defaultText]));
+    expect(load({ argv: ['serve'] }).service).toEqual({ host: documented.get('host'), port: Number(documented.get('port')) });
+  });
+
+  const badValues: [string, Input, string][] = [
+    ['a port out of range', { argv: ['serve', '--port', '70000'] }, '--port: "70000" is not a port number from 0 to 65535 (0 picks a free port)'],
+    ['a port that is no number', { argv: ['serve', '--port', 'abc'] }, '--port: "abc" is not a port number from 0 to 65535'],
+    ['a negative port', { argv: ['serve', '--port=-1'] }, '--port: "-1" is not a port number'],
+    ['a fractional port', { argv: ['serve', '--port', '80.5'] }, '--port: "80.5" is not a port number'],
+    ['a port out of range from the environment', { env: { ESRU_SERVICE_PORT: '65536' } }, 'ESRU_SERVICE_PORT: "65536" is not a port number'],
+    ['a URL for an address', { env: { ESRU_SERVICE_HOST: 'http://0.0.0.0' } }, 'ESRU_SERVICE_HOST: "http://0.0.0.0" is not an IP address or host name'],
+    ['an address with a port', { argv: ['serve', '--host', '0.0.0.0:8080'] }, '--host: "0.0.0.0:8080" is not an IP address or host name'],
+  ];
+  it.each(badValues)('refuses %s, naming the value', (_name, input, expected) => {
+    expect(failure({ argv: ['serve'], ...input })).toContain(expected);
+  });
+
+  it('names the file and the number for a bad port in the file', () => {
+    const file = { name: 'bad-port.yaml', content: 'port: 70000\n' };
+    expect(failure({ argv: ['serve'], file })).toMatch(/^port \(in .*bad-port\.yaml\): 70000 is not a port number from 0 to 65535/);
+  });
 });
 
 describe('precedence: flags > environment > file > defaults', () => {
@@ -269,6 +318,7 @@ describe('mapping to the upgrade options and connection', () => {
       dryRun: true,
       yes: true,
       progress: false,
+      service: { host: '127.0.0.1', port: 8080 },
     });
   });
 

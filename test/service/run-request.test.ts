@@ -54,6 +54,11 @@ describe('a request over the service defaults', () => {
     expect(merged).not.toHaveProperty('es-password');
   });
 
+  it('the address and port are the service\'s own', () => {
+    const result = validate({ mode: 'plan', options: { 'target-version': '9.5.4', host: '0.0.0.0', port: 9000 } });
+    expect(result).toEqual({ ok: false, issues: ['options.host: is not accepted by the service', 'options.port: is not accepted by the service'] });
+  });
+
   it('the AWS endpoint is the service\'s to set', () => {
     const result = validate({ mode: 'run', options: { 'target-version': '9.5.4', 'aws-endpoint': 'http://attacker:5000' } });
     expect(result).toEqual({ ok: false, issues: ['options.aws-endpoint: is not accepted by the service'] });

@@ -1,23 +1,26 @@
 // `serve` end to end over HTTP, with the upgrade logic for real and the simulated world behind the
-// adapters' ports: a plan, then a run that replaces every node, then SIGTERM stops the service.
+// adapters' ports: a plan, then a run that replaces every node, then SIGTERM stops the service. And
+// where it listens: --host/--port from the command line, checked before anything listens.
 
 import { describe, expect, it } from 'vitest';
 import { createConfigSchema } from '../../src/cli/config-schema.ts';
 import { toCliConfig } from '../../src/cli/config.ts';
 import type { CliIo, CommandContext } from '../../src/cli/context.ts';
+import { main } from '../../src/cli/main.ts';
 import { serveCommand } from '../../src/service/serve-command.ts';
-import { InterruptedError, InvalidInputError } from '../../src/shared/errors.ts';
+import { ExitCode, InterruptedError, InvalidInputError } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { createSimulatedWorld } from '../../src/sim/index.ts';
+import { memoryIo } from '../support/memory-io.ts';
 
 const token = 'serve-test-token-0123456789';
 
-function context(env: Record<string, string>) {
+function context(env: Record<string, string>, settings: Record<string, unknown> = {}) {
   const world = createSimulatedWorld({ masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' });
   const controller = new AbortController();
   let stderr = '';
   const io: CliIo = { stdout: () => undefined, stderr: (t) => void (stderr += t), stdoutIsTTY: false, stderrIsTTY: false, env };
-  const config = toCliConfig(createConfigSchema({ required: [] }).parse({ 'es-url': 'http://es-sim:9200', region: 'eu-west-1' }));
+  const config = toCliConfig(createConfigSchema({ required: [] }).parse({ 'es-url': 'http://es-sim:9200', region: 'eu-west-1', ...settings }));
   const ctx: CommandContext = {
     config,
     log: silentLogger(),
@@ -29,6 +32,16 @@ function context(env: Record<string, string>) {
   return { ctx, world, controller, stderr: () => stderr };
 }
 
+/** The URL the service says it listens on, once it does. */
+async function listeningUrl(stderr: () => string): Promise<string> {
+  for (let i = 0; i < 250; i++) {
+    const url = /listening on (\S+)/.exec(stderr())?.[1];
+    if (url !== undefined) return url;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the service did not start listening; stderr: ${stderr()}`);
+}
+
 describe('serve', () => {
   it('refuses to start without ESRU_SERVICE_TOKEN', async () => {
     const { ctx, world } = context({});
@@ -36,13 +49,9 @@ describe('serve', () => {
   });
 
   it('plans and runs over HTTP with its own settings as defaults, and stops on SIGTERM', { timeout: 30_000 }, async () => {
-    const { ctx, world, controller, stderr } = context({ ESRU_SERVICE_TOKEN: token, ESRU_SERVICE_PORT: '0' });
+    const { ctx, world, controller, stderr } = context({ ESRU_SERVICE_TOKEN: token }, { port: '0' });
     const serving = serveCommand(ctx, world.clock);
-    let url = '';
-    for (let i = 0; i < 100 && !url; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      url = /listening on (\S+)/.exec(stderr())?.[1] ?? '';
-    }
+    const url = await listeningUrl(stderr);
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${url}${path}`, {
         method,
@@ -80,5 +89,41 @@ describe('serve', () => {
     controller.abort(new InterruptedError('SIGTERM'));
     await expect(serving).resolves.toBe(0);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('serve --host/--port, from the command line', () => {
+  it('listens on the port --port names, over ESRU_SERVICE_PORT, on loopback by default', { timeout: 30_000 }, async () => {
+    // Had the environment won, the URL would show port 1 (or, unprivileged, the service would not start).
+    const io = memoryIo({ ESRU_SERVICE_TOKEN: token, ESRU_SERVICE_PORT: '1' });
+    const serving = main(['serve', '--port', '0'], io, { createLogger: silentLogger });
+    try {
+      const url = new URL(await listeningUrl(() => io.err));
+      expect(url.hostname).toBe('127.0.0.1');
+      expect(Number(url.port)).toBeGreaterThan(1);
+      expect(url.port).not.toBe('8080');
+
+      const res = await fetch(new URL('/healthz', url));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+      const unauthorised = await fetch(new URL('/v1/runs', url));
+      expect(unauthorised.status).toBe(401);
+    } finally {
+      process.emit('SIGTERM');
+    }
+    await expect(serving).resolves.toBe(ExitCode.ok);
+  });
+
+  it.each([
+    ['a port out of range', ['--port', '70000'], {}, '--port: "70000" is not a port number from 0 to 65535'],
+    ['a port that is no number', ['--port', 'abc'], {}, '--port: "abc" is not a port number from 0 to 65535'],
+    ['a bad port from the environment', [], { ESRU_SERVICE_PORT: '80.5' }, 'ESRU_SERVICE_PORT: "80.5" is not a port number'],
+    ['an address with a port in it', ['--host', '0.0.0.0:8080'], {}, '--host: "0.0.0.0:8080" is not an IP address or host name'],
+  ])('refuses %s with exit code 2 before listening', async (_name, flags, env, expected) => {
+    const io = memoryIo({ ESRU_SERVICE_TOKEN: token, ...env });
+    const code = await main(['serve', ...flags], io, { createLogger: silentLogger });
+    expect(code).toBe(ExitCode.invalidInput);
+    expect(io.err).toContain(`error: ${expected}`);
+    expect(io.err).not.toContain('listening on');
   });
 });
