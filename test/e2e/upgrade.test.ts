@@ -125,7 +125,11 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
         }, { timeoutMs: 5 * 60_000, intervalMs: 250, what: `the replacement of ${firstData} to join` });
         const joinedAt = Date.now();
         await es.json('PUT', `/${CONFLICT_INDEX}`, {
-          settings: { index: { number_of_shards: 1, number_of_replicas: 1, 'routing.allocation.require._name': upgraded } },
+          // The same short node-left delay as the other indices: with the 1m default, each later
+          // replacement of a node holding its replica waits the full minute (delayed, not yet green).
+          settings: {
+            index: { number_of_shards: 1, number_of_replicas: 1, 'routing.allocation.require._name': upgraded, 'unassigned.node_left.delayed_timeout': '5s' },
+          },
         });
         await es.json('GET', `/_cluster/health/${CONFLICT_INDEX}?wait_for_status=yellow&timeout=60s`);
         await es.json('POST', `/${CONFLICT_INDEX}/_doc?refresh=true`, { at: new Date().toISOString(), note: 'written to the upgraded primary' });
