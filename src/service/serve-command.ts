@@ -11,7 +11,7 @@ import type { CommandContext } from '../cli/context.ts';
 import { toCliConfig } from '../cli/config.ts';
 import { requireConnection } from '../cli/commands/require-connection.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { ExitCode } from '../shared/errors.ts';
+import { ExitCode, InvalidInputError } from '../shared/errors.ts';
 import { planUpgrade, runUpgrade } from '../upgrade/run-upgrade.ts';
 import { serviceTokenFromEnv } from './auth.ts';
 import type { StartRun } from './run-manager.ts';
@@ -21,13 +21,16 @@ import { startService } from './server.ts';
 
 export async function serveCommand(ctx: CommandContext, clock: Clock = systemClock): Promise<number> {
   const token = serviceTokenFromEnv(ctx.io.env);
+  const { host, port } = ctx.config.service;
   const service = await startService({
     token,
-    host: ctx.config.service.host,
-    port: ctx.config.service.port,
+    host,
+    port,
     log: ctx.log,
     validate: createRunRequestValidator(runDefaultsFrom(ctx.config)),
     startRun: realStartRun(ctx, clock),
+  }).catch((error: unknown) => {
+    throw listenError(error, host, port);
   });
   ctx.io.stderr(`es-rolling-upgrade service listening on ${service.url}\n`);
 
@@ -38,6 +41,18 @@ export async function serveCommand(ctx: CommandContext, clock: Clock = systemClo
   ctx.log.info('stopping: cancelling runs under way');
   await service.close();
   return ExitCode.ok;
+}
+
+/** A port taken or an address not ours is a bad --host/--port, not an internal failure. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why: Record<string, string> = {
+    EADDRINUSE: `${host}:${port} is already in use; choose another --port (0 picks a free one)`,
+    EACCES: `${host}:${port} needs privileges this process lacks; choose a --port above 1023`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine; use one of its addresses, 127.0.0.1 or 0.0.0.0`,
+    ENOTFOUND: `${host} does not resolve; use an IP address or a name this machine resolves`,
+  };
+  return code && why[code] ? new InvalidInputError(`cannot listen: ${why[code]}`, { cause: error }) : error;
 }
 
 /** Plan or run against the real cluster and fleet named in the run's settings. */

@@ -2,6 +2,7 @@
 // adapters' ports: a plan, then a run that replaces every node, then SIGTERM stops the service. And
 // where it listens: --host/--port from the command line, checked before anything listens.
 
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createConfigSchema } from '../../src/cli/config-schema.ts';
 import { toCliConfig } from '../../src/cli/config.ts';
@@ -125,5 +126,20 @@ describe('serve --host/--port, from the command line', () => {
     expect(code).toBe(ExitCode.invalidInput);
     expect(io.err).toContain(`error: ${expected}`);
     expect(io.err).not.toContain('listening on');
+  });
+
+  it('refuses a port already taken with exit code 2, naming it', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const io = memoryIo({ ESRU_SERVICE_TOKEN: token });
+      const code = await main(['serve', '--port', String(port)], io, { createLogger: silentLogger });
+      expect(code).toBe(ExitCode.invalidInput);
+      expect(io.err).toContain(`127.0.0.1:${port} is already in use; choose another --port`);
+      expect(io.err).not.toContain('listening on');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
