@@ -1,6 +1,6 @@
 // Shared pieces of the upgrade suites: the real CLI as a child process (also one we can SIGKILL),
-// a watcher that records what Elasticsearch and moto show over time, figures from a run, and
-// diagnostics printed when a test fails.
+// a watcher that records what Elasticsearch and moto show over time, figures from a run,
+// diagnostics printed when a test (or a suite's set-up) fails, and the set-up itself.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
