@@ -39,6 +39,26 @@ export function isHeldBackByBalancer(e: AllocationExplanation): boolean {
   return !e.primary && e.canAllocate === 'yes' && e.lastAllocationStatus === 'no_attempt';
 }
 
+/**
+ * The same held-back replica once this controller has narrowed allocation to primaries for the node
+ * it replaces next: explain now says "no", but every refusal is the narrowing (`tolerated`), or
+ * `same_shard` where a copy already is, and still no attempt was made. Lifting the narrowing would
+ * only turn it back into "yes, no attempt". Without this, narrowing after accepting such a replica
+ * made it a blocker, and the run waited for a green that could not come (seen on real 9.5.4).
+ */
+export function isHeldBackUnderNarrowing(e: AllocationExplanation, holders: Set<string>, tolerated: ReadonlySet<string>): boolean {
+  if (e.primary || tolerated.size === 0 || e.canAllocate !== 'no' || e.lastAllocationStatus !== 'no_attempt') return false;
+  let wouldAccept = false;
+  for (const d of e.nodeDecisions) {
+    const holdsCopy = holders.has(d.nodeName) || holders.has(d.nodeId);
+    const refusing = d.deciders.filter((x) => x.decision !== 'YES');
+    const excused = refusing.every((x) => x.decision === 'NO' && (tolerated.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER)));
+    if (refusing.length === 0 || !excused) return false;
+    wouldAccept ||= !holdsCopy;
+  }
+  return wouldAccept;
+}
+
 export type Settlement =
   /** Green: nothing to judge. */
   | { kind: 'green' }
@@ -88,13 +108,21 @@ export function judgeSettlement(
       blockers.push({ ...copy, reason: 'no allocation explanation for this copy' });
       continue;
     }
-    const verdict = judgeCopy(explanation, holders.get(`${copy.index}/${copy.shard}`) ?? new Set(), tolerated);
+    const copyHolders = holders.get(`${copy.index}/${copy.shard}`) ?? new Set<string>();
+    const verdict = judgeCopy(explanation, copyHolders, tolerated);
     if (verdict.conflict) conflicts.push({ index: copy.index, shard: copy.shard, explanation: verdict.text });
     else if (isHeldBackByBalancer(explanation)) {
       heldBack.push({
         index: copy.index,
         shard: copy.shard,
         explanation: 'replica held back by the balancer while version conflicts block rebalancing (explain: can allocate, no attempt made)',
+      });
+    } else if (isHeldBackUnderNarrowing(explanation, copyHolders, tolerated)) {
+      heldBack.push({
+        index: copy.index,
+        shard: copy.shard,
+        explanation: 'replica held back by the balancer while version conflicts block rebalancing '
+          + '(explain: no attempt made; refused now only by the narrowing to primaries for the next node)',
       });
     } else blockers.push({ ...copy, reason: verdict.text });
   }

@@ -67,6 +67,24 @@ function deadlockedWorld(): WorldSpec {
   };
 }
 
+/**
+ * The tick after: allocation narrowed to primaries for d-3. Explain now refuses the held-back
+ * replica on every node, but only for the narrowing (and same_shard where its primary is), as a
+ * real 9.5.4 master did in the e2e suite (fixtures: mixed-9.4.5-9.5.4-narrowed-held-back).
+ */
+function deadlockedWorldNarrowed(): WorldSpec {
+  const narrowing = decider('enable', 'NO', 'replica allocations are forbidden due to cluster setting [cluster.routing.allocation.enable=primaries]');
+  return {
+    ...deadlockedWorld(),
+    allocationEnable: 'primaries',
+    explanations: [
+      explanation('logs-05', 0, { 'd-1': [narrowing, decider('same_shard', 'NO')], 'd-2': [narrowing, versionNo()], 'd-3': [narrowing, versionNo()] }),
+      explanation('writes', 1, { 'd-1': [narrowing], 'd-2': [narrowing, decider('same_shard', 'NO')], 'd-3': [narrowing] }, { lastAllocationStatus: 'no_attempt' }),
+    ],
+  };
+}
+const narrowedForD3 = { allocationOverride: { previous: null, setAt: T0.toISOString(), nodeName: 'd-3' } };
+
 const cases: Case[] = [
   {
     name: 'Nothing to do when every instance carries the target version',
@@ -276,6 +294,25 @@ const cases: Case[] = [
       expect(d.kind).toBe('set-allocation-primaries');
       if (d.kind === 'set-allocation-primaries') expect(d.node.node.name).toBe('d-3');
     },
+  },
+  {
+    name: 'Mixed-version deadlock, narrowed for d-3: the replica refused only by our narrowing still passes as held back, and d-3 goes',
+    world: deadlockedWorldNarrowed,
+    lease: narrowedForD3,
+    recoveryWaitedMs: 61_000,
+    atStart: false,
+    expect: (d) => {
+      terminates('d-3')(d);
+      if (d.kind === 'terminate') expect(d.conflicts.map((c) => c.index).sort()).toEqual(['logs-05', 'writes']);
+    },
+  },
+  {
+    name: 'Mixed-version deadlock, narrowed for d-3: the grace period applies again before it goes',
+    world: deadlockedWorldNarrowed,
+    lease: narrowedForD3,
+    recoveryWaitedMs: 5_000,
+    atStart: false,
+    expect: waitsFor('green', /no attempt is made/),
   },
   {
     name: 'Mixed-version deadlock: before the grace period it keeps waiting for recovery',

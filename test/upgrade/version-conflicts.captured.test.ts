@@ -54,3 +54,48 @@ describe.each(otherReasons)('judgeCopy on a captured %s', (name) => {
     expect(judgeCopy(explanation, new Set()).conflict).toBe(false);
   });
 });
+
+// Caught live on the e2e suite's cluster: the controller had accepted a replica held back by the
+// 9.5.4 balancer (its primary wanted on the upgraded node, see desired-balance.json), then narrowed
+// allocation to primaries for the next node. Explain then says "no" for that replica, only for the
+// narrowing, and the run used to wait for a green that could not come.
+describe('judgeSettlement on a held-back replica after narrowing allocation (live capture)', () => {
+  const dir = 'mixed-9.4.5-9.5.4-narrowed-held-back';
+  const health = toClusterHealth(loadFixture<HealthBody>(dir, 'health-yellow'));
+  const shards = toShardCopies(loadFixture<CatShardRow[]>(dir, 'cat-shards'));
+  const heldBack = toAllocationExplanation(loadFixture<ExplainBody>(dir, 'allocation-explain-held-back-narrowed'));
+  const conflict = toAllocationExplanation(loadFixture<ExplainBody>(dir, 'allocation-explain-version-conflict-narrowed'));
+  const narrowed = new Set(['enable']);
+
+  it('captured the state it is about: two replicas unassigned, allocation narrowed to primaries', () => {
+    expect(shards.filter((s) => s.state === 'UNASSIGNED').map((s) => `${s.index}/${s.shard}`).sort()).toEqual(['data-3/1', 'hourly-2026.01.01-13/0']);
+    expect(loadFixture<{ persistent: Record<string, string> }>(dir, 'settings').persistent['cluster.routing.allocation.enable']).toBe('primaries');
+    expect(heldBack.canAllocate).toBe('no');
+    expect(heldBack.lastAllocationStatus).toBe('no_attempt');
+  });
+
+  it('passes beside the real version conflict once held-back replicas are acceptable, naming both', () => {
+    const result = judgeSettlement(health, shards, [heldBack, conflict], narrowed, true);
+    expect(result.kind).toBe('version-conflicts-only');
+    if (result.kind !== 'version-conflicts-only') return;
+    expect(result.conflicts.map((c) => `${c.index}/${c.shard}`).sort()).toEqual(['data-3/1', 'hourly-2026.01.01-13/0']);
+    expect(result.conflicts.find((c) => c.index === 'data-3')?.explanation).toMatch(/held back by the balancer.*narrowing/);
+  });
+
+  it('still waits out the grace period first', () => {
+    const result = judgeSettlement(health, shards, [heldBack, conflict], narrowed, false);
+    expect(result).toMatchObject({ kind: 'unsettled', blockers: [{ index: 'data-3', shard: 1 }] });
+  });
+
+  it('is a blocker when the narrowing is not ours (enable not tolerated)', () => {
+    const result = judgeSettlement(health, shards, [heldBack, conflict], new Set(), true);
+    expect(result.kind).toBe('unsettled');
+    if (result.kind === 'unsettled') expect(result.reason).toMatch(/not version conflicts/);
+  });
+
+  it('is a blocker without a real version conflict beside it', () => {
+    const alone = shards.filter((s) => s.index !== 'hourly-2026.01.01-13');
+    const result = judgeSettlement({ ...health, unassignedShards: 1 }, alone, [heldBack], narrowed, true);
+    expect(result.kind).toBe('unsettled');
+  });
+});
