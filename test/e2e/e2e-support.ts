@@ -66,12 +66,30 @@ export function reportPath(label: string): string {
 }
 
 /**
+ * Every wait of a run in these suites ends well within minutes; the defaults (up to two hours) would
+ * turn a stuck run into a CI job that never ends. A test that names a timeout keeps its own.
+ */
+const WAIT_BOUNDS: Record<string, string> = {
+  'node-leave-timeout': '3m',
+  'node-join-timeout': '5m',
+  'yellow-timeout': '5m',
+  'green-timeout': '6m',
+  'drain-timeout': '6m',
+  'safe-to-proceed-timeout': '5m',
+};
+
+function boundedWaits(extra: string[]): string[] {
+  return Object.entries(WAIT_BOUNDS).filter(([name]) => !extra.includes(`--${name}`)).flatMap(([name, value]) => [`--${name}`, value]);
+}
+
+/**
  * `es-rolling-upgrade <command> ...` against the sandbox: connection flags, --yes, no progress view,
  * JSON output and a report file. Returns exit code, output and the parsed report.
  */
 export async function upgradeCli(sandbox: Sandbox, label: string, command: 'plan' | 'run', extra: string[], target: string): Promise<UpgradeRun> {
   const file = reportPath(label);
-  const args = [command, ...sandbox.cliFlags(target), '--output', 'json', '--report', file, '--no-progress', ...(command === 'run' ? ['--yes'] : []), ...extra];
+  const args = [command, ...sandbox.cliFlags(target), '--output', 'json', '--report', file, '--no-progress', ...(command === 'run' ? ['--yes'] : []),
+    ...boundedWaits(extra), ...extra];
   const spawned = spawnCli(args, sandbox.env);
   const result = await spawned.done;
   cliLogs.set(label, result.stderr);

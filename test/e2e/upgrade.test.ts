@@ -141,7 +141,7 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
     })();
     conflict.catch(() => undefined);
 
-    const upgrade = await run('upgrade', 'run', ['--expected-es-version', versions.new, '--green-timeout', '30m']);
+    const upgrade = await run('upgrade', 'run', ['--expected-es-version', versions.new]);
     await stopWriter();
     await sampler.stop();
     await watcher.stop();
