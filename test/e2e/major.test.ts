@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexDocs } from '../../sandbox/commands/index-docs.ts';
 import { roll } from '../../sandbox/commands/roll.ts';
-import { startWriter, stopWriter, WRITER_INDEX } from '../../sandbox/commands/writer.ts';
+import { createWriterIndex, startWriter, stopWriter } from '../../sandbox/commands/writer.ts';
 import { verify } from '../../sandbox/commands/verify.ts';
 import {
   catNodes, motoInstances, preparedSandbox, printFigures, terminatedIds, upgradeCli, waitGreen, Watcher, withDiagnostics,
@@ -33,9 +33,7 @@ describe(`major-version upgrade ${FROM} -> ${TO}, data first, on ${MASTERS} mast
   beforeAll(async () => {
     sandbox = await preparedSandbox('major suite', { masters: MASTERS, data: DATA, version: FROM }, async (box) => {
       await indexDocs({ indices: 2, replicas: 1, docs: 6000, nodeLeftDelay: '5s' });
-      await box.es.json('PUT', `/${WRITER_INDEX}`, {
-        settings: { index: { number_of_shards: 2, number_of_replicas: 1, 'unassigned.node_left.delayed_timeout': '5s' } },
-      });
+      await createWriterIndex({ nodeLeftDelay: '5s' });
       await roll(TO);
       await waitGreen(box.es, TOTAL, 'green before the tests');
     });

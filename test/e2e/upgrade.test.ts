@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexDocs } from '../../sandbox/commands/index-docs.ts';
 import { roll } from '../../sandbox/commands/roll.ts';
-import { startWriter, stopWriter, WRITER_INDEX } from '../../sandbox/commands/writer.ts';
+import { createWriterIndex, startWriter, stopWriter } from '../../sandbox/commands/writer.ts';
 import { verify } from '../../sandbox/commands/verify.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
@@ -39,10 +39,7 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
   beforeAll(async () => {
     sandbox = await preparedSandbox('upgrade suite', { masters: MASTERS, data: DATA, version: versions.old }, async (box) => {
       await indexDocs({ indices: 4, replicas: 1, docs: 12_000, nodeLeftDelay: '5s' });
-      // The writer's index, made beforehand with the same short delay (it would otherwise get the 1m default).
-      await box.es.json('PUT', `/${WRITER_INDEX}`, {
-        settings: { index: { number_of_shards: 2, number_of_replicas: 1, 'unassigned.node_left.delayed_timeout': '5s' } },
-      });
+      await createWriterIndex({ nodeLeftDelay: '5s' });
       await roll(versions.new);
       await waitGreen(box.es, TOTAL, 'green before the tests');
     });
