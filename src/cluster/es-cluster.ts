@@ -122,6 +122,15 @@ export class EsCluster implements Cluster {
     await this.putPersistent(ALLOCATION_EXCLUDE_NAME, names.length > 0 ? names.join(',') : null);
   }
 
+  async allocateReplica(shard: { index: string; shard: number }, nodeName: string): Promise<void> {
+    await this.call('POST _cluster/reroute allocate_replica', () =>
+      this.client.cluster.reroute({
+        metric: 'none',
+        commands: [{ allocate_replica: { index: shard.index, shard: shard.shard, node: nodeName } }],
+      }),
+    );
+  }
+
   /** Persistent value (null removes it); a transient value would shadow it, so that one is removed. */
   private async putPersistent(key: string, value: string | null): Promise<void> {
     const settings = await this.readSettings();

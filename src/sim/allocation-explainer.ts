@@ -49,6 +49,7 @@ export function explainCopy(state: AllocationState, copy: AllocCopy): Allocation
   } else if (anyYes) {
     canAllocate = 'yes';
     allocateExplanation = 'can allocate the shard';
+    if (copy.heldBack) return { ...base, unassignedReason: reason, canAllocate, allocateExplanation, lastAllocationStatus: 'no_attempt', nodeDecisions };
   } else if (anyThrottled) {
     canAllocate = 'throttled';
     allocateExplanation = 'allocation temporarily throttled';

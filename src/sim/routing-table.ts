@@ -3,9 +3,11 @@
 
 import type { ShardCopy } from '../upgrade/model.ts';
 import type { IdSource } from './id-source.ts';
+import { ServiceError } from '../shared/errors.ts';
 import {
   chooseNode,
   copiesOf,
+  decide as decideAllocation,
   filterRefusal,
   isActive,
   isDelayed,
@@ -67,6 +69,7 @@ export class RoutingTable {
       delayedTimeoutMs: spec.delayedTimeoutMs ?? 60_000,
       requireName: spec.requireName,
       excludeNames: spec.excludeNames ?? [],
+      heldBackWhileMixed: spec.heldBackWhileMixed ?? false,
     });
     const preferred = spec.primaryOn ? this.#resolveNode(spec.primaryOn) : undefined;
     if (preferred) this.#preferredNode.set(spec.name, preferred);
@@ -98,6 +101,26 @@ export class RoutingTable {
       // Instant mode loops so replicas follow their freshly started primaries.
       if (!options.instant || changed === 0) break;
     }
+  }
+
+  /** `allocate_replica`, as the master checks it: refused unless every decider says yes on that node. */
+  allocateReplica(index: string, shard: number, nodeName: string): void {
+    const state = this.state();
+    const copy = this.copies.find((c) => c.index === index && c.shard === shard && !c.primary && c.state === 'UNASSIGNED');
+    const node = state.dataNodes.find((n) => n.name === nodeName);
+    if (!copy || !node) {
+      throw new ServiceError('elasticsearch', `illegal_argument_exception: [allocate_replica] no unassigned replica of [${index}][${shard}] or no data node [${nodeName}]`);
+    }
+    const refusals = decideAllocation(state, copy, node).filter((r) => r.decision !== 'YES');
+    if (refusals.length > 0) {
+      throw new ServiceError('elasticsearch', `illegal_argument_exception: [allocate_replica] allocation of [${index}][${shard}] on node ${nodeName} is not allowed: ${refusals.map((r) => r.explanation).join('; ')}`);
+    }
+    copy.state = 'INITIALIZING';
+    copy.nodeId = node.id;
+    copy.unassigned = undefined;
+    copy.heldBack = false;
+    copy.allocationId = this.#deps.ids.allocationId();
+    this.#startRecovery(copy);
   }
 
   shards(nodeName: (id: string | undefined) => string | undefined): ShardCopy[] {
@@ -181,9 +204,12 @@ export class RoutingTable {
     const unassigned = this.copies
       .filter((c) => c.state === 'UNASSIGNED')
       .sort((a, b) => Number(b.primary) - Number(a.primary));
+    const mixed = new Set(state.dataNodes.map((n) => n.version)).size > 1;
     for (const copy of unassigned) {
       if (copy.primary && copy.existingStore) continue; // no valid shard copy anywhere
       if (isDelayed(copy, state.nowMs)) continue;
+      copy.heldBack = !copy.primary && mixed && this.indices.get(copy.index)?.heldBackWhileMixed === true;
+      if (copy.heldBack) continue;
       const node = chooseNode(state, copy, copy.primary ? this.#preferredNode.get(copy.index) : undefined);
       if (!node) continue;
       copy.state = 'INITIALIZING';

@@ -21,6 +21,8 @@ export interface AllocIndex {
   delayedTimeoutMs: number;
   requireName?: string;
   excludeNames: string[];
+  /** See IndexSpec.heldBackWhileMixed. */
+  heldBackWhileMixed: boolean;
 }
 
 export interface UnassignedInfo {
@@ -47,6 +49,8 @@ export interface AllocCopy {
   existingStore: boolean;
   /** Bumped on every change so a scheduled recovery end for an older state is ignored. */
   epoch: number;
+  /** An unassigned replica the balancer holds back (IndexSpec.heldBackWhileMixed). */
+  heldBack?: boolean;
 }
 
 export interface AllocationState {

@@ -122,6 +122,15 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
     });
   }
 
+  allocateReplica(shard: { index: string; shard: number }, nodeName: string): Promise<void> {
+    return this.#deps.clock.respond('allocateReplica', () => {
+      if (this.#masterId === null) throw new ServiceError('elasticsearch', 'master_not_discovered_exception: no elected master');
+      this.#routing.allocateReplica(shard.index, shard.shard, nodeName);
+      this.#deps.record('reroute', `allocate_replica [${shard.index}][${shard.shard}] on ${nodeName}`);
+      this.#deps.clock.notify('reroute');
+    });
+  }
+
   // --- the fleet tells us about instances -------------------------------------------------------
 
   instanceRunning(instance: SimInstance): void {

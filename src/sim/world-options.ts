@@ -51,6 +51,12 @@ export interface IndexSpec {
    * node on the highest version (the hourly-index-during-upgrade case). Deciders still apply.
    */
   primaryOn?: string;
+  /**
+   * While the data nodes run mixed versions, the balancer holds this index's unassigned replicas
+   * back (explain: can allocate, no attempt made) and only `allocate_replica` places them: the
+   * desired-balance deadlock real 8.19 and 9.5.4 masters fall into mid-upgrade.
+   */
+  heldBackWhileMixed?: boolean;
 }
 
 /** Something wrong with a replacement instance the group launches. */

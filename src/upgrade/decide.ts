@@ -8,7 +8,7 @@ import type { HealthWait, LeaseRecord } from './ports.ts';
 import type { Refusal, UpgradeOptions, WaitKind } from './plan-model.ts';
 import { replacementOrder } from './plan.ts';
 import { evaluateRules, findReplacementUnderWay, type Evaluation, type RuleContext } from './predicates.ts';
-import { judgeSettlement, type Settlement, type VersionConflict } from './version-conflicts.ts';
+import { isHeldBackByBalancer, judgeSettlement, type Settlement, type VersionConflict } from './version-conflicts.ts';
 import type { ShardCopy } from './model.ts';
 import { compareVersions } from '../shared/versions.ts';
 import { isAlive, isDataNode, type NodeView, type World } from './world.ts';
@@ -27,6 +27,13 @@ export interface DecideInput {
 /** How long replicas held back by the balancer must stay so before they pass (see version-conflicts). */
 export const HELD_BACK_GRACE_MS = 60_000;
 
+/** A replica the balancer holds back, and the node explain says may take it. */
+export interface HeldBackPlacement {
+  index: string;
+  shard: number;
+  node: string;
+}
+
 export type Decision =
   | { kind: 'done'; conflicts: VersionConflict[] }
   | { kind: 'refuse'; refusals: Refusal[] }
@@ -36,6 +43,7 @@ export type Decision =
   | { kind: 'restore-allocation'; value: string | null }
   | { kind: 'exclude-node'; node: NodeView }
   | { kind: 'clear-exclusion'; value: string[] }
+  | { kind: 'place-held-back'; replicas: HeldBackPlacement[] }
   | { kind: 'terminate'; node: NodeView; conflicts: VersionConflict[] };
 
 /** Rules that only say "recovery is still under way": waited out as recovery, with its timeout. */
@@ -89,6 +97,14 @@ export function decide(input: DecideInput): Decision {
   if (health.status === 'red') {
     if (input.atStart) return { kind: 'refuse', refusals: [{ rule: 'cluster_not_red', reason: 'cluster health is red' }] };
     return wait('yellow', 'cluster to leave red', { status: 'yellow' });
+  }
+
+  // Replicas the balancer has held back for the whole grace period go where explain says they may:
+  // otherwise an old node holding their primary can never go (its copy would be the last), and
+  // green never comes. Placing a replica only adds a copy.
+  if ((input.recoveryWaitedMs ?? 0) >= HELD_BACK_GRACE_MS) {
+    const replicas = heldBackPlacements(world);
+    if (replicas.length > 0) return { kind: 'place-held-back', replicas };
   }
 
   const ctx: RuleContext = {
@@ -192,6 +208,25 @@ function recoveryWait(settlement: Settlement, node: string | undefined, refusals
     node,
     refusals,
   );
+}
+
+/**
+ * Each replica held back by the balancer (explain: can allocate, no attempt made) whose primary is
+ * started, with the newest node explain accepts it on: a replica on the newest node never becomes a
+ * version conflict.
+ */
+function heldBackPlacements(world: World): HeldBackPlacement[] {
+  const versionOf = new Map(world.cluster.nodes.map((n) => [n.name, n.version]));
+  const placements: HeldBackPlacement[] = [];
+  for (const e of world.cluster.unassignedExplanations ?? []) {
+    if (!isHeldBackByBalancer(e)) continue;
+    const primaryStarted = world.cluster.shards.some((s) => s.index === e.index && s.shard === e.shard && s.primary && s.state === 'STARTED');
+    const accepting = e.nodeDecisions.filter((d) => d.nodeDecision === 'yes' && versionOf.has(d.nodeName)).map((d) => d.nodeName);
+    if (!primaryStarted || accepting.length === 0) continue;
+    const node = accepting.reduce((a, b) => (compareVersions(versionOf.get(b) ?? '', versionOf.get(a) ?? '') > 0 ? b : a));
+    placements.push({ index: e.index, shard: e.shard, node });
+  }
+  return placements;
 }
 
 /** True for a launch time within this upgrade (resumed leases keep when it began). */

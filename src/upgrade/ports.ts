@@ -33,6 +33,11 @@ export interface Cluster {
   setAllocationEnable(value: string | null): Promise<void>;
   /** Set persistent `cluster.routing.allocation.exclude._name`; empty list removes it. */
   setAllocationExcludeNames(names: string[]): Promise<void>;
+  /**
+   * `POST _cluster/reroute` with one `allocate_replica` command: an unassigned replica onto a node
+   * that allocation explain says may take it. It only ever adds a copy.
+   */
+  allocateReplica(shard: { index: string; shard: number }, nodeName: string): Promise<void>;
 }
 
 export interface Fleet {

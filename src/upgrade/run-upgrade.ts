@@ -4,7 +4,7 @@ import type { Clock } from '../shared/clock.ts';
 import { InterruptedError, LockLostError, ExitCode } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
-import { decide, type Decision } from './decide.ts';
+import { decide, HELD_BACK_GRACE_MS, type Decision } from './decide.ts';
 import { instrument } from './instrument.ts';
 import { buildPlan } from './plan.ts';
 import type { EventSink, Plan, RunOutcome, UpgradeOptions, UpgradeReport, WaitKind } from './plan-model.ts';
@@ -255,6 +255,21 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           rec.emit({ type: 'action', action: 'drain-cleared', detail: 'allocation exclusion removed' });
           break;
         }
+        case 'place-held-back': {
+          signal?.throwIfAborted();
+          touched = true;
+          for (const r of d.replicas) {
+            const what = `[${r.index}][${r.shard}] replica`;
+            try {
+              await cluster.allocateReplica(r, r.node);
+              rec.emit({ type: 'action', action: 'replica-placed', node: r.node, detail: `${what} placed on ${r.node}: the balancer had held it back for ${HELD_BACK_GRACE_MS / 1000}s` });
+            } catch (error) {
+              // Assigned meanwhile, or the node went away: the next tick sees which.
+              log.warn({ err: error, index: r.index, shard: r.shard, node: r.node }, `could not place the held-back ${what}`);
+            }
+          }
+          break;
+        }
         case 'terminate': {
           signal?.throwIfAborted();
           const id = d.node.instance?.id;
@@ -338,6 +353,9 @@ function logDecision(log: Logger, d: Decision): void {
     case 'set-allocation-primaries':
     case 'exclude-node':
       log.info({ node: d.node.node.name, instance: d.node.instance?.id, decision: d.kind }, d.kind);
+      return;
+    case 'place-held-back':
+      log.info({ replicas: d.replicas, decision: d.kind }, 'placing replicas the balancer holds back');
       return;
     case 'refuse':
     case 'halt':

@@ -24,7 +24,7 @@ const ARGS = ['--es-url', 'https://es.internal:9200', '--region', 'ap-southeast-
 function failingConnection(error: Error): Connection {
   const fail = (): Promise<never> => Promise.reject(error);
   return {
-    cluster: { observe: fail, waitForHealth: fail, explainUnassigned: fail, setAllocationEnable: fail, setAllocationExcludeNames: fail },
+    cluster: { observe: fail, waitForHealth: fail, explainUnassigned: fail, setAllocationEnable: fail, setAllocationExcludeNames: fail, allocateReplica: fail },
     fleet: { observe: fail, terminateInGroup: fail },
     lock: { acquire: fail, update: fail, release: fail },
     close: () => Promise.resolve(),

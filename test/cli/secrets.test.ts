@@ -59,7 +59,7 @@ describe('secrets never appear in errors or logs', () => {
     const code = await main(['plan', ...BASE, '--es-url', 'https://es:9200', '--es-username', 'elastic', '--log-level', 'trace'], io, {
       createLogger: () => captured.log,
       connect: () => ({
-        cluster: { observe: echo, waitForHealth: echo, explainUnassigned: echo, setAllocationEnable: echo, setAllocationExcludeNames: echo },
+        cluster: { observe: echo, waitForHealth: echo, explainUnassigned: echo, setAllocationEnable: echo, setAllocationExcludeNames: echo, allocateReplica: echo },
         fleet: { observe: echo, terminateInGroup: echo },
         lock: { acquire: echo, update: echo, release: echo },
         close: () => Promise.resolve(),

@@ -144,6 +144,31 @@ describe('SimulatedCluster', () => {
     expect(snapshot.unassignedExplanations?.[0]).toMatchObject({ primary: true, canAllocate: 'no_valid_shard_copy' });
   });
 
+  it('allocate_replica places an unassigned replica where every decider agrees, and refuses it elsewhere', async () => {
+    const world = createSimulatedWorld(base);
+    await world.cluster.setAllocationEnable('primaries');
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-data-1'));
+    await world.cluster.waitForHealth({ nodes: '<6', timeoutMs: 600_000 });
+    const before = await world.cluster.observe();
+    const replica = before.shards.find((s) => !s.primary && s.state === 'UNASSIGNED');
+    if (!replica) throw new Error('no unassigned replica');
+    const holder = before.shards.find((s) => s.index === replica.index && s.shard === replica.shard && s.primary)?.node ?? '';
+    const other = ['es-data-2', 'es-data-3'].find((n) => n !== holder) ?? '';
+
+    // Narrowed to primaries: the enable decider says no, as on a real master.
+    await expect(world.cluster.allocateReplica(replica, other)).rejects.toThrow(/not allowed/);
+    await world.cluster.setAllocationEnable(null);
+    await expect(world.cluster.allocateReplica({ index: replica.index, shard: replica.shard }, holder)).rejects.toThrow(/not allowed/);
+
+    const placed = (await world.cluster.observe()).shards.find((s) => s.index === replica.index && s.shard === replica.shard && !s.primary);
+    // Still held by the node-left delay: without the command it would wait out the minute.
+    expect(placed?.state).toBe('UNASSIGNED');
+    await world.cluster.allocateReplica(replica, other);
+    await world.cluster.waitForHealth({ noInitializingShards: true, timeoutMs: 600_000 });
+    const after = (await world.cluster.observe()).shards.find((s) => s.index === replica.index && s.shard === replica.shard && !s.primary);
+    expect(after).toMatchObject({ state: 'STARTED', node: other });
+  });
+
   it('relocates shards off nodes excluded by name, and back to green', async () => {
     const world = createSimulatedWorld(base);
     await world.cluster.setAllocationExcludeNames(['es-data-1']);

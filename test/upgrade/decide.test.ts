@@ -286,8 +286,34 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'Mixed-version deadlock: after the grace period the node without a lone copy goes first',
+    name: 'Mixed-version deadlock: after the grace period the held-back replica is placed where explain accepts it',
     world: deadlockedWorld,
+    recoveryWaitedMs: 61_000,
+    atStart: false,
+    expect: (d) => expect(d).toEqual({ kind: 'place-held-back', replicas: [{ index: 'writes', shard: 1, node: 'd-1' }] }),
+  },
+  {
+    name: 'Mixed-version deadlock: of the nodes explain accepts, the newest takes the replica',
+    world: () => ({
+      ...deadlockedWorld(),
+      explanations: [
+        ...(deadlockedWorld().explanations ?? []).filter((e) => e.index !== 'writes'),
+        explanation('writes', 1, { 'd-3': [], 'd-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' }),
+      ],
+    }),
+    recoveryWaitedMs: 61_000,
+    atStart: false,
+    expect: (d) => expect(d).toEqual({ kind: 'place-held-back', replicas: [{ index: 'writes', shard: 1, node: 'd-1' }] }),
+  },
+  {
+    name: 'Mixed-version deadlock: a held-back replica nobody can place is accepted after the grace period, and the node without a lone copy goes first',
+    world: () => ({
+      ...deadlockedWorld(),
+      explanations: [
+        ...(deadlockedWorld().explanations ?? []).filter((e) => e.index !== 'writes'),
+        explanation('writes', 1, { 'd-gone': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' }),
+      ],
+    }),
     recoveryWaitedMs: 61_000,
     atStart: false,
     expect: (d) => {

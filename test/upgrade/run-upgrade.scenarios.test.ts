@@ -96,6 +96,30 @@ describe('runUpgrade on a simulated cluster', () => {
     expect(report.durationMs).toBeLessThan(greenMs);
   });
 
+  it('places replicas the balancer holds back in a mixed cluster, so the last old node can go, never two nodes missing', async () => {
+    // Data first under an old master, as real 8.19 masters did: once a data node is new, the
+    // balancer leaves the replicas of "orders" unassigned; the old node then holds their only copy.
+    const world = aWorld({
+      data: 2,
+      indices: [{ name: 'orders', primaries: 2, replicas: 1, docsPerShard: 50_000, delayedTimeoutMs: 5_000, heldBackWhileMixed: true }],
+    });
+    const greenMs = 30 * 60_000;
+    const deps = depsFor(world);
+
+    const report = await runUpgrade(deps, options({ order: 'data-first', timeouts: { ...options().timeouts, greenMs } }));
+
+    expect(report.outcome, report.message).toBe('completed');
+    const placed = deps.watch.events.filter((e) => e.type === 'action' && e.action === 'replica-placed');
+    expect(placed.length).toBeGreaterThan(0);
+    expect(placed.every((e) => e.type === 'action' && /\[orders\]\[\d\] replica placed on es-data-\d+/.test(e.detail))).toBe(true);
+    expect(versions(world)).toEqual([TARGET]);
+    expect(world.cluster.health().status).toBe('green');
+    expect(deps.watch.minNodes).toBeGreaterThanOrEqual(4);
+    // No copy was lost on the way: a lone copy's node was never terminated.
+    expect(report.nodes.every((n) => n.outcome === 'replaced')).toBe(true);
+    expect(report.durationMs).toBeLessThan(greenMs);
+  });
+
   it('halts when an unassigned replica is held back by something other than versions, restoring allocation', async () => {
     const world = aWorld();
     world.when(
