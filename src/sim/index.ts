@@ -9,8 +9,9 @@
 //   options.suspendedProcesses, fleet.suspendProcesses / resumeProcesses
 //   world.injectTerminateFailure                     a terminate call fails, with or without effect
 //   options.indices, world.createIndex               red (requireName "nowhere"), zero replicas,
-//                                                    filters, more replicas than nodes, and an index
-//                                                    created mid-run on the upgraded node (primaryOn)
+//                                                    filters, more replicas than nodes, an index
+//                                                    created mid-run on the upgraded node (primaryOn),
+//                                                    replicas the balancer holds back (heldBackWhileMixed)
 //   world.when(condition, action)                    do something the moment the world gets there
 //   world.onEvent(observer)                          sample the world after every event
 
