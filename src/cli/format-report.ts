@@ -1,5 +1,5 @@
 // A run's report as people read it: outcome, per-node timeline with durations, refusals, version
-// conflicts accepted, final health and the instances terminated. Pure.
+// conflicts accepted, replicas placed, final health and the instances terminated. Pure.
 
 import type { NodeTimeline, UpgradeReport } from '../upgrade/plan-model.ts';
 import { formatDuration } from './duration.ts';
@@ -18,6 +18,7 @@ export function formatReport(report: UpgradeReport): string {
   parts.push(formatNodes(report.nodes));
   if (report.refusals.length > 0) parts.push(formatRefusals(report.refusals));
   parts.push(formatConflicts(report));
+  if (report.replicasPlaced.length > 0) parts.push(formatPlaced(report));
   parts.push(formatHealth(report));
   parts.push(formatInstances('Terminated instances', report.terminatedInstanceIds));
   if (report.previouslyTerminatedInstanceIds.length > 0) {
@@ -52,6 +53,11 @@ function formatConflicts(report: UpgradeReport): string {
   if (conflicts.length === 0) return 'Version conflicts accepted: none\n';
   const rows = conflicts.map((c) => [c.index, c.shard.toString(), c.at, c.explanation]);
   return `Version conflicts accepted (replicas waiting for a node of the newer version): ${conflicts.length.toString()}\n${renderTable(['INDEX', 'SHARD', 'AT', 'EXPLANATION'], rows, '  ')}\n`;
+}
+
+function formatPlaced(report: UpgradeReport): string {
+  const rows = report.replicasPlaced.map((r) => [r.index, r.shard.toString(), r.node, r.at]);
+  return `Replicas placed (held back by the balancer): ${rows.length.toString()}\n${renderTable(['INDEX', 'SHARD', 'NODE', 'AT'], rows, '  ')}\n`;
 }
 
 function formatHealth(report: UpgradeReport): string {

@@ -107,6 +107,14 @@ export interface AcceptedVersionConflict {
   at: string;
 }
 
+/** A replica the balancer held back, placed by this run with `allocate_replica`. */
+export interface PlacedReplica {
+  index: string;
+  shard: number;
+  node: string;
+  at: string;
+}
+
 export interface NodeTimeline {
   nodeName: string;
   instanceId?: string;
@@ -139,6 +147,8 @@ export interface UpgradeReport {
   nodes: NodeTimeline[];
   refusals: Refusal[];
   versionConflictsAccepted: AcceptedVersionConflict[];
+  /** Replicas this run placed itself because the balancer held them back (see README). */
+  replicasPlaced: PlacedReplica[];
   finalHealth?: { status: string; numberOfNodes: number; unassignedShards: number };
   /** Instances this run terminated, in order: for deregistering deployment targets. */
   terminatedInstanceIds: string[];

@@ -6,6 +6,7 @@ import type {
   AcceptedVersionConflict,
   EventSink,
   NodeTimeline,
+  PlacedReplica,
   Plan,
   Refusal,
   RunOutcome,
@@ -31,6 +32,7 @@ export class RunRecorder {
   readonly terminatedInstanceIds: string[] = [];
   readonly refusals: Refusal[] = [];
   readonly conflicts: AcceptedVersionConflict[] = [];
+  readonly placed: PlacedReplica[] = [];
   readonly timelines: NodeTimeline[] = [];
   private current?: { timeline: NodeTimeline; startedMs: number; nodesBefore: Set<string> };
   private openWait?: OpenWait;
@@ -155,6 +157,12 @@ export class RunRecorder {
     if (outcome === 'met') this.emit({ type: 'wait-done', kind: w.kind, node: w.node, durationMs });
   }
 
+  replicaPlaced(replica: { index: string; shard: number; node: string }, detail: string): void {
+    const placed = { ...replica, at: this.clock.now().toISOString() };
+    this.placed.push(placed);
+    this.emit({ type: 'action', action: 'replica-placed', node: replica.node, detail });
+  }
+
   acceptConflicts(conflicts: VersionConflict[]): void {
     const fresh = conflicts.filter((c) => !this.conflicts.some((x) => x.index === c.index && x.shard === c.shard));
     if (fresh.length === 0) return;
@@ -190,6 +198,7 @@ export class RunRecorder {
       nodes: this.timelines,
       refusals: this.refusals,
       versionConflictsAccepted: this.conflicts,
+      replicasPlaced: this.placed,
       finalHealth: args.finalHealth,
       terminatedInstanceIds: [...this.terminatedInstanceIds],
       previouslyTerminatedInstanceIds: args.previouslyTerminatedInstanceIds,

@@ -262,7 +262,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
             const what = `[${r.index}][${r.shard}] replica`;
             try {
               await cluster.allocateReplica(r, r.node);
-              rec.emit({ type: 'action', action: 'replica-placed', node: r.node, detail: `${what} placed on ${r.node}: the balancer had held it back for ${HELD_BACK_GRACE_MS / 1000}s` });
+              rec.replicaPlaced(r, `${what} placed on ${r.node}: the balancer had held it back for ${HELD_BACK_GRACE_MS / 1000}s`);
             } catch (error) {
               // Assigned meanwhile, or the node went away: the next tick sees which.
               log.warn({ err: error, index: r.index, shard: r.shard, node: r.node }, `could not place the held-back ${what}`);

@@ -70,6 +70,17 @@ describe('formatReport', () => {
     expect(text).toContain('Final health: unknown');
   });
 
+  it('lists the replicas the run placed itself, only when there are some', () => {
+    const report: UpgradeReport = {
+      ...aReport('completed').build(),
+      replicasPlaced: [{ index: 'orders', shard: 1, node: 'es-data-4', at: '2026-01-01T00:04:00.000Z' }],
+    };
+    expect(formatReport(report)).toContain(
+      'Replicas placed (held back by the balancer): 1\n  INDEX   SHARD  NODE       AT\n  orders  1      es-data-4  2026-01-01T00:04:00.000Z\n',
+    );
+    expect(formatReport(aReport('completed').build())).not.toContain('Replicas placed');
+  });
+
   it('says when no node was touched', () => {
     const text = formatReport(aReport('refused').build());
     expect(text).toContain('Nodes: none touched');

@@ -40,6 +40,7 @@ export class ReportBuilder {
       nodes: [],
       refusals: [],
       versionConflictsAccepted: [],
+      replicasPlaced: [],
       terminatedInstanceIds: [],
       previouslyTerminatedInstanceIds: [],
       exitCode: exitCodes[outcome],

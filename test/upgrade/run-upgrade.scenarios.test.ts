@@ -112,6 +112,7 @@ describe('runUpgrade on a simulated cluster', () => {
     const placed = deps.watch.events.filter((e) => e.type === 'action' && e.action === 'replica-placed');
     expect(placed.length).toBeGreaterThan(0);
     expect(placed.every((e) => e.type === 'action' && /\[orders\]\[\d\] replica placed on es-data-\d+/.test(e.detail))).toBe(true);
+    expect(report.replicasPlaced.map((r) => r.index)).toEqual(placed.map(() => 'orders'));
     expect(versions(world)).toEqual([TARGET]);
     expect(world.cluster.health().status).toBe('green');
     expect(deps.watch.minNodes).toBeGreaterThanOrEqual(4);
