@@ -265,7 +265,8 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
               rec.replicaPlaced(r, `${what} placed on ${r.node}: the balancer had held it back for ${HELD_BACK_GRACE_MS / 1000}s`);
             } catch (error) {
               // Assigned meanwhile, or the node went away: the next tick sees which.
-              log.warn({ err: error, index: r.index, shard: r.shard, node: r.node }, `could not place the held-back ${what}`);
+              const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+              log.warn({ err: reason, index: r.index, shard: r.shard, node: r.node }, `could not place the held-back ${what}`);
             }
           }
           break;
