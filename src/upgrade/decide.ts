@@ -11,6 +11,7 @@ import { evaluateRules, findReplacementUnderWay, type Evaluation, type RuleConte
 import { isHeldBackByBalancer, judgeSettlement, type Settlement, type VersionConflict } from './version-conflicts.ts';
 import type { ShardCopy } from './model.ts';
 import { compareVersions } from '../shared/versions.ts';
+import { copiesOf } from './shard-copies.ts';
 import { isAlive, isDataNode, type NodeView, type World } from './world.ts';
 
 export interface DecideInput {
@@ -59,12 +60,14 @@ export function decide(input: DecideInput): Decision {
   );
   // Our own narrowing to primaries (for the node next in line) adds an `enable` NO to every replica.
   const narrowedForNext = override !== undefined && override.nodeName === candidates[0]?.node.name;
+  // Replicas held back by the balancer for this long are placed, or else accepted (see version-conflicts).
+  const pastGrace = (input.recoveryWaitedMs ?? 0) >= HELD_BACK_GRACE_MS;
   const settlement = judgeSettlement(
     health,
     world.cluster.shards,
     world.cluster.unassignedExplanations,
     narrowedForNext ? new Set(['enable']) : new Set(),
-    (input.recoveryWaitedMs ?? 0) >= HELD_BACK_GRACE_MS,
+    pastGrace,
   );
   const nodeCount = world.cluster.nodes.length;
 
@@ -102,7 +105,7 @@ export function decide(input: DecideInput): Decision {
   // Replicas the balancer has held back for the whole grace period go where explain says they may:
   // otherwise an old node holding their primary can never go (its copy would be the last), and
   // green never comes. Placing a replica only adds a copy.
-  if ((input.recoveryWaitedMs ?? 0) >= HELD_BACK_GRACE_MS) {
+  if (pastGrace) {
     const replicas = heldBackPlacements(world);
     if (replicas.length > 0) return { kind: 'place-held-back', replicas };
   }
@@ -220,7 +223,7 @@ function heldBackPlacements(world: World): HeldBackPlacement[] {
   const placements: HeldBackPlacement[] = [];
   for (const e of world.cluster.unassignedExplanations ?? []) {
     if (!isHeldBackByBalancer(e)) continue;
-    const primaryStarted = world.cluster.shards.some((s) => s.index === e.index && s.shard === e.shard && s.primary && s.state === 'STARTED');
+    const primaryStarted = copiesOf(world.cluster.shards, e).some((s) => s.primary && s.state === 'STARTED');
     const accepting = e.nodeDecisions.filter((d) => d.nodeDecision === 'yes' && versionOf.has(d.nodeName)).map((d) => d.nodeName);
     if (!primaryStarted || accepting.length === 0) continue;
     const node = accepting.reduce((a, b) => (compareVersions(versionOf.get(b) ?? '', versionOf.get(a) ?? '') > 0 ? b : a));
@@ -279,7 +282,7 @@ function findWrongReplacement(world: World, options: UpgradeOptions, lease: Leas
  */
 function stuckByVersion(world: World, copy: ShardCopy, nodeName: string): boolean {
   if (copy.primary) return false;
-  const copies = world.cluster.shards.filter((s) => s.index === copy.index && s.shard === copy.shard);
+  const copies = copiesOf(world.cluster.shards, copy);
   const primary = copies.find((s) => s.primary && s.state === 'STARTED');
   const primaryNode = world.cluster.nodes.find((n) => n.name === primary?.node);
   if (!primaryNode) return false;
@@ -289,7 +292,6 @@ function stuckByVersion(world: World, copy: ShardCopy, nodeName: string): boolea
     .filter((n) => isDataNode(n) && n.name !== nodeName && !excluded.has(n.name) && !holders.has(n.name))
     .every((n) => compareVersions(n.version, primaryNode.version) < 0);
 }
-
 
 function dedupe(refusals: Refusal[]): Refusal[] {
   const seen = new Set<string>();

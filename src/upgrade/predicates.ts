@@ -4,9 +4,10 @@
 // them. Structural rules describe the set-up (a template launching the wrong version, a shard with
 // no other copy): waiting will not help, so the run refuses (before any termination) or halts.
 
-import type { AutoScalingGroup, ShardCopy } from './model.ts';
+import type { AutoScalingGroup } from './model.ts';
 import type { Refusal, UpgradeOptions } from './plan-model.ts';
 import { isStale } from './plan.ts';
+import { copiesOf } from './shard-copies.ts';
 import type { Settlement } from './version-conflicts.ts';
 import { isAlive, type NodeView, type World } from './world.ts';
 
@@ -166,8 +167,7 @@ export const RULES: Rule[] = [
     appliesTo: (c, ctx) => c.isData && ctx.options.strategy === 'replace',
     check: (c, { world }) => {
       // A shard with no other copy at all (no replicas configured): waiting will not create one.
-      const copies = copiesByShard(world.cluster.shards);
-      const lonely = world.cluster.shards.filter((s) => s.node === c.node.name && (copies.get(shardKey(s))?.length ?? 0) < 2);
+      const lonely = world.cluster.shards.filter((s) => s.node === c.node.name && copiesOf(world.cluster.shards, s).length < 2);
       if (lonely.length === 0) return null;
       return (
         `${lonely.length} shard cop${lonely.length === 1 ? 'y has' : 'ies have'} no other copy ` +
@@ -182,10 +182,9 @@ export const RULES: Rule[] = [
     appliesTo: (c, ctx) => c.isData && ctx.options.strategy === 'replace',
     check: (c, { world }) => {
       // Replicas being rebuilt (unassigned or initializing) will do once started: wait for them.
-      const copies = copiesByShard(world.cluster.shards);
       const onNode = world.cluster.shards.filter((s) => s.node === c.node.name);
       const unprotected = onNode.filter(
-        (s) => !(copies.get(shardKey(s)) ?? []).some((o) => o.node !== c.node.name && o.node !== undefined && o.state === 'STARTED'),
+        (s) => !copiesOf(world.cluster.shards, s).some((o) => o.node !== c.node.name && o.node !== undefined && o.state === 'STARTED'),
       );
       if (unprotected.length === 0) return null;
       return `${unprotected.length} shard cop${unprotected.length === 1 ? 'y has' : 'ies have'} no other started copy yet (${list(unprotected.map((s) => `[${s.index}][${s.shard}]`))})`;
@@ -194,24 +193,6 @@ export const RULES: Rule[] = [
 ];
 
 export const RULE_NAMES = RULES.map((r) => r.name);
-
-const shardKey = (s: ShardCopy): string => `${s.index}/${s.shard}`;
-
-const copiesCache = new WeakMap<ShardCopy[], Map<string, ShardCopy[]>>();
-
-/** Every copy of each shard, by "index/shard": one pass per snapshot instead of a scan per copy. */
-function copiesByShard(shards: ShardCopy[]): Map<string, ShardCopy[]> {
-  const cached = copiesCache.get(shards);
-  if (cached) return cached;
-  const byShard = new Map<string, ShardCopy[]>();
-  copiesCache.set(shards, byShard);
-  for (const s of shards) {
-    const list = byShard.get(shardKey(s));
-    if (list) list.push(s);
-    else byShard.set(shardKey(s), [s]);
-  }
-  return byShard;
-}
 
 export type ReplacementUnderWay =
   /** Nodes whose instance is going or gone but which are still in the cluster. */

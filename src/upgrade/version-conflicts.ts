@@ -6,6 +6,7 @@
 // watermarks, awareness, filters, failed allocations) is a real problem and must not pass.
 
 import type { AllocationExplanation, ClusterHealth, NodeAllocationDecision, ShardCopy } from './model.ts';
+import { copiesOf } from './shard-copies.ts';
 
 /**
  * Deciders whose NO means "this node is older than the primary's". Real masters (8.19, 9.x) answer
@@ -101,14 +102,13 @@ export function judgeSettlement(
   const blockers: Blocker[] = [];
   const heldBack: VersionConflict[] = [];
   const byCopy = new Map(explanations.map((e) => [`${e.index}/${e.shard}/${e.primary}`, e]));
-  const holders = holdersByShard(shards);
   for (const copy of uniqueCopies(unassigned)) {
     const explanation = byCopy.get(`${copy.index}/${copy.shard}/${copy.primary}`);
     if (!explanation) {
       blockers.push({ ...copy, reason: 'no allocation explanation for this copy' });
       continue;
     }
-    const copyHolders = holders.get(`${copy.index}/${copy.shard}`) ?? new Set<string>();
+    const copyHolders = new Set(copiesOf(shards, copy).flatMap((c) => (c.node === undefined ? [] : [c.node])));
     const verdict = judgeCopy(explanation, copyHolders, tolerated);
     if (verdict.conflict) conflicts.push({ index: copy.index, shard: copy.shard, explanation: verdict.text });
     else if (isHeldBackByBalancer(explanation)) {
@@ -143,19 +143,6 @@ function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; prim
   const seen = new Map<string, { index: string; shard: number; primary: boolean }>();
   for (const c of copies) seen.set(`${c.index}/${c.shard}/${c.primary}`, { index: c.index, shard: c.shard, primary: c.primary });
   return [...seen.values()];
-}
-
-/** Node names holding a copy, by "index/shard": one pass, so large clusters stay linear. */
-function holdersByShard(shards: ShardCopy[]): Map<string, Set<string>> {
-  const holders = new Map<string, Set<string>>();
-  for (const s of shards) {
-    if (s.node === undefined) continue;
-    const key = `${s.index}/${s.shard}`;
-    const set = holders.get(key) ?? new Set<string>();
-    set.add(s.node);
-    holders.set(key, set);
-  }
-  return holders;
 }
 
 /**
