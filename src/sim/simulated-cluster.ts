@@ -102,7 +102,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   }
 
   setAllocationEnable(value: string | null): Promise<void> {
-    return this.#updateSettings('setAllocationEnable', () => {
+    return this.#viaMaster('setAllocationEnable', () => {
       if (value !== null && !ENABLE_VALUES.includes(value)) {
         throw new ServiceError(
           'elasticsearch',
@@ -116,18 +116,16 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   }
 
   setAllocationExcludeNames(names: string[]): Promise<void> {
-    return this.#updateSettings('setAllocationExcludeNames', () => {
+    return this.#viaMaster('setAllocationExcludeNames', () => {
       this.#routing.excludeNames = [...names];
       this.#deps.record('setting', `cluster.routing.allocation.exclude._name=${names.join(',') || '(unset)'}`);
     });
   }
 
   allocateReplica(shard: { index: string; shard: number }, nodeName: string): Promise<void> {
-    return this.#deps.clock.respond('allocateReplica', () => {
-      if (this.#masterId === null) throw new ServiceError('elasticsearch', 'master_not_discovered_exception: no elected master');
+    return this.#viaMaster('allocateReplica', () => {
       this.#routing.allocateReplica(shard.index, shard.shard, nodeName);
       this.#deps.record('reroute', `allocate_replica [${shard.index}][${shard.shard}] on ${nodeName}`);
-      this.#deps.clock.notify('reroute');
     });
   }
 
@@ -200,15 +198,15 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   // --- internals --------------------------------------------------------------------------------
 
-  #updateSettings(operation: string, apply: () => void): Promise<void> {
+  /** Settings updates and reroute commands go through the elected master, which then reroutes. */
+  #viaMaster(operation: string, apply: () => void): Promise<void> {
     return this.#deps.clock.respond(operation, () => {
-      // Settings updates go through the elected master.
       if (this.#masterId === null) {
         throw new ServiceError('elasticsearch', 'master_not_discovered_exception: no elected master');
       }
       apply();
       this.#routing.reroute();
-      this.#deps.clock.notify('cluster-settings');
+      this.#deps.clock.notify(operation);
     });
   }
 
