@@ -10,6 +10,7 @@
 import type { CommandContext } from '../cli/context.ts';
 import { toCliConfig } from '../cli/config.ts';
 import { requireConnection } from '../cli/commands/require-connection.ts';
+import { upgradeDeps } from '../cli/commands/upgrade-deps.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { ExitCode, InvalidInputError } from '../shared/errors.ts';
 import { planUpgrade, runUpgrade } from '../upgrade/run-upgrade.ts';
@@ -62,16 +63,8 @@ export function realStartRun(ctx: CommandContext, clock: Clock = systemClock): S
     const log = ctx.log.child({ cluster: spec.clusterKey, mode: spec.mode });
     const connection = ctx.connect(requireConnection(config), log, config.upgrade.versionTagKey);
     try {
-      const deps = {
-        cluster: connection.cluster,
-        fleet: connection.fleet,
-        lock: connection.lock,
-        clock,
-        log,
-        holder: ctx.holder,
-        signal,
-        onEvent,
-      };
+      // The CLI's wiring, with this run's clock, log, cancel signal and event stream.
+      const deps = { ...upgradeDeps(ctx, connection), clock, log, signal, onEvent };
       return spec.mode === 'plan' ? await planUpgrade(deps, config.upgrade) : await runUpgrade(deps, config.upgrade);
     } finally {
       await connection.close();
