@@ -110,7 +110,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     const config = loadConfig(entry, { flags: args.flags, env: io.env, configFile: args.configFile });
     // The live progress frame owns the terminal: info lines would tear it, so they wait for the
     // summary (warnings and errors still show; --log-level debug shows everything).
-    const liveFrame = entry.name === 'run' && !config.dryRun && (config.progress ?? true) && io.stderrIsTTY;
+    const live = (config.progress ?? true) && io.stderrIsTTY;
+    const liveFrame = entry.name === 'run' && !config.dryRun && live;
     const level = liveFrame && config.logLevel === 'info' ? 'warn' : config.logLevel;
     log = overrides.createLogger?.(level) ?? createLogger({ level, pretty: io.stderrIsTTY });
     log.debug({ command: entry.name, config: describeConfig(config) }, 'settings');
@@ -124,7 +125,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       holder: createHolderId(),
       connect: overrides.connect ?? (await loadConnect(entry)),
     };
-    progress = await progressFor(entry.name, ctx);
+    progress = await progressFor(entry.name, ctx, live);
     if (progress) ctx.onEvent = progress.onEvent;
     if (entry.name === 'run' && !config.yes && !config.dryRun && io.stdinIsTTY === true && io.stderrIsTTY) {
       const { confirmReplacement } = await import('./confirm.ts');
@@ -144,11 +145,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
  * The progress view follows a run: live on a terminal, plain lines elsewhere or with --no-progress.
  * The demo shows it only when asked (--progress): it is over in a blink.
  */
-async function progressFor(command: string, ctx: CommandContext): Promise<ProgressView | undefined> {
+async function progressFor(command: string, ctx: CommandContext, live: boolean): Promise<ProgressView | undefined> {
   const wanted = command === 'run' ? !ctx.config.dryRun : command === 'demo' && ctx.config.progress === true;
   if (!wanted) return undefined;
   const { createProgressView } = await import('./progress-view.ts');
-  const live = (ctx.config.progress ?? true) && ctx.io.stderrIsTTY;
   return createProgressView({
     output: { write: (text: string) => ctx.io.stderr(text), isTTY: ctx.io.stderrIsTTY, columns: process.stderr.columns },
     live,
