@@ -3,20 +3,20 @@
 // diagnostics printed when a test (or a suite's set-up) fails, and the set-up itself.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../../sandbox/aws-clients.ts';
 import type { EsHttp } from '../../sandbox/es-http.ts';
-import { nodeRunning } from '../../sandbox/es-node.ts';
 import { repoRoot } from '../../sandbox/paths.ts';
 import { paths } from '../../sandbox/sandbox-state.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import type { CliResult } from './run-cli.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from './sandbox-harness.ts';
+import { sandboxFileDiagnostics, startSandbox, type Sandbox, type SandboxOptions } from './sandbox-harness.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The CLI
@@ -331,35 +331,14 @@ export async function printDiagnostics(sandbox: Sandbox | undefined, runs: Upgra
     } catch (error) {
       out.push(`-- moto unreachable: ${error instanceof Error ? error.message : String(error)}`);
     }
-    out.push(...nodeDiagnostics(sandbox));
-    if (existsSync(paths.agentLog)) out.push(`-- agent log tail:\n${tail(readFileSync(paths.agentLog, 'utf8'), 30)}`);
+    out.push(...sandboxFileDiagnostics());
     if (existsSync(paths.writerLog)) out.push(`-- writer log tail:\n${tail(readFileSync(paths.writerLog, 'utf8'), 10)}`);
   }
   console.log(out.join('\n'));
 }
 
-/**
- * Every process the agent keeps, and for each one that is no longer running although nobody stopped
- * it, the tails of its console and server log: why a node left on its own is only written there.
- */
-function nodeDiagnostics(sandbox: Sandbox): string[] {
-  const out: string[] = [];
-  const records = sandbox.agentNodes();
-  out.push(`-- agent's processes:\n${records.map((r) => `${r.instanceId} ${r.role} ${r.version} ${r.status}`
-    + `${nodeRunning(r.dir) ? ' (process alive)' : ' (no process)'}${r.faults.length > 0 ? ` faults=${r.faults.join(',')}` : ''}`).join('\n')}`);
-  for (const r of records) {
-    if (r.status === 'stopped' || r.status === 'stopping' || nodeRunning(r.dir)) continue;
-    // hs_err_pid*.log: a JVM that crashed writes it into its working directory, the logs dir.
-    const crashes = existsSync(join(r.dir, 'logs')) ? readdirSync(join(r.dir, 'logs')).filter((f) => f.startsWith('hs_err')) : [];
-    for (const file of [join(r.dir, 'console.log'), join(r.dir, 'logs', `${sandbox.state.clusterName}.log`), ...crashes.map((f) => join(r.dir, 'logs', f))]) {
-      if (existsSync(file)) out.push(`-- ${r.instanceId}: tail of ${file}:\n${tail(readFileSync(file, 'utf8'), 40)}`);
-    }
-  }
-  return out;
-}
-
 /** Runs `body`; on failure prints diagnostics, then fails as before. */
-export async function withDiagnostics(sandbox: () => Sandbox | undefined, runs: UpgradeRun[], body: () => Promise<void>): Promise<void> {
+async function withDiagnostics(sandbox: () => Sandbox | undefined, runs: UpgradeRun[], body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
@@ -376,7 +355,7 @@ export async function withDiagnostics(sandbox: () => Sandbox | undefined, runs: 
  * set-up runs no controller, so when it fails the proving ground failed, not the product: print what
  * happened, and build a new sandbox before giving up. Prints how long the sandbox took to come up.
  */
-export async function preparedSandbox(label: string, options: SandboxOptions, prepare: (sandbox: Sandbox) => Promise<void>, attempts = 2): Promise<Sandbox> {
+async function preparedSandbox(label: string, options: SandboxOptions, prepare: (sandbox: Sandbox) => Promise<void>, attempts = 2): Promise<Sandbox> {
   for (let attempt = 1; ; attempt++) {
     const started = Date.now();
     let sandbox: Sandbox | undefined;
@@ -392,4 +371,46 @@ export async function preparedSandbox(label: string, options: SandboxOptions, pr
       console.log(`[e2e] ${label}: sandbox set-up failed (attempt ${attempt} of ${attempts}), building a new one: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+/** One suite's sandbox, brought up before its tests and down after them (see suiteSandbox). */
+export interface SuiteSandbox {
+  /** The sandbox; throws when the set-up did not bring one up. */
+  sb: () => Sandbox;
+  /** The CLI runs so far, printed by `diag` when a test fails. */
+  runs: UpgradeRun[];
+  /** Runs a test body; on failure prints diagnostics, then fails as before. */
+  diag: (body: () => Promise<void>) => Promise<void>;
+  /** The instances moto listed once the set-up was done. */
+  initial: () => MotoInstance[];
+  /** The group of an instance of that initial fleet. */
+  groupOf: (id: string) => string | undefined;
+}
+
+/**
+ * Registers the suite's hooks: a prepared sandbox (preparedSandbox) whose every instance runs before
+ * the first test, and `down()` after the last.
+ */
+export function suiteSandbox(label: string, options: SandboxOptions, prepare: (sandbox: Sandbox) => Promise<void>): SuiteSandbox {
+  let sandbox: Sandbox | undefined;
+  let initial: MotoInstance[] = [];
+  const runs: UpgradeRun[] = [];
+  beforeAll(async () => {
+    sandbox = await preparedSandbox(label, options, prepare);
+    initial = await motoInstances(sandbox.aws);
+    expect(initial.filter((i) => i.state === 'running')).toHaveLength(options.masters + options.data);
+  });
+  afterAll(async () => {
+    await sandbox?.down();
+  });
+  return {
+    sb: () => {
+      if (!sandbox) throw new Error('sandbox is not up');
+      return sandbox;
+    },
+    runs,
+    diag: (body) => withDiagnostics(() => sandbox, runs, body),
+    initial: () => initial,
+    groupOf: (id) => initial.find((i) => i.id === id)?.tags['aws:autoscaling:groupName'],
+  };
 }

@@ -4,17 +4,17 @@
 // without replicas (refused, then drained with --strategy drain, data first).
 
 import { TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { indexDocs } from '../../sandbox/commands/index-docs.ts';
 import { roll } from '../../sandbox/commands/roll.ts';
 import { verify } from '../../sandbox/commands/verify.ts';
 import { writeFaults } from '../../sandbox/faults.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
 import {
-  allocationEnable, catNodes, cliLogs, motoInstances, preparedSandbox, printFigures, reportPath, spawnCli, summarize,
-  terminatedIds, upgradeCli, waitGreen, Watcher, withDiagnostics, type MotoInstance, type UpgradeRun,
+  allocationEnable, catNodes, cliLogs, motoInstances, printFigures, reportPath, spawnCli, suiteSandbox, summarize,
+  terminatedIds, upgradeCli, waitGreen, Watcher, type UpgradeRun,
 } from './e2e-support.ts';
-import { versions, type Sandbox } from './sandbox-harness.ts';
+import { versions } from './sandbox-harness.ts';
 
 const MASTERS = 3;
 const DATA = 3;
@@ -23,25 +23,23 @@ const SOLO = 'solo';
 const SOLO_DOCS = 1500;
 
 describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTERS} masters + ${DATA} data`, () => {
-  let sandbox: Sandbox | undefined;
-  const runs: UpgradeRun[] = [];
-  let initial: MotoInstance[] = [];
+  const { sb, runs, diag, initial, groupOf } = suiteSandbox('faults suite', { masters: MASTERS, data: DATA, version: versions.old }, async (box) => {
+    await indexDocs({ indices: 2, replicas: 1, docs: 4000, nodeLeftDelay: '5s' });
+    await roll(versions.new);
+    // Set explicitly, so "restored" means "put back to what it was", not "removed".
+    await box.es.json('PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.enable': 'all' } });
+    await waitGreen(box.es, TOTAL, 'green before the tests');
+  });
   /** Instances the test itself terminated (faulty replacements). */
   const terminatedByTest: string[] = [];
   /** Instances terminated by each run, by its report (or by moto for the killed one). */
   const terminatedByRuns: string[] = [];
-  const sb = (): Sandbox => {
-    if (!sandbox) throw new Error('sandbox is not up');
-    return sandbox;
-  };
-  const diag = (body: () => Promise<void>): Promise<void> => withDiagnostics(() => sandbox, runs, body);
   const run = async (label: string, extra: string[]): Promise<UpgradeRun> => {
     const r = await upgradeCli(sb(), label, 'run', extra, versions.new);
     runs.push(r);
     terminatedByRuns.push(...(r.report?.terminatedInstanceIds ?? []));
     return r;
   };
-  const groupOf = (id: string): string | undefined => initial.find((i) => i.id === id)?.tags['aws:autoscaling:groupName'];
 
   /** Terminates a faulty replacement through the AWS API (capacity kept) and waits for a healthy one. */
   async function replaceFaulty(instanceId: string): Promise<void> {
@@ -60,22 +58,6 @@ describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTE
     const node = (await catNodes(box.es)).find((n) => n.name === replacement);
     expect(node?.version).toBe(versions.new);
   }
-
-  beforeAll(async () => {
-    sandbox = await preparedSandbox('faults suite', { masters: MASTERS, data: DATA, version: versions.old }, async (box) => {
-      await indexDocs({ indices: 2, replicas: 1, docs: 4000, nodeLeftDelay: '5s' });
-      await roll(versions.new);
-      // Set explicitly, so "restored" means "put back to what it was", not "removed".
-      await box.es.json('PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.enable': 'all' } });
-      await waitGreen(box.es, TOTAL, 'green before the tests');
-    });
-    initial = await motoInstances(sandbox.aws);
-    expect(initial.filter((i) => i.state === 'running')).toHaveLength(TOTAL);
-  });
-
-  afterAll(async () => {
-    await sandbox?.down();
-  });
 
   it('halts (exit 4) when a replacement never joins: one termination, allocation restored', () => diag(async () => {
     const box = sb();
@@ -101,7 +83,7 @@ describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTE
     expect(watcher.allocation.some((a) => a.value === 'primaries')).toBe(true);
     expect(allocationAfter).toBe('all');
     // The faulty replacement runs (new tag) but is not in the cluster.
-    const faulty = after.filter((i) => i.state === 'running' && !initial.some((o) => o.id === i.id));
+    const faulty = after.filter((i) => i.state === 'running' && !initial().some((o) => o.id === i.id));
     expect(faulty).toHaveLength(1);
     expect(faulty[0]?.tags.Version).toBe(versions.new);
     expect((await catNodes(box.es)).some((n) => n.name === faulty[0]?.id)).toBe(false);
@@ -130,7 +112,7 @@ describe(`faults during an upgrade ${versions.old} -> ${versions.new} on ${MASTE
     const victim = report?.terminatedInstanceIds[0] ?? '';
     expect(groupOf(victim)).toBe(box.groups.master);
     expect(terminatedIds(after)).toEqual([...terminatedIds(before), victim].sort());
-    const wrong = (await catNodes(box.es)).filter((n) => !initial.some((i) => i.id === n.name) && n.version === versions.old);
+    const wrong = (await catNodes(box.es)).filter((n) => !initial().some((i) => i.id === n.name) && n.version === versions.old);
     expect(wrong).toHaveLength(1);
 
     await replaceFaulty(wrong[0]?.name ?? '');

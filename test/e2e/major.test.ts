@@ -3,16 +3,15 @@
 // nodes are replaced by 9.x nodes that join under an 8.19 master, then the masters follow, with the
 // writer running. Prints `[e2e-figures]` lines.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { indexDocs } from '../../sandbox/commands/index-docs.ts';
 import { roll } from '../../sandbox/commands/roll.ts';
 import { createWriterIndex, startWriter, stopWriter } from '../../sandbox/commands/writer.ts';
 import { verify } from '../../sandbox/commands/verify.ts';
 import {
-  catNodes, motoInstances, preparedSandbox, printFigures, terminatedIds, upgradeCli, waitGreen, Watcher, withDiagnostics,
-  type MotoInstance, type UpgradeRun,
+  catNodes, motoInstances, printFigures, suiteSandbox, terminatedIds, upgradeCli, waitGreen, Watcher,
 } from './e2e-support.ts';
-import { versions, type Sandbox } from './sandbox-harness.ts';
+import { versions } from './sandbox-harness.ts';
 
 const MASTERS = 3;
 const DATA = 2;
@@ -21,33 +20,15 @@ const FROM = versions.previousMajor;
 const TO = versions.new;
 
 describe(`major-version upgrade ${FROM} -> ${TO}, data first, on ${MASTERS} masters + ${DATA} data`, () => {
-  let sandbox: Sandbox | undefined;
-  const runs: UpgradeRun[] = [];
-  let initial: MotoInstance[] = [];
-  const sb = (): Sandbox => {
-    if (!sandbox) throw new Error('sandbox is not up');
-    return sandbox;
-  };
-  const diag = (body: () => Promise<void>): Promise<void> => withDiagnostics(() => sandbox, runs, body);
-
-  beforeAll(async () => {
-    sandbox = await preparedSandbox('major suite', { masters: MASTERS, data: DATA, version: FROM }, async (box) => {
-      await indexDocs({ indices: 2, replicas: 1, docs: 6000, nodeLeftDelay: '5s' });
-      await createWriterIndex({ nodeLeftDelay: '5s' });
-      await roll(TO);
-      await waitGreen(box.es, TOTAL, 'green before the tests');
-    });
-    initial = await motoInstances(sandbox.aws);
-    expect(initial.filter((i) => i.state === 'running')).toHaveLength(TOTAL);
-  });
-
-  afterAll(async () => {
-    await sandbox?.down();
+  const { sb, runs, diag, groupOf } = suiteSandbox('major suite', { masters: MASTERS, data: DATA, version: FROM }, async (box) => {
+    await indexDocs({ indices: 2, replicas: 1, docs: 6000, nodeLeftDelay: '5s' });
+    await createWriterIndex({ nodeLeftDelay: '5s' });
+    await roll(TO);
+    await waitGreen(box.es, TOTAL, 'green before the tests');
   });
 
   it('replaces the data nodes under an older master, then the masters, losing nothing', () => diag(async () => {
     const box = sb();
-    const group = (id: string): string | undefined => initial.find((i) => i.id === id)?.tags['aws:autoscaling:groupName'];
     startWriter();
     const sampler = box.sampleNodes(250);
     const watcher = new Watcher(box);
@@ -85,7 +66,7 @@ describe(`major-version upgrade ${FROM} -> ${TO}, data first, on ${MASTERS} mast
     // Data nodes first, in the report and in the order moto saw the terminations.
     expect(report.nodes.map((n) => n.phase)).toEqual(['data', 'data', 'master', 'master', 'master']);
     const byTermination = [...watcher.instanceTerminated.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id);
-    expect(byTermination.map(group)).toEqual([box.groups.data, box.groups.data, box.groups.master, box.groups.master, box.groups.master]);
+    expect(byTermination.map(groupOf)).toEqual([box.groups.data, box.groups.data, box.groups.master, box.groups.master, box.groups.master]);
     expect(report.terminatedInstanceIds).toEqual(byTermination);
     // The new data nodes joined under the old master: the cluster was led by FROM until the masters' turn.
     expect(mastersSeen[0]).toBe(FROM);

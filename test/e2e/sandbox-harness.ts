@@ -3,12 +3,13 @@
 // project's own scripts first. One sandbox at a time (suites run serially).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClients, awsEnvironment, type AwsClients } from '../../sandbox/aws-clients.ts';
 import { down } from '../../sandbox/commands/down.ts';
 import { up } from '../../sandbox/commands/up.ts';
 import { EsHttp } from '../../sandbox/es-http.ts';
+import { nodeRunning } from '../../sandbox/es-node.ts';
 import type { AgentNodeRecord } from '../../sandbox/fleet-agent.ts';
 import { esHome, motoServerBin, repoRoot } from '../../sandbox/paths.ts';
 import { paths, readJsonFile, readState, type SandboxState } from '../../sandbox/sandbox-state.ts';
@@ -60,6 +61,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   try {
     await up(options);
   } catch (error) {
+    // `down` removes the logs: print what they say about a cluster that never formed first.
+    console.log(['----- sandbox set-up diagnostics -----', ...sandboxFileDiagnostics({ masterLogs: true })].join('\n'));
     await down();
     throw error;
   }
@@ -97,4 +100,34 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       await down();
     },
   };
+}
+
+function tail(text: string, lines: number): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * What the sandbox's files say, read from disk so it works before a Sandbox exists: every process
+ * the agent keeps; the console, server and crash logs of each node no longer running although nobody
+ * stopped it (why a node left on its own is only written there), and with `masterLogs` the server
+ * logs of the masters too (a cluster that never elects one); the agent log's tail.
+ */
+export function sandboxFileDiagnostics(options: { masterLogs?: boolean } = {}): string[] {
+  const out: string[] = [];
+  const records = readJsonFile<AgentNodeRecord[]>(paths.agentNodes, []);
+  const clusterName = existsSync(paths.state) ? readState().clusterName : 'sandbox';
+  out.push(`-- agent's processes:\n${records.map((r) => `${r.instanceId} ${r.role} ${r.version} ${r.status}`
+    + `${nodeRunning(r.dir) ? ' (process alive)' : ' (no process)'}${r.faults.length > 0 ? ` faults=${r.faults.join(',')}` : ''}`).join('\n')}`);
+  for (const r of records) {
+    const died = r.status !== 'stopped' && r.status !== 'stopping' && !nodeRunning(r.dir);
+    if (!died && !(options.masterLogs && r.role === 'master')) continue;
+    // hs_err_pid*.log: a JVM that crashed writes it into its working directory, the logs dir.
+    const logs = join(r.dir, 'logs');
+    const crashes = existsSync(logs) ? readdirSync(logs).filter((f) => f.startsWith('hs_err')).map((f) => join(logs, f)) : [];
+    for (const file of [join(r.dir, 'console.log'), join(logs, `${clusterName}.log`), ...crashes]) {
+      if (existsSync(file)) out.push(`-- ${r.instanceId}: tail of ${file}:\n${tail(readFileSync(file, 'utf8'), 40)}`);
+    }
+  }
+  if (existsSync(paths.agentLog)) out.push(`-- agent log tail:\n${tail(readFileSync(paths.agentLog, 'utf8'), 30)}`);
+  return out;
 }

@@ -3,7 +3,7 @@
 // change nothing. During it: a version conflict made the way production makes it (a new index whose
 // primary lands on an upgraded node). Prints `[e2e-figures]` lines.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { indexDocs } from '../../sandbox/commands/index-docs.ts';
 import { roll } from '../../sandbox/commands/roll.ts';
 import { createWriterIndex, startWriter, stopWriter } from '../../sandbox/commands/writer.ts';
@@ -11,10 +11,9 @@ import { verify } from '../../sandbox/commands/verify.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import {
-  catNodes, motoInstances, preparedSandbox, printFigures, summarize, terminatedIds, upgradeCli, waitGreen, Watcher, withDiagnostics,
-  type MotoInstance, type UpgradeRun,
+  catNodes, motoInstances, printFigures, suiteSandbox, summarize, terminatedIds, upgradeCli, waitGreen, Watcher, type UpgradeRun,
 } from './e2e-support.ts';
-import { versions, type Sandbox } from './sandbox-harness.ts';
+import { versions } from './sandbox-harness.ts';
 
 const MASTERS = 3;
 const DATA = 3;
@@ -22,34 +21,17 @@ const TOTAL = MASTERS + DATA;
 const CONFLICT_INDEX = 'hourly-2026.01.01-13';
 
 describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} masters + ${DATA} data`, () => {
-  let sandbox: Sandbox | undefined;
-  const runs: UpgradeRun[] = [];
-  let initial: MotoInstance[] = [];
-  const sb = (): Sandbox => {
-    if (!sandbox) throw new Error('sandbox is not up');
-    return sandbox;
-  };
-  const diag = (body: () => Promise<void>): Promise<void> => withDiagnostics(() => sandbox, runs, body);
+  const { sb, runs, diag, initial, groupOf } = suiteSandbox('upgrade suite', { masters: MASTERS, data: DATA, version: versions.old }, async (box) => {
+    await indexDocs({ indices: 4, replicas: 1, docs: 12_000, nodeLeftDelay: '5s' });
+    await createWriterIndex({ nodeLeftDelay: '5s' });
+    await roll(versions.new);
+    await waitGreen(box.es, TOTAL, 'green before the tests');
+  });
   const run = async (label: string, command: 'plan' | 'run', extra: string[] = []): Promise<UpgradeRun> => {
     const r = await upgradeCli(sb(), label, command, extra, versions.new);
     runs.push(r);
     return r;
   };
-
-  beforeAll(async () => {
-    sandbox = await preparedSandbox('upgrade suite', { masters: MASTERS, data: DATA, version: versions.old }, async (box) => {
-      await indexDocs({ indices: 4, replicas: 1, docs: 12_000, nodeLeftDelay: '5s' });
-      await createWriterIndex({ nodeLeftDelay: '5s' });
-      await roll(versions.new);
-      await waitGreen(box.es, TOTAL, 'green before the tests');
-    });
-    initial = await motoInstances(sandbox.aws);
-    expect(initial.filter((i) => i.state === 'running')).toHaveLength(TOTAL);
-  });
-
-  afterAll(async () => {
-    await sandbox?.down();
-  });
 
   it('refuses a red cluster before terminating anything (exit 3, cluster_not_red)', () => diag(async () => {
     const es = sb().es;
@@ -65,7 +47,7 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
     expect(refused.report?.refusals.map((r) => r.rule)).toContain('cluster_not_red');
     expect(refused.report?.terminatedInstanceIds).toEqual([]);
     expect(refused.report?.nodes).toEqual([]);
-    expect(summarize(await motoInstances(sb().aws))).toEqual(summarize(initial));
+    expect(summarize(await motoInstances(sb().aws))).toEqual(summarize(initial()));
 
     await es.json('DELETE', '/red-nowhere');
     await waitGreen(es, TOTAL, 'green again without the red index');
@@ -73,8 +55,8 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
 
   it('plan and run --dry-run terminate nothing and list exactly the stale nodes', () => diag(async () => {
     const names = (await catNodes(sb().es)).map((n) => n.name).sort();
-    expect(names).toEqual(initial.map((i) => i.id).sort());
-    const masterIds = new Set(initial.filter((i) => i.tags['aws:autoscaling:groupName'] === sb().groups.master).map((i) => i.id));
+    expect(names).toEqual(initial().map((i) => i.id).sort());
+    const masterIds = new Set(initial().map((i) => i.id).filter((id) => groupOf(id) === sb().groups.master));
     expect(masterIds.size).toBe(MASTERS);
 
     for (const [label, command, extra] of [['plan', 'plan', []], ['dry-run', 'run', ['--dry-run']]] as const) {
@@ -94,14 +76,14 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
       expect(bySteps.slice(0, MASTERS).every((r) => masterIds.has(r.nodeName))).toBe(true);
       expect(printed.terminatedInstanceIds).toEqual([]);
       expect(planned.report?.plan.rows).toEqual(printed.plan.rows);
-      expect(summarize(await motoInstances(sb().aws)), `${label} changed moto`).toEqual(summarize(initial));
+      expect(summarize(await motoInstances(sb().aws)), `${label} changed moto`).toEqual(summarize(initial()));
     }
   }));
 
   it('upgrades every node with the writer running, accepting a real version conflict, never two nodes missing', () => diag(async () => {
     const box = sb();
-    const dataIds = new Set(initial.filter((i) => i.tags['aws:autoscaling:groupName'] === box.groups.data).map((i) => i.id));
-    const masterIds = new Set(initial.filter((i) => i.tags['aws:autoscaling:groupName'] === box.groups.master).map((i) => i.id));
+    const dataIds = new Set(initial().map((i) => i.id).filter((id) => groupOf(id) === box.groups.data));
+    const masterIds = new Set(initial().map((i) => i.id).filter((id) => groupOf(id) === box.groups.master));
     startWriter();
     const sampler = box.sampleNodes(250);
     const watcher = new Watcher(box);
@@ -182,7 +164,7 @@ describe(`rolling upgrade ${versions.old} -> ${versions.new} on ${MASTERS} maste
 
     // The report's terminations are exactly moto's.
     expect([...report.terminatedInstanceIds].sort()).toEqual(terminatedIds(after));
-    expect([...report.terminatedInstanceIds].sort()).toEqual(initial.map((i) => i.id).sort());
+    expect([...report.terminatedInstanceIds].sort()).toEqual(initial().map((i) => i.id).sort());
     expect(report.terminatedInstanceIds).toEqual(byTermination);
 
     // The version conflict was judged as one and waited out without a green timeout.
