@@ -62,7 +62,7 @@ let last: ReturnType<typeof decide> | undefined;
 for (let i = 0; i < iterations; i++) {
   const world = aWorld(spec, options);
   buildPlan(world, options);
-  last = decide({ world, options, lease: aLease(), atStart: false, ignoredInstanceIds: new Set() });
+  last = decide({ world, options, lease: aLease(), atStart: false, ignoredInstanceIds: new Set(), now: new Date() });
 }
 const perTick = (performance.now() - started) / iterations;
 const heapAfter = process.memoryUsage().heapUsed;

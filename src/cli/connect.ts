@@ -4,7 +4,8 @@ import { createAwsClients } from '../cloud/aws-clients.ts';
 import { AwsFleet } from '../cloud/aws-fleet.ts';
 import { createEsClient } from '../cluster/es-client.ts';
 import { EsCluster } from '../cluster/es-cluster.ts';
-import { EsLock } from '../cluster/es-lock.ts';
+import { createEsLock } from '../cluster/es-lock.ts';
+import { systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
 import type { ConnectionOptions } from './config.ts';
@@ -27,7 +28,7 @@ export function connect(options: ConnectionOptions, log: Logger, versionTagKey: 
     rejectUnauthorized: options.es.tlsVerify,
   });
   const cluster = new EsCluster(es, log.child({ adapter: 'elasticsearch' }));
-  const lock = new EsLock(es, log.child({ adapter: 'lock' }));
+  const lock = createEsLock(es, systemClock, log.child({ adapter: 'lock' }));
   const aws = createAwsClients({
     region: options.aws.region,
     profile: options.aws.profile,

@@ -9,7 +9,10 @@ export interface AwsClientOptions {
   profile?: string | undefined;
   /** Custom endpoint, e.g. moto's "http://127.0.0.1:5000"; credentials still come from the chain. */
   endpoint?: string | undefined;
-  /** SDK attempts per call, first included (default 3). A terminate is always sent once. */
+  /**
+   * SDK attempts per call, first included (default 1): the adapters' own retries are the one retry
+   * layer, so AWS_MAX_ATTEMPTS or a profile's max_attempts must not multiply them.
+   */
   maxAttempts?: number | undefined;
 }
 
@@ -21,7 +24,7 @@ export interface AwsClients {
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const config = {
     region: options.region,
-    maxAttempts: options.maxAttempts ?? 3,
+    maxAttempts: options.maxAttempts ?? 1,
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
   };

@@ -2,6 +2,7 @@
 
 import { ServiceError } from '../shared/errors.ts';
 import { redactSecrets } from '../shared/redact.ts';
+import { isTransientError } from '../shared/retry.ts';
 
 interface AwsErrorLike {
   name?: unknown;
@@ -17,7 +18,8 @@ export function awsErrorCodeOf(error: unknown): string {
   return typeof e.name === 'string' ? e.name : 'UnknownError';
 }
 
-export function toAwsServiceError(error: unknown, operation: string): ServiceError {
+/** `transient` defaults to whether the failure may heal by waiting (see isTransientError). */
+export function toAwsServiceError(error: unknown, operation: string, transient = isTransientError(error)): ServiceError {
   const e = (error ?? {}) as AwsErrorLike;
   const status = e.$metadata?.httpStatusCode;
   const requestId = e.$metadata?.requestId;
@@ -26,5 +28,5 @@ export function toAwsServiceError(error: unknown, operation: string): ServiceErr
     .filter(Boolean)
     .join(', ');
   const text = `${operation} failed: ${awsErrorCodeOf(error)}: ${message}${details ? ` (${details})` : ''}`;
-  return new ServiceError('aws', redactSecrets(text).slice(0, 1000));
+  return new ServiceError('aws', redactSecrets(text).slice(0, 1000), { transient });
 }

@@ -1,7 +1,6 @@
 // The Fleet port against EC2 and EC2 Auto Scaling. Reads are batched (never one call per node) and
 // retried when transient; the terminate is never retried blindly.
 
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
@@ -14,7 +13,7 @@ import type { Logger } from '../shared/log.ts';
 import { isTransientError, withRetry, type RetryOptions } from '../shared/retry.ts';
 import type { AutoScalingGroup, Ec2Instance, FleetSnapshot } from '../upgrade/model.ts';
 import type { Fleet, FleetQuery } from '../upgrade/ports.ts';
-import { toAwsServiceError } from './aws-error.ts';
+import { awsErrorCodeOf, toAwsServiceError } from './aws-error.ts';
 import { resolveLaunchVersions } from './resolve-launch-versions.ts';
 import { sendOnce, unwrapSingleAttempt } from './single-attempt.ts';
 
@@ -42,27 +41,35 @@ export class AwsFleet implements Fleet {
     this.options = options;
   }
 
-  async observe(query: FleetQuery): Promise<FleetSnapshot> {
+  async observe(query: FleetQuery, signal?: AbortSignal): Promise<FleetSnapshot> {
     const instances = new Map<string, Ec2Instance>();
     const add = (list: Ec2Instance[]): void => list.forEach((i) => instances.set(i.id, i));
     // Instance-id is a filter rather than InstanceIds so an id long gone is simply absent, not an error.
     const [byIp, byId] = await Promise.all([
-      this.describeInstances('private-ip-address', query.privateIps),
-      this.describeInstances('instance-id', query.instanceIds),
+      this.describeInstances('private-ip-address', query.privateIps, signal),
+      this.describeInstances('instance-id', query.instanceIds, signal),
     ]);
     add(byIp);
     add(byId);
 
     const groupNames = new Set(query.groupNames);
     for (const i of instances.values()) if (i.groupName) groupNames.add(i.groupName);
-    const sdkGroups = await this.describeGroups([...groupNames]);
+    const sdkGroups = await this.describeGroups([...groupNames], signal);
 
     const missing = sdkGroups.flatMap((g) => g.Instances ?? []).map((i) => i.InstanceId ?? '').filter((id) => id && !instances.has(id));
     const [members, launchVersions] = await Promise.all([
-      this.describeInstances('instance-id', [...new Set(missing)]),
-      resolveLaunchVersions(sdkGroups, this.ec2, (op, fn) => this.call(op, fn), this.options.versionTagKey ?? 'Version'),
+      this.describeInstances('instance-id', [...new Set(missing)], signal),
+      resolveLaunchVersions(sdkGroups, this.ec2, (op, fn) => this.call(op, fn, signal), this.options.versionTagKey ?? 'Version'),
     ]);
     add(members);
+
+    // The group's lifecycle state is what tells a terminating instance (EC2 still says running) apart.
+    for (const g of sdkGroups) {
+      for (const member of g.Instances ?? []) {
+        const instance = instances.get(member.InstanceId ?? '');
+        if (instance && member.LifecycleState) instance.lifecycleState = member.LifecycleState;
+      }
+    }
 
     const groups = sdkGroups.map((g): AutoScalingGroup => ({
       name: g.AutoScalingGroupName ?? '',
@@ -71,43 +78,46 @@ export class AwsFleet implements Fleet {
       maxSize: g.MaxSize ?? 0,
       instanceIds: (g.Instances ?? []).map((i) => i.InstanceId ?? '').filter(Boolean),
       suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? '').filter(Boolean),
+      ...(g.WarmPoolConfiguration ? { hasWarmPool: true } : {}),
       ...launchVersions.get(g.AutoScalingGroupName ?? ''),
     }));
     return { instances: [...instances.values()], groups };
   }
 
-  async terminateInGroup(instanceId: string): Promise<void> {
+  async terminateInGroup(instanceId: string, signal?: AbortSignal): Promise<void> {
     const log = this.log.child({ instance: instanceId });
-    for (let attempt = 1; ; attempt++) {
-      let failure: unknown;
-      try {
-        const command = new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false });
-        sendOnce(command);
-        await this.autoScaling.send(command);
-        log.info({ attempt }, 'asked the Auto Scaling group to replace the instance');
-        return;
-      } catch (error) {
-        failure = unwrapSingleAttempt(error);
-      }
-      // A timeout or 5xx may or may not have landed: look before sending it again.
-      if (!isTransientError(failure)) throw toAwsServiceError(failure, 'TerminateInstanceInAutoScalingGroup');
-      const state = await this.readTermination(instanceId);
-      if (state === 'terminating') {
-        log.info({ attempt }, 'terminate reported a failure but the instance is already terminating');
-        return;
-      }
-      if (state === 'absent' || attempt >= 2) throw toAwsServiceError(failure, 'TerminateInstanceInAutoScalingGroup');
-      log.warn({ attempt, error: toAwsServiceError(failure, 'TerminateInstanceInAutoScalingGroup').message }, 'terminate did not land; sending it once more');
-      await delay(this.options.retry?.minDelayMs ?? 1000);
+    let failure: unknown;
+    try {
+      const command = new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false });
+      sendOnce(command);
+      await this.autoScaling.send(command, signal ? { abortSignal: signal } : {});
+      log.info('asked the Auto Scaling group to replace the instance');
+      return;
+    } catch (error) {
+      failure = unwrapSingleAttempt(error);
     }
+    if (signal?.aborted) throw signal.reason;
+    // A definite "not now" (throttled, a scaling activity in progress) did not land: the run tries
+    // again on a later tick. A timeout, 5xx or reset may have landed: look before anyone sends it again.
+    if (isAmbiguousFailure(failure)) {
+      const state = await this.readTermination(instanceId, signal);
+      if (state === 'terminating') {
+        log.info('terminate reported a failure but the instance is already terminating');
+        return;
+      }
+      if (state === 'absent') throw toAwsServiceError(failure, 'TerminateInstanceInAutoScalingGroup', false);
+    }
+    throw toAwsServiceError(failure, 'TerminateInstanceInAutoScalingGroup');
   }
 
   /** Whether EC2 or the group already started terminating the instance. */
-  private async readTermination(instanceId: string): Promise<'terminating' | 'running' | 'absent'> {
+  private async readTermination(instanceId: string, signal?: AbortSignal): Promise<'terminating' | 'running' | 'absent'> {
     const [instances, asg] = await Promise.all([
-      this.describeInstances('instance-id', [instanceId]),
-      this.call('DescribeAutoScalingInstances', () =>
-        this.autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })),
+      this.describeInstances('instance-id', [instanceId], signal),
+      this.call(
+        'DescribeAutoScalingInstances',
+        () => this.autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }), signal ? { abortSignal: signal } : {}),
+        signal,
       ),
     ]);
     const ec2State = instances[0]?.state;
@@ -117,14 +127,16 @@ export class AwsFleet implements Fleet {
     return ec2State ? 'running' : 'absent';
   }
 
-  private async describeInstances(filterName: string, values: string[]): Promise<Ec2Instance[]> {
+  private async describeInstances(filterName: string, values: string[], signal?: AbortSignal): Promise<Ec2Instance[]> {
     const out: Ec2Instance[] = [];
     for (const chunk of chunks(values, FILTER_CHUNK)) {
       const filters: Filter[] = [{ Name: filterName, Values: chunk }];
       let token: string | undefined;
       do {
-        const page = await this.call('DescribeInstances', () =>
-          this.ec2.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, NextToken: token })),
+        const page = await this.call(
+          'DescribeInstances',
+          () => this.ec2.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, NextToken: token }), signal ? { abortSignal: signal } : {}),
+          signal,
         );
         for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push(toInstance(i));
         token = page.NextToken;
@@ -133,13 +145,19 @@ export class AwsFleet implements Fleet {
     return out;
   }
 
-  private async describeGroups(names: string[]): Promise<SdkGroup[]> {
+  private async describeGroups(names: string[], signal?: AbortSignal): Promise<SdkGroup[]> {
     const out: SdkGroup[] = [];
     for (const chunk of chunks(names, GROUP_CHUNK)) {
       let token: string | undefined;
       do {
-        const page = await this.call('DescribeAutoScalingGroups', () =>
-          this.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: chunk, MaxRecords: 100, NextToken: token })),
+        const page = await this.call(
+          'DescribeAutoScalingGroups',
+          () =>
+            this.autoScaling.send(
+              new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: chunk, MaxRecords: 100, NextToken: token }),
+              signal ? { abortSignal: signal } : {},
+            ),
+          signal,
         );
         out.push(...(page.AutoScalingGroups ?? []));
         token = page.NextToken;
@@ -148,13 +166,22 @@ export class AwsFleet implements Fleet {
     return out;
   }
 
-  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(operation: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
-      return await withRetry(fn, { log: this.log, what: operation, options: this.options.retry });
+      return await withRetry(fn, { log: this.log, what: operation, options: this.options.retry, signal });
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw toAwsServiceError(error, operation);
     }
   }
+}
+
+/** Codes that answer "not now" for certain: the request was refused, nothing happened. */
+const REFUSED_FOR_NOW = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'ScalingActivityInProgressFault', 'ResourceContentionFault']);
+
+/** A failure after which the terminate may or may not have been carried out (timeout, 5xx, reset). */
+function isAmbiguousFailure(error: unknown): boolean {
+  return isTransientError(error) && !REFUSED_FOR_NOW.has(awsErrorCodeOf(error));
 }
 
 function toInstance(i: Instance): Ec2Instance {

@@ -3,19 +3,20 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../shared/log.ts';
 import { withRetry, type RetryOptions } from '../shared/retry.ts';
-import type { AllocationExplanation, ClusterHealth, ClusterSnapshot, ShardCopy } from '../upgrade/model.ts';
+import type { AllocationExplanation, AllocationSettings, ClusterHealth, ClusterSnapshot, ShardCopy } from '../upgrade/model.ts';
 import type { Cluster, HealthWait } from '../upgrade/ports.ts';
 import { esStatusOf, toEsServiceError } from './es-error.ts';
+import { ExplanationCache } from './explanation-cache.ts';
 import {
-  ALLOCATION_ENABLE,
-  ALLOCATION_EXCLUDE_NAME,
   toAllocationEnable,
   toAllocationExcludeNames,
   toAllocationExplanation,
+  toAllocationSettings,
   toClusterHealth,
   toEsNodes,
   toMasterNodeId,
   toShardCopies,
+  toVotingConfigExclusions,
   toVotingConfigNodeIds,
   type ClusterStateBody,
   type HealthBody,
@@ -25,9 +26,7 @@ import { mapLimit } from './map-limit.ts';
 
 export interface EsClusterOptions {
   retry?: RetryOptions;
-  /** Most unassigned shard copies explained per observe (default 500: mid-upgrade, every index created since the first data node was replaced holds a version conflict). */
-  maxExplanations?: number;
-  /** Explain calls in flight at once (default 4). */
+  /** Explain calls in flight at once (default 8). */
   explainConcurrency?: number;
   /** Added to a long poll's server timeout for the client-side request timeout (default 15 s). */
   longPollGraceMs?: number;
@@ -39,6 +38,8 @@ export class EsCluster implements Cluster {
   private readonly client: Client;
   private readonly log: Logger;
   private readonly options: EsClusterOptions;
+  /** Every unassigned copy is judged, but only copies whose state changed are explained again. */
+  private readonly explanations = new ExplanationCache();
 
   constructor(client: Client, log: Logger, options: EsClusterOptions = {}) {
     this.client = client;
@@ -46,25 +47,43 @@ export class EsCluster implements Cluster {
     this.options = options;
   }
 
-  async observe(): Promise<ClusterSnapshot> {
-    const [nodes, health, shards, state, settings] = await Promise.all([
-      this.call('GET _nodes', () =>
-        this.client.nodes.info({
-          filter_path: ['nodes.*.name', 'nodes.*.ip', 'nodes.*.version', 'nodes.*.roles', 'nodes.*.attributes'],
-        }),
+  async observe(signal?: AbortSignal): Promise<ClusterSnapshot> {
+    const req = signal ? { signal } : {};
+    const [nodes, health, shards, state, settingsBody] = await Promise.all([
+      this.call(
+        'GET _nodes',
+        () =>
+          this.client.nodes.info(
+            { filter_path: ['nodes.*.name', 'nodes.*.ip', 'nodes.*.version', 'nodes.*.roles', 'nodes.*.attributes'] },
+            req,
+          ),
+        signal,
       ),
-      this.call('GET _cluster/health', () => this.client.cluster.health()),
-      this.call('GET _cat/shards', () =>
-        this.client.cat.shards({ format: 'json', h: ['index', 'shard', 'prirep', 'state', 'node'] }),
+      this.call('GET _cluster/health', () => this.client.cluster.health({}, req), signal),
+      this.call(
+        'GET _cat/shards',
+        () => this.client.cat.shards({ format: 'json', h: ['index', 'shard', 'prirep', 'state', 'node', 'unassigned.at'] }, req),
+        signal,
       ),
-      this.call<ClusterStateBody>('GET _cluster/state', () =>
-        this.client.cluster.state({
-          metric: ['master_node', 'metadata'],
-          filter_path: ['master_node', 'metadata.cluster_coordination.last_committed_config'],
-        }),
+      this.call<ClusterStateBody>(
+        'GET _cluster/state',
+        () =>
+          this.client.cluster.state(
+            {
+              metric: ['master_node', 'metadata'],
+              filter_path: [
+                'master_node',
+                'metadata.cluster_coordination.last_committed_config',
+                'metadata.cluster_coordination.voting_config_exclusions',
+              ],
+            },
+            req,
+          ),
+        signal,
       ),
-      this.readSettings(),
+      this.readSettings(signal),
     ]);
+    const settings = toAllocationSettings(settingsBody);
     const snapshot: ClusterSnapshot = {
       nodes: toEsNodes(nodes),
       masterNodeId: toMasterNodeId(state),
@@ -72,12 +91,16 @@ export class EsCluster implements Cluster {
       shards: toShardCopies(shards),
       allocationEnable: toAllocationEnable(settings),
       allocationExcludeNames: toAllocationExcludeNames(settings),
+      settings,
       votingConfigNodeIds: toVotingConfigNodeIds(state),
+      votingConfigExclusions: toVotingConfigExclusions(state),
     };
     // Explanations are only worth their cost once recoveries have settled (version-conflict judgement).
     const h = snapshot.health;
     if (h.unassignedShards > 0 && h.initializingShards === 0 && h.relocatingShards === 0) {
-      snapshot.unassignedExplanations = await this.explainAll(snapshot.shards);
+      snapshot.unassignedExplanations = await this.explainAll(snapshot, signal);
+    } else {
+      this.explanations.clear();
     }
     return snapshot;
   }
@@ -110,78 +133,101 @@ export class EsCluster implements Cluster {
     );
   }
 
-  async explainUnassigned(shard: ShardKey): Promise<AllocationExplanation> {
-    return this.call('POST _cluster/allocation/explain', () => this.explainRaw(shard));
+  async explainUnassigned(shard: ShardKey, signal?: AbortSignal): Promise<AllocationExplanation> {
+    return this.call('POST _cluster/allocation/explain', () => this.explainRaw(shard, signal), signal);
   }
 
-  async setAllocationEnable(value: string | null): Promise<void> {
-    await this.putPersistent(ALLOCATION_ENABLE, value);
-  }
-
-  async setAllocationExcludeNames(names: string[]): Promise<void> {
-    await this.putPersistent(ALLOCATION_EXCLUDE_NAME, names.length > 0 ? names.join(',') : null);
-  }
-
-  async allocateReplica(shard: { index: string; shard: number }, nodeName: string): Promise<void> {
-    await this.call('POST _cluster/reroute allocate_replica', () =>
-      this.client.cluster.reroute({
-        metric: 'none',
-        commands: [{ allocate_replica: { index: shard.index, shard: shard.shard, node: nodeName } }],
-      }),
-    );
-  }
-
-  /** Persistent value (null removes it); a transient value would shadow it, so that one is removed. */
-  private async putPersistent(key: string, value: string | null): Promise<void> {
-    const settings = await this.readSettings();
-    const shadowed = settings.transient?.[key] !== undefined;
-    await this.call(`PUT _cluster/settings ${key}`, () =>
-      this.client.cluster.putSettings({
-        persistent: { [key]: value },
-        // Only send `transient` when needed: any transient update logs a deprecation warning on 8.x+.
-        ...(shadowed ? { transient: { [key]: null } } : {}),
-      }),
-    );
-    this.log.info({ setting: key, value, clearedTransient: shadowed }, 'cluster setting updated');
-  }
-
-  private readSettings(): Promise<SettingsBody> {
-    return this.call('GET _cluster/settings', () =>
-      this.client.cluster.getSettings({ flat_settings: true, include_defaults: false }),
-    );
-  }
-
-  private async explainAll(shards: ShardCopy[]): Promise<AllocationExplanation[]> {
-    const keys = new Map<string, ShardKey>();
-    for (const s of shards) {
-      if (s.state !== 'UNASSIGNED') continue;
-      keys.set(`${s.index}/${s.shard}/${s.primary}`, { index: s.index, shard: s.shard, primary: s.primary });
+  async putSettings(settings: Partial<AllocationSettings>, signal?: AbortSignal): Promise<void> {
+    const entries = Object.entries(settings);
+    if (entries.length === 0) return;
+    const current = toAllocationSettings(await this.readSettings(signal));
+    const persistent: Record<string, string | null> = {};
+    const transient: Record<string, string | null> = {};
+    for (const [key, value] of entries) {
+      persistent[key] = value.persistent;
+      // Only touch the transient layer when it holds or gets a value: any transient update logs a
+      // deprecation warning on 8.x+.
+      if (value.transient !== null || current[key as keyof AllocationSettings].transient !== null) transient[key] = value.transient;
     }
-    const max = this.options.maxExplanations ?? 500;
-    if (keys.size > max) this.log.debug({ unassigned: keys.size, explained: max }, 'explaining only the first unassigned copies');
-    const wanted = [...keys.values()].slice(0, max);
-    const results = await mapLimit(wanted, this.options.explainConcurrency ?? 4, (key) =>
-      this.call('POST _cluster/allocation/explain', async () => {
-        try {
-          return await this.explainRaw(key);
-        } catch (error) {
-          // The copy got assigned or its index was deleted since _cat/shards: nothing to explain.
-          const status = esStatusOf(error);
-          if (status === 400 || status === 404) return undefined;
-          throw error;
-        }
-      }),
+    await this.call(
+      `PUT _cluster/settings ${Object.keys(settings).join(', ')}`,
+      () =>
+        this.client.cluster.putSettings(
+          { persistent, ...(Object.keys(transient).length > 0 ? { transient } : {}) },
+          signal ? { signal } : {},
+        ),
+      signal,
     );
-    return results.filter((r): r is AllocationExplanation => r !== undefined);
+    this.log.info({ persistent, transient }, 'cluster settings updated');
   }
 
-  private async explainRaw(shard: ShardKey): Promise<AllocationExplanation> {
-    const body = await this.client.cluster.allocationExplain({
-      index: shard.index,
-      shard: shard.shard,
-      primary: shard.primary,
-      include_yes_decisions: false,
-    });
+  async allocateReplica(shard: { index: string; shard: number }, nodeName: string, signal?: AbortSignal): Promise<void> {
+    await this.call(
+      'POST _cluster/reroute allocate_replica',
+      () =>
+        this.client.cluster.reroute(
+          { metric: 'none', commands: [{ allocate_replica: { index: shard.index, shard: shard.shard, node: nodeName } }] },
+          signal ? { signal } : {},
+        ),
+      signal,
+    );
+  }
+
+  async excludeFromVoting(nodeName: string, signal?: AbortSignal): Promise<void> {
+    await this.call(
+      'POST _cluster/voting_config_exclusions',
+      () => this.client.cluster.postVotingConfigExclusions({ node_names: nodeName }, signal ? { signal } : {}),
+      signal,
+    );
+    this.log.info({ node: nodeName }, 'excluded from the voting configuration');
+  }
+
+  async clearVotingExclusions(signal?: AbortSignal): Promise<void> {
+    await this.call(
+      'DELETE _cluster/voting_config_exclusions',
+      () => this.client.cluster.deleteVotingConfigExclusions({ wait_for_removal: false }, signal ? { signal } : {}),
+      signal,
+    );
+    this.log.info('voting configuration exclusions cleared');
+  }
+
+  private readSettings(signal?: AbortSignal): Promise<SettingsBody> {
+    return this.call(
+      'GET _cluster/settings',
+      () => this.client.cluster.getSettings({ flat_settings: true, include_defaults: false }, signal ? { signal } : {}),
+      signal,
+    );
+  }
+
+  /** Every unassigned copy, explained anew only when it or the cluster's shape changed since the last tick. */
+  private async explainAll(snapshot: ClusterSnapshot, signal?: AbortSignal): Promise<AllocationExplanation[]> {
+    const { fresh, stale } = this.explanations.plan(snapshot);
+    if (stale.length > 0) this.log.debug({ unassigned: fresh.length + stale.length, explaining: stale.length }, 'explaining unassigned copies');
+    const results = await mapLimit(stale, this.options.explainConcurrency ?? 8, (copy) =>
+      this.call(
+        'POST _cluster/allocation/explain',
+        async () => {
+          try {
+            return await this.explainRaw(copy, signal);
+          } catch (error) {
+            // The copy got assigned or its index was deleted since _cat/shards: nothing to explain.
+            const status = esStatusOf(error);
+            if (status === 400 || status === 404) return undefined;
+            throw error;
+          }
+        },
+        signal,
+      ),
+    );
+    stale.forEach((copy, i) => this.explanations.store(copy, results[i]));
+    return [...fresh, ...results.filter((r): r is AllocationExplanation => r !== undefined)];
+  }
+
+  private async explainRaw(shard: ShardKey, signal?: AbortSignal): Promise<AllocationExplanation> {
+    const body = await this.client.cluster.allocationExplain(
+      { index: shard.index, shard: shard.shard, primary: shard.primary, include_yes_decisions: false },
+      signal ? { signal } : {},
+    );
     return toAllocationExplanation(body);
   }
 

@@ -4,6 +4,7 @@
 import { errors } from '@elastic/elasticsearch';
 import { ServiceError } from '../shared/errors.ts';
 import { redactSecrets } from '../shared/redact.ts';
+import { isTransientError } from '../shared/retry.ts';
 
 interface EsErrorBody {
   error?: string | { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
@@ -11,7 +12,9 @@ interface EsErrorBody {
 
 /** A ServiceError naming the call, status and Elasticsearch error type/reason, free of secrets. */
 export function toEsServiceError(error: unknown, what: string): ServiceError {
-  return new ServiceError('elasticsearch', redactSecrets(`${what} failed: ${describeEsError(error)}`).slice(0, 1000));
+  return new ServiceError('elasticsearch', redactSecrets(`${what} failed: ${describeEsError(error)}`).slice(0, 1000), {
+    transient: isTransientError(error),
+  });
 }
 
 /** HTTP status of a ResponseError, undefined for connection-level failures. */

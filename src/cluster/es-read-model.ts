@@ -1,6 +1,14 @@
 // Pure mappings from Elasticsearch responses to the read model. Inputs are typed loosely (every
 // field optional) because filter_path trims them and 7.17/8.x/9.x differ in what they add.
 
+import {
+  ALLOCATION_ENABLE,
+  ALLOCATION_EXCLUDE_NAME,
+  effectiveSetting,
+  splitNames,
+  type AllocationSettings,
+  type LayeredSetting,
+} from '../upgrade/model.ts';
 import type {
   AllocationExplanation,
   ClusterHealth,
@@ -65,6 +73,7 @@ export interface CatShardRow {
   prirep?: string | null;
   state?: string | null;
   node?: string | null;
+  'unassigned.at'?: string | null;
 }
 
 const SHARD_STATES: ReadonlySet<string> = new Set<ShardState>(['STARTED', 'INITIALIZING', 'RELOCATING', 'UNASSIGNED']);
@@ -82,13 +91,20 @@ export function toShardCopies(rows: CatShardRow[]): ShardCopy[] {
     // A relocating copy reads "source -> 10.0.0.2 targetId target": the copy still lives on the source.
     const node = row.node?.split(' -> ')[0]?.trim();
     if (node && state !== 'UNASSIGNED') copy.node = node;
+    const unassignedAt = row['unassigned.at'];
+    if (state === 'UNASSIGNED' && unassignedAt) copy.unassignedAt = unassignedAt;
     return copy;
   });
 }
 
 export interface ClusterStateBody {
   master_node?: string | null;
-  metadata?: { cluster_coordination?: { last_committed_config?: string[] } };
+  metadata?: {
+    cluster_coordination?: {
+      last_committed_config?: string[];
+      voting_config_exclusions?: { node_id?: string; node_name?: string }[];
+    };
+  };
 }
 
 export function toMasterNodeId(body: ClusterStateBody): string | null {
@@ -99,28 +115,36 @@ export function toVotingConfigNodeIds(body: ClusterStateBody): string[] {
   return [...(body.metadata?.cluster_coordination?.last_committed_config ?? [])];
 }
 
+export function toVotingConfigExclusions(body: ClusterStateBody): { nodeId: string; nodeName: string }[] {
+  return (body.metadata?.cluster_coordination?.voting_config_exclusions ?? []).map((e) => ({
+    nodeId: e.node_id ?? '',
+    nodeName: e.node_name ?? '',
+  }));
+}
+
 export interface SettingsBody {
   persistent?: Record<string, unknown>;
   transient?: Record<string, unknown>;
 }
 
-export const ALLOCATION_ENABLE = 'cluster.routing.allocation.enable';
-export const ALLOCATION_EXCLUDE_NAME = 'cluster.routing.allocation.exclude._name';
-
-/** Effective flat setting: transient wins over persistent; null when neither is set. */
-export function readEffectiveSetting(body: SettingsBody, key: string): unknown {
-  return body.transient?.[key] ?? body.persistent?.[key] ?? null;
+/** A flat setting's value in one layer as a string (lists joined with commas), null when unset. */
+function layerValue(layer: Record<string, unknown> | undefined, key: string): string | null {
+  const v = layer?.[key];
+  if (v === undefined || v === null) return null;
+  return Array.isArray(v) ? v.map(String).join(',') : String(v);
 }
 
-export function toAllocationEnable(body: SettingsBody): string | null {
-  const v = readEffectiveSetting(body, ALLOCATION_ENABLE);
-  return typeof v === 'string' ? v : null;
+export function toAllocationSettings(body: SettingsBody): AllocationSettings {
+  const layered = (key: string): LayeredSetting => ({ persistent: layerValue(body.persistent, key), transient: layerValue(body.transient, key) });
+  return { [ALLOCATION_ENABLE]: layered(ALLOCATION_ENABLE), [ALLOCATION_EXCLUDE_NAME]: layered(ALLOCATION_EXCLUDE_NAME) };
 }
 
-export function toAllocationExcludeNames(body: SettingsBody): string[] {
-  const v = readEffectiveSetting(body, ALLOCATION_EXCLUDE_NAME);
-  const items = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',') : [];
-  return items.map((s) => s.trim()).filter((s) => s.length > 0);
+export function toAllocationEnable(settings: AllocationSettings): string | null {
+  return effectiveSetting(settings[ALLOCATION_ENABLE]);
+}
+
+export function toAllocationExcludeNames(settings: AllocationSettings): string[] {
+  return splitNames(effectiveSetting(settings[ALLOCATION_EXCLUDE_NAME]));
 }
 
 export interface ExplainBody {

@@ -60,11 +60,17 @@ export class InterruptedError extends UpgradeError {
   }
 }
 
-/** A call to Elasticsearch or AWS failed in a way retries did not fix. */
+/** A call to Elasticsearch or AWS failed in a way the adapter's retries did not fix. */
 export class ServiceError extends UpgradeError {
   readonly service: 'elasticsearch' | 'aws';
-  constructor(service: 'elasticsearch' | 'aws', message: string, options?: ErrorOptions) {
+  /**
+   * The failure may heal by waiting (throttling, a node restarting, a scaling activity in progress):
+   * the run waits it out on later ticks, within the step's timeout, instead of failing.
+   */
+  readonly transient: boolean;
+  constructor(service: 'elasticsearch' | 'aws', message: string, options?: ErrorOptions & { transient?: boolean }) {
     super(message, options);
     this.service = service;
+    this.transient = options?.transient ?? false;
   }
 }

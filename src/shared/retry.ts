@@ -70,6 +70,9 @@ const TRANSIENT_NAMES = new Set([
   'InternalFailure',
   'ServiceUnavailable',
   'ServiceUnavailableException',
+  // Auto Scaling: another activity is under way on the group; try again later.
+  'ScalingActivityInProgressFault',
+  'ResourceContentionFault',
 ]);
 
 const TRANSIENT_STATUS = new Set([429, 502, 503, 504]);

@@ -20,7 +20,7 @@ import { IdSource } from './id-source.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { SimulatedCluster } from './simulated-cluster.ts';
 import { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
-import { SimulatedLock } from './simulated-lock.ts';
+import { MemoryLeaseStore, SimulatedLock } from './simulated-lock.ts';
 import {
   defaultGroupNames,
   defaultIndices,
@@ -37,7 +37,7 @@ export type { GroupRole, IndexSpec, LaunchFault, SimTimings, SimulatedWorldOptio
 export { SimulatedClock } from './simulated-clock.ts';
 export { SimulatedCluster } from './simulated-cluster.ts';
 export { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
-export { SimulatedLock } from './simulated-lock.ts';
+export { MemoryLeaseStore, SimulatedLock } from './simulated-lock.ts';
 
 /** One line of the world's history: what happened, when. */
 export interface WorldEvent {
@@ -49,7 +49,10 @@ export interface WorldEvent {
 export interface SimulatedWorld {
   cluster: Cluster & SimulatedCluster;
   fleet: Fleet & SimulatedFleet;
+  /** A controller's lock on the world's lease (a second controller takes `newLock()`). */
   lock: Lock & SimulatedLock;
+  /** Another controller's lock on the same lease. */
+  newLock(): SimulatedLock;
   clock: SimulatedClock;
   /** Everything that happened, in order. */
   readonly history: readonly WorldEvent[];
@@ -122,10 +125,12 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
   record('world-created', `${options.masters} masters + ${options.data} data on ${options.fromVersion}`);
 
   const startMs = start.getTime();
+  const leaseStore = new MemoryLeaseStore((operation, answer) => clock.respond(operation, answer));
   const world: SimulatedWorld = {
     cluster,
     fleet,
-    lock: new SimulatedLock((operation, answer) => clock.respond(operation, answer)),
+    lock: new SimulatedLock(leaseStore, clock),
+    newLock: () => new SimulatedLock(leaseStore, clock),
     clock,
     history,
     historyText: (last) =>

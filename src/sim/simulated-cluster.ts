@@ -3,7 +3,17 @@
 // enough to show a lost quorum; shards move as the master's reroute decides (routing-table.ts).
 
 import { ServiceError } from '../shared/errors.ts';
-import type { AllocationExplanation, ClusterHealth, ClusterSnapshot, EsNode } from '../upgrade/model.ts';
+import {
+  ALLOCATION_ENABLE,
+  ALLOCATION_EXCLUDE_NAME,
+  effectiveSetting,
+  splitNames,
+  type AllocationExplanation,
+  type AllocationSettings,
+  type ClusterHealth,
+  type ClusterSnapshot,
+  type EsNode,
+} from '../upgrade/model.ts';
 import type { Cluster, HealthWait } from '../upgrade/ports.ts';
 import { isDataNode, isMasterEligible } from '../upgrade/world.ts';
 import { explainCopy } from './allocation-explainer.ts';
@@ -37,7 +47,11 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   #masterId: string | null = null;
   #votingConfig: string[] = [];
   #election: ScheduledEvent | undefined;
-  #enableSetting: AllocationEnable | null = null;
+  #settings: AllocationSettings = {
+    [ALLOCATION_ENABLE]: { persistent: null, transient: null },
+    [ALLOCATION_EXCLUDE_NAME]: { persistent: null, transient: null },
+  };
+  #votingExclusions: { nodeId: string; nodeName: string }[] = [];
   readonly #nameCounters: Record<GroupRole, number> = { master: 0, data: 0 };
   readonly #routing: RoutingTable;
 
@@ -64,8 +78,8 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   // --- the Cluster port -------------------------------------------------------------------------
 
-  observe(): Promise<ClusterSnapshot> {
-    return this.#deps.clock.respond('observe', () => this.snapshot());
+  observe(signal?: AbortSignal): Promise<ClusterSnapshot> {
+    return this.#respond('observe', signal, () => this.snapshot());
   }
 
   waitForHealth(wait: HealthWait, signal?: AbortSignal): Promise<ClusterHealth> {
@@ -85,8 +99,8 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       .then((met) => ({ ...this.health(), timedOut: !met }));
   }
 
-  explainUnassigned(shard: { index: string; shard: number; primary: boolean }): Promise<AllocationExplanation> {
-    return this.#deps.clock.respond('explainUnassigned', () => {
+  explainUnassigned(shard: { index: string; shard: number; primary: boolean }, signal?: AbortSignal): Promise<AllocationExplanation> {
+    return this.#respond('explainUnassigned', signal, () => {
       const candidates = this.#routing.copies.filter(
         (c) => c.index === shard.index && c.shard === shard.shard && c.primary === shard.primary,
       );
@@ -101,31 +115,63 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
     });
   }
 
-  setAllocationEnable(value: string | null): Promise<void> {
-    return this.#viaMaster('setAllocationEnable', () => {
-      if (value !== null && !ENABLE_VALUES.includes(value)) {
-        throw new ServiceError(
-          'elasticsearch',
-          `illegal_argument_exception: illegal value can't update [cluster.routing.allocation.enable] to [${value}]`,
-        );
+  putSettings(settings: Partial<AllocationSettings>, signal?: AbortSignal): Promise<void> {
+    return this.#viaMaster('putSettings', signal, () => {
+      const enable = settings[ALLOCATION_ENABLE];
+      for (const value of [enable?.persistent, enable?.transient]) {
+        if (value !== undefined && value !== null && !ENABLE_VALUES.includes(value)) {
+          throw new ServiceError(
+            'elasticsearch',
+            `illegal_argument_exception: illegal value can't update [cluster.routing.allocation.enable] to [${value}]`,
+          );
+        }
       }
-      this.#enableSetting = value as AllocationEnable | null;
-      this.#routing.enable = this.#enableSetting ?? 'all';
-      this.#deps.record('setting', `cluster.routing.allocation.enable=${value ?? '(unset)'}`);
+      this.#settings = { ...this.#settings, ...structuredClone(settings) };
+      this.#routing.enable = (effectiveSetting(this.#settings[ALLOCATION_ENABLE]) ?? 'all') as AllocationEnable;
+      this.#routing.excludeNames = splitNames(effectiveSetting(this.#settings[ALLOCATION_EXCLUDE_NAME]));
+      for (const [key, value] of Object.entries(settings)) {
+        this.#deps.record('setting', `${key}=${value.persistent ?? '(unset)'}${value.transient !== null ? ` (transient ${value.transient})` : ''}`);
+      }
     });
   }
 
+  /** Test convenience: a persistent `cluster.routing.allocation.enable` (null removes it). */
+  setAllocationEnable(value: string | null): Promise<void> {
+    return this.putSettings({ [ALLOCATION_ENABLE]: { persistent: value, transient: this.#settings[ALLOCATION_ENABLE].transient } });
+  }
+
+  /** Test convenience: a persistent `cluster.routing.allocation.exclude._name`. */
   setAllocationExcludeNames(names: string[]): Promise<void> {
-    return this.#viaMaster('setAllocationExcludeNames', () => {
-      this.#routing.excludeNames = [...names];
-      this.#deps.record('setting', `cluster.routing.allocation.exclude._name=${names.join(',') || '(unset)'}`);
+    return this.putSettings({
+      [ALLOCATION_EXCLUDE_NAME]: { persistent: names.join(',') || null, transient: this.#settings[ALLOCATION_EXCLUDE_NAME].transient },
     });
   }
 
-  allocateReplica(shard: { index: string; shard: number }, nodeName: string): Promise<void> {
-    return this.#viaMaster('allocateReplica', () => {
+  allocateReplica(shard: { index: string; shard: number }, nodeName: string, signal?: AbortSignal): Promise<void> {
+    return this.#viaMaster('allocateReplica', signal, () => {
       this.#routing.allocateReplica(shard.index, shard.shard, nodeName);
       this.#deps.record('reroute', `allocate_replica [${shard.index}][${shard.shard}] on ${nodeName}`);
+    });
+  }
+
+  excludeFromVoting(nodeName: string, signal?: AbortSignal): Promise<void> {
+    return this.#viaMaster('excludeFromVoting', signal, () => {
+      const node = this.#nodes.find((n) => n.name === nodeName);
+      if (this.#votingExclusions.length >= 10) {
+        throw new ServiceError('elasticsearch', 'illegal_argument_exception: cannot add more than [10] voting configuration exclusions');
+      }
+      // Like Elasticsearch, a name that matches no node present is excluded as "_absent_".
+      this.#votingExclusions.push({ nodeId: node?.id ?? '_absent_', nodeName });
+      this.#deps.record('voting-exclusion', nodeName);
+      this.#reconfigure();
+    });
+  }
+
+  clearVotingExclusions(signal?: AbortSignal): Promise<void> {
+    return this.#viaMaster('clearVotingExclusions', signal, () => {
+      this.#votingExclusions = [];
+      this.#deps.record('voting-exclusion', '(cleared)');
+      this.#reconfigure();
     });
   }
 
@@ -151,9 +197,11 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       masterNodeId: this.#masterId,
       health,
       shards: this.#routing.shards((id) => this.#nodes.find((n) => n.id === id)?.name),
-      allocationEnable: this.#enableSetting,
+      allocationEnable: effectiveSetting(this.#settings[ALLOCATION_ENABLE]),
       allocationExcludeNames: [...this.#routing.excludeNames],
+      settings: structuredClone(this.#settings),
       votingConfigNodeIds: [...this.#votingConfig],
+      votingConfigExclusions: this.#votingExclusions.map((e) => ({ ...e })),
     };
     if (health.unassignedShards > 0 && health.initializingShards === 0 && health.relocatingShards === 0) {
       snapshot.unassignedExplanations = this.#explainAllUnassigned();
@@ -199,8 +247,13 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   // --- internals --------------------------------------------------------------------------------
 
   /** Settings updates and reroute commands go through the elected master, which then reroutes. */
-  #viaMaster(operation: string, apply: () => void): Promise<void> {
-    return this.#deps.clock.respond(operation, () => {
+  #respond<T>(operation: string, signal: AbortSignal | undefined, answer: () => T): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return this.#deps.clock.respond(operation, answer);
+  }
+
+  #viaMaster(operation: string, signal: AbortSignal | undefined, apply: () => void): Promise<void> {
+    return this.#respond(operation, signal, () => {
       if (this.#masterId === null) {
         throw new ServiceError('elasticsearch', 'master_not_discovered_exception: no elected master');
       }
@@ -285,14 +338,16 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   // configuration until a new master-eligible node takes its place.
   #reconfigure(): void {
     if (this.#masterId === null) return;
-    const live = this.#nodes.filter(isMasterEligible).map((n) => n.id);
-    const config = this.#votingConfig;
+    const excluded = new Set(this.#votingExclusions.map((e) => e.nodeId));
+    const live = this.#nodes.filter((n) => isMasterEligible(n) && !excluded.has(n.id)).map((n) => n.id);
+    const config = this.#votingConfig.filter((id) => !excluded.has(id));
     const liveInConfig = config.filter((id) => live.includes(id));
     const liveNotInConfig = live.filter((id) => !config.includes(id));
     const departed = config.filter((id) => !live.includes(id));
     const target = Math.max(roundDownToOdd(live.length), config.length >= 3 ? 3 : 1);
     const next = [...liveInConfig, ...liveNotInConfig, ...departed].slice(0, target);
-    if (next.length !== config.length || next.some((id) => !config.includes(id))) {
+    const current = this.#votingConfig;
+    if (next.length !== current.length || next.some((id) => !current.includes(id))) {
       this.#votingConfig = next;
       this.#deps.record('voting-config', next.map((id) => this.#nodes.find((n) => n.id === id)?.name ?? id).join(','));
     }

@@ -1,8 +1,10 @@
-// The run's lease, in memory: one record per world, so two controllers on the same world contend
-// for it and two worlds share nothing. Records are copied in and out, as if stored remotely.
+// The run's lease, in memory: one stored record per world, so every controller on the same world
+// contends for it and two worlds share nothing. Records are copied in and out, as if stored remotely,
+// and the locking itself is the real one (LeaseLock), judged on the world's clock.
 
-import { LockLostError } from '../shared/errors.ts';
-import type { LeaseRecord, Lock, LockOutcome } from '../upgrade/ports.ts';
+import type { Clock } from '../shared/clock.ts';
+import { LeaseLock, type LeaseStore, type StoredLease } from '../upgrade/lease-lock.ts';
+import type { LeaseRecord } from '../upgrade/ports.ts';
 
 /** How answers are delivered (the world's clock answers on a later macrotask, as a remote store would). */
 export type Responder = <T>(operation: string, answer: () => T) => Promise<T>;
@@ -10,66 +12,64 @@ export type Responder = <T>(operation: string, answer: () => T) => Promise<T>;
 const immediately: Responder = <T>(_operation: string, answer: () => T): Promise<T> =>
   new Promise<T>((resolve) => resolve(answer()));
 
-export class SimulatedLock implements Lock {
-  #record: LeaseRecord | undefined;
+export class MemoryLeaseStore implements LeaseStore {
+  #stored: StoredLease | undefined;
+  #seq = 0;
   readonly #respond: Responder;
 
   constructor(respond: Responder = immediately) {
     this.#respond = respond;
   }
 
-  acquire(holder: string, targetVersion: string, ttlMs: number, now: Date): Promise<LockOutcome> {
-    return this.#respond('lock.acquire', () => this.#acquire(holder, targetVersion, ttlMs, now));
+  read(signal?: AbortSignal): Promise<StoredLease | undefined> {
+    return this.#answer('lease.read', signal, () => (this.#stored ? structuredClone(this.#stored) : undefined));
   }
 
-  update(record: LeaseRecord, ttlMs: number, now: Date): Promise<LeaseRecord> {
-    return this.#respond('lock.update', () => this.#update(record, ttlMs, now));
+  create(record: LeaseRecord, signal?: AbortSignal): Promise<string | undefined> {
+    return this.#answer('lease.create', signal, () => (this.#stored ? undefined : this.#put(record)));
   }
 
-  release(record: LeaseRecord): Promise<void> {
-    return this.#respond('lock.release', () => {
-      // Releasing a lease someone else now holds must not free theirs.
-      if (this.#record?.holder === record.holder) this.#record = undefined;
+  replace(record: LeaseRecord, version: string, signal?: AbortSignal): Promise<string | undefined> {
+    return this.#answer('lease.replace', signal, () => (this.#stored?.version === version ? this.#put(record) : undefined));
+  }
+
+  remove(version: string, signal?: AbortSignal): Promise<'deleted' | 'conflict'> {
+    return this.#answer('lease.remove', signal, () => {
+      if (this.#stored === undefined) return 'deleted';
+      if (this.#stored.version !== version) return 'conflict';
+      this.#stored = undefined;
+      return 'deleted';
     });
   }
 
   /** The stored record, for tests. */
   peek(): LeaseRecord | undefined {
-    return this.#record ? structuredClone(this.#record) : undefined;
+    return this.#stored ? structuredClone(this.#stored.record) : undefined;
   }
 
-  #acquire(holder: string, targetVersion: string, ttlMs: number, now: Date): LockOutcome {
-    const current = this.#record;
-    const expired = current !== undefined && Date.parse(current.expiresAt) <= now.getTime();
-    if (current && !expired && current.holder !== holder) {
-      return { acquired: false, heldBy: structuredClone(current) };
-    }
-    // A run for the same target version resumes where the previous one stopped: it keeps what that
-    // one terminated and which settings it changed. Settings changes are kept for any target, since
-    // they describe the cluster, not the run: someone has to restore them.
-    const sameTarget = current?.targetVersion === targetVersion;
-    const record: LeaseRecord = {
-      holder,
-      targetVersion,
-      acquiredAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
-      runStartedAt: sameTarget ? (current.runStartedAt ?? current.acquiredAt) : now.toISOString(),
-      ...(current?.allocationOverride ? { allocationOverride: current.allocationOverride } : {}),
-      ...(current?.drainExclusion ? { drainExclusion: current.drainExclusion } : {}),
-      terminatedInstanceIds: sameTarget ? [...current.terminatedInstanceIds] : [],
-    };
-    this.#record = record;
-    return { acquired: true, record: structuredClone(record), resumed: sameTarget };
+  #put(record: LeaseRecord): string {
+    this.#seq += 1;
+    this.#stored = { record: structuredClone(record), version: String(this.#seq) };
+    return this.#stored.version;
   }
 
-  #update(record: LeaseRecord, ttlMs: number, now: Date): LeaseRecord {
-    const current = this.#record;
-    if (!current || current.holder !== record.holder) {
-      const by = current ? `taken over by ${current.holder}` : 'released';
-      throw new LockLostError(`lease for ${record.targetVersion} lost: ${by}`);
-    }
-    const next: LeaseRecord = { ...structuredClone(record), expiresAt: new Date(now.getTime() + ttlMs).toISOString() };
-    this.#record = next;
-    return structuredClone(next);
+  #answer<T>(operation: string, signal: AbortSignal | undefined, answer: () => T): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return this.#respond(operation, answer);
+  }
+}
+
+/** A controller's lock on the world's lease. */
+export class SimulatedLock extends LeaseLock {
+  readonly memory: MemoryLeaseStore;
+
+  constructor(store: MemoryLeaseStore, clock: Clock) {
+    super(store, clock);
+    this.memory = store;
+  }
+
+  /** The stored record, for tests. */
+  peek(): LeaseRecord | undefined {
+    return this.memory.peek();
   }
 }

@@ -1,32 +1,50 @@
 // One tick, one step: from the world as observed now, decide the single next thing to do. Pure.
 //
-// Everything that matters is read from the world (nodes, instances and their states and tags,
-// desired capacities, allocation settings) and the lease stored in the cluster, so a rerun after a
-// crash finds where things stand and never starts a second replacement while one is incomplete.
+// Everything that matters is read from the world (nodes, instances with their EC2 and lifecycle
+// states and tags, desired capacities, allocation settings, the voting configuration) and the lease
+// stored in the cluster, so a rerun after a crash finds where things stand and never starts a second
+// replacement while one is incomplete. Waits are judged against their timeouts here too: the run
+// loop only observes, acts and records.
 
-import type { HealthWait, LeaseRecord } from './ports.ts';
+import { ALLOCATION_ENABLE, ALLOCATION_EXCLUDE_NAME, effectiveSetting, splitNames, type AllocationSettings } from './model.ts';
+import type { HealthWait, LeaseRecord, AllocationOverride } from './ports.ts';
 import type { Refusal, UpgradeOptions, WaitKind } from './plan-model.ts';
 import { replacementOrder } from './plan.ts';
-import { evaluateRules, findReplacementUnderWay, type Evaluation, type RuleContext } from './predicates.ts';
-import { isHeldBackByBalancer, judgeSettlement, type Settlement, type VersionConflict } from './version-conflicts.ts';
+import { evaluateRules, type JudgedRefusal, type RuleContext } from './predicates.ts';
+import { findWrongReplacement, leavingNodes, replacementsPending } from './replacements.ts';
+import { isHeldBackByBalancer, judgeSettlement, toleratedFor, type Settlement, type VersionConflict } from './version-conflicts.ts';
 import type { ShardCopy } from './model.ts';
 import { compareVersions } from '../shared/versions.ts';
-import { copiesOf } from './shard-copies.ts';
-import { isAlive, isDataNode, type NodeView, type World } from './world.ts';
+import { copiesOf, shardKey } from './shard-copies.ts';
+import { isDataNode, type NodeView, type World } from './world.ts';
+
+/** The wait in progress, as the run recorded it. */
+export interface OpenWait {
+  kind: WaitKind;
+  node?: string;
+  sinceMs: number;
+}
 
 export interface DecideInput {
   world: World;
   options: UpgradeOptions;
   lease: LeaseRecord;
-  /** Nothing changed by this run yet: a refusal now means "refused to start", not "halted". */
+  /** Nothing changed by this upgrade yet: a refusal now means "refused to start", not "halted". */
   atStart: boolean;
+  /** Instances without a node at the start, ignored with --orphans ignore (never this upgrade's own). */
   ignoredInstanceIds: ReadonlySet<string>;
-  /** How long the current wait for the cluster to settle has lasted (0 when not waiting for it). */
-  recoveryWaitedMs?: number;
+  now: Date;
+  /** The wait in progress: when the decision is the same wait, its timeout is judged here. */
+  openWait?: OpenWait | undefined;
+  /** When each replica held back by the balancer ("index/shard") was first seen so. */
+  heldBackSince?: ReadonlyMap<string, number>;
 }
 
-/** How long replicas held back by the balancer must stay so before they pass (see version-conflicts). */
+/** How long a replica held back by the balancer must stay so before it passes (see version-conflicts). */
 export const HELD_BACK_GRACE_MS = 60_000;
+
+/** What allocation is narrowed to while a data node is replaced: only new indices' primaries. */
+export const NARROWED = 'new_primaries';
 
 /** A replica the balancer holds back, and the node explain says may take it. */
 export interface HeldBackPlacement {
@@ -37,82 +55,72 @@ export interface HeldBackPlacement {
 
 export type Decision =
   | { kind: 'done'; conflicts: VersionConflict[] }
-  | { kind: 'refuse'; refusals: Refusal[] }
+  | { kind: 'refuse'; refusals: Refusal[]; reason?: string }
   | { kind: 'halt'; reason: string; refusals: Refusal[] }
   | { kind: 'wait'; wait: WaitKind; node?: string; detail: string; health: Omit<HealthWait, 'timeoutMs'> | null; refusals: Refusal[] }
-  | { kind: 'set-allocation-primaries'; node: NodeView }
-  | { kind: 'restore-allocation'; value: string | null }
-  | { kind: 'exclude-node'; node: NodeView }
-  | { kind: 'clear-exclusion'; value: string[] }
+  /**
+   * Keep new shard copies off the node from now until it has left (and, replacing, narrow
+   * allocation so the replicas it takes along are not rebuilt only to move again), recorded in the
+   * lease as `override` before the settings are written.
+   */
+  | { kind: 'prepare-node'; node: NodeView; settings: Partial<AllocationSettings>; override: AllocationOverride }
+  /** Put back the allocation settings as found; `keep`: nodes still leaving stay excluded. */
+  | { kind: 'restore-allocation'; settings: Partial<AllocationSettings>; keep?: AllocationOverride }
+  | { kind: 'exclude-from-voting'; node: NodeView }
+  | { kind: 'clear-voting-exclusion' }
   | { kind: 'place-held-back'; replicas: HeldBackPlacement[] }
   | { kind: 'terminate'; node: NodeView; conflicts: VersionConflict[] };
 
-/** Rules that only say "recovery is still under way": waited out as recovery, with its timeout. */
-const RECOVERY_RULES: ReadonlySet<string> = new Set(['cluster_settled', 'no_moving_shards', 'require_other_started_copy']);
-
 export function decide(input: DecideInput): Decision {
+  return judgeTimeout(decideStep(input), input);
+}
+
+function decideStep(input: DecideInput): Decision {
   const { world, options, lease } = input;
-  const health = world.cluster.health;
   const override = lease.allocationOverride;
-  // The node allocation was narrowed for goes next, whatever the order says now.
-  const candidates = replacementOrder(world, options).sort(
-    (a, b) => Number(b.node.name === override?.nodeName) - Number(a.node.name === override?.nodeName),
-  );
-  // Our own narrowing to primaries (for the node next in line) adds an `enable` NO to every replica.
-  const narrowedForNext = override !== undefined && override.nodeName === candidates[0]?.node.name;
-  // Replicas held back by the balancer for this long are placed, or else accepted (see version-conflicts).
-  const pastGrace = (input.recoveryWaitedMs ?? 0) >= HELD_BACK_GRACE_MS;
-  const settlement = judgeSettlement(
-    health,
-    world.cluster.shards,
-    world.cluster.unassignedExplanations,
-    narrowedForNext ? new Set(['enable']) : new Set(),
-    pastGrace,
-  );
+  const present = new Set(world.cluster.nodes.map((n) => n.name));
   const nodeCount = world.cluster.nodes.length;
 
-  const wrong = findWrongReplacement(world, options, lease);
-  if (wrong) return { kind: 'halt', reason: wrong, refusals: [{ rule: 'replacement_at_target', reason: wrong }] };
-
-  // A node whose instance is gone must leave before anything else, whoever terminated it: two
-  // nodes missing is never a step. Then this run's own replacements must join. Any other shortfall
-  // (a group short of capacity before we started, an instance whose node never came) is for the
-  // all_expected_nodes_present rule below: waited out as a refusal, or disabled by name.
-  const underWay = findReplacementUnderWay(world, input.ignoredInstanceIds);
-  if (underWay?.kind === 'leaving') {
-    const names = underWay.nodes.map((n) => n.node.name);
-    return wait('node-leave', `old node ${names.join(', ')} to leave the cluster`, { nodes: `<${nodeCount}` }, names[0]);
-  }
-  if (underWay && replacementsPending(world, lease) > 0) {
-    return wait('node-join', `replacement to join: ${underWay.detail}`, { nodes: `>=${nodeCount + 1}` });
+  if (!options.disabledRules.includes('replacement_at_target')) {
+    const wrong = findWrongReplacement(world, options, lease);
+    if (wrong) return { kind: 'halt', reason: wrong, refusals: [{ rule: 'replacement_at_target', reason: wrong }] };
   }
 
-  // The replacement is in: put back what this controller changed for it. (Narrowed for a node that
-  // is still here and next in line: it is about to go, so keep it narrowed.)
-  if (override && !narrowedForNext) {
-    return { kind: 'restore-allocation', value: override.previous };
+  // A node whose instance is going must leave before anything else, whoever terminated it: two
+  // nodes missing is never a step. Then this upgrade's own replacements must join, whatever
+  // --orphans says. Any other shortfall is for the all_expected_nodes_present rule.
+  const leaving = leavingNodes(world, lease);
+  if (leaving.length > 0) {
+    const names = leaving.map((n) => n.node.name);
+    const states = leaving.map((n) => `${n.node.name} (instance ${n.instance?.id} ${n.instance?.lifecycleState ?? n.instance?.state})`);
+    return wait('node-leave', `old node ${states.join(', ')} to leave the cluster`, { nodes: `<${nodeCount}` }, names[0]);
   }
-  const drained = lease.drainExclusion;
-  if (drained && !world.cluster.nodes.some((n) => n.name === drained.nodeName)) {
-    return { kind: 'clear-exclusion', value: drained.previous };
+  const pending = replacementsPending(world, lease);
+  if (pending > 0) {
+    return wait('node-join', `${pending} replacement${pending === 1 ? '' : 's'} of this upgrade to join the cluster`, { nodes: `>=${nodeCount + 1}` });
   }
 
-  if (health.status === 'red') {
-    if (input.atStart) return { kind: 'refuse', refusals: [{ rule: 'cluster_not_red', reason: 'cluster health is red' }] };
-    return wait('yellow', 'cluster to leave red', { status: 'yellow' });
+  // The replaced node is gone and its replacement in: put back what was changed for it.
+  if (lease.votingExclusion && !present.has(lease.votingExclusion.nodeName)) return { kind: 'clear-voting-exclusion' };
+  if (override && override.nodeNames.some((n) => !present.has(n))) {
+    return { kind: 'restore-allocation', settings: foundSettings(override) };
   }
 
-  // Replicas the balancer has held back for the whole grace period go where explain says they may:
-  // otherwise an old node holding their primary can never go (its copy would be the last), and
-  // green never comes. Placing a replica only adds a copy.
-  if (pastGrace) {
-    const replicas = heldBackPlacements(world);
-    if (replicas.length > 0) return { kind: 'place-held-back', replicas };
-  }
+  const candidates = replacementOrder(world, options).sort(
+    (a, b) => Number(prepared(b, override)) - Number(prepared(a, override)),
+  );
+  const settlement = settle(input, override);
+
+  // Replicas the balancer has held back past their grace go where explain says they may: otherwise
+  // an old node holding their primary can never go (its copy would be the last), and green never
+  // comes. Placing a replica only adds a copy.
+  const placements = heldBackPlacements(input);
+  if (placements.length > 0 && world.cluster.health.status !== 'red') return { kind: 'place-held-back', replicas: placements };
 
   const ctx: RuleContext = {
     world,
     options,
+    lease,
     settlement,
     atStart: input.atStart,
     ignoredInstanceIds: input.ignoredInstanceIds,
@@ -120,22 +128,22 @@ export function decide(input: DecideInput): Decision {
   const first = candidates[0];
   if (!first) {
     if (settlement.kind === 'green') return { kind: 'done', conflicts: [] };
-    if (settlement.kind === 'version-conflicts-only' && options.versionConflicts === 'accept') {
+    if (settlement.kind === 'version-conflicts-only' && (options.versionConflicts === 'accept' || settlement.conflicts.length === 0)) {
       return { kind: 'done', conflicts: settlement.conflicts };
     }
+    if (world.cluster.health.status === 'red') return wait('yellow', 'cluster to leave red', { status: 'yellow' });
     return recoveryWait(settlement, undefined, []);
   }
 
   if (input.atStart) {
     // Judge every stale node before touching any, so a set-up problem refuses the whole run.
-    const structural = candidates.flatMap((c) => evaluateRules(c, ctx).refusals.filter((r) => !r.transient));
+    const structural = candidates.flatMap((c) => evaluateRules(c, ctx).filter((r) => r.kind === 'structural'));
     if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
   }
 
-  // The rules are judged once for the node chosen; pure, so judging before the drain check is the same.
-  const { candidate, refusals } = pickCandidate(first, candidates, ctx, override !== undefined);
+  const { candidate, refusals } = pickCandidate(first, candidates, ctx, override);
   // A drain under way moves shards by design: wait for it before heeding the moving-shards rules.
-  const draining = options.strategy === 'drain' && world.cluster.allocationExcludeNames.includes(candidate.node.name);
+  const draining = options.strategy === 'drain' && prepared(candidate, override);
   // Copies that cannot leave only because their primary is on a newer node (version conflict) stay:
   // no older node may take them, and the primary keeps the data. Waiting for them would never end.
   const held = draining
@@ -145,58 +153,158 @@ export function decide(input: DecideInput): Decision {
     return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
   }
 
-  const structural = refusals.filter((r) => !r.transient);
+  const structural = refusals.filter((r) => r.kind === 'structural');
   if (structural.length > 0) {
-    if (input.atStart) return { kind: 'refuse', refusals: structural };
+    if (input.atStart) return { kind: 'refuse', refusals: strip(structural) };
     return {
       kind: 'halt',
       reason: `unsafe to replace ${candidate.node.name}: ${structural.map((r) => `${r.rule}: ${r.reason}`).join('; ')}`,
-      refusals: structural,
+      refusals: strip(structural),
     };
   }
+  const red = refusals.find((r) => r.rule === 'cluster_not_red');
+  if (red) return wait('yellow', 'cluster to leave red', { status: 'yellow' }, candidate.node.name, strip(refusals));
   if (refusals.length > 0) {
-    const onlyRecovery = refusals.every((r) => RECOVERY_RULES.has(r.rule));
-    if (onlyRecovery) return recoveryWait(settlement, candidate.node.name, refusals);
+    if (refusals.every((r) => r.kind === 'recovery')) return recoveryWait(settlement, candidate.node.name, strip(refusals));
     return {
       kind: 'wait',
       wait: 'safe-to-proceed',
       node: candidate.node.name,
       detail: refusals.map((r) => `${r.rule}: ${r.reason}`).join('; '),
       health: null,
-      refusals,
+      refusals: strip(refusals),
     };
   }
 
+  if (candidate.isData && !prepared(candidate, override)) return prepareNode(world, candidate, override, options.strategy === 'replace', input.now);
+  if (candidate.isMasterEligible && needsVotingExclusion(world, candidate)) return { kind: 'exclude-from-voting', node: candidate };
   const conflicts = settlement.kind === 'version-conflicts-only' ? settlement.conflicts : [];
-  if (candidate.isData && options.strategy === 'drain') {
-    if (!draining) return { kind: 'exclude-node', node: candidate };
-  } else if (candidate.isData && world.cluster.allocationEnable !== 'primaries') {
-    // Replicas of the leaving node are not rebuilt elsewhere only to move again when its replacement joins.
-    return { kind: 'set-allocation-primaries', node: candidate };
-  }
   return { kind: 'terminate', node: candidate, conflicts };
+}
+
+/** The node was readied for its replacement: excluded from allocation (and narrowed, replacing). */
+function prepared(view: NodeView, override: AllocationOverride | undefined): boolean {
+  return override?.nodeNames.includes(view.node.name) === true;
+}
+
+function settle(input: DecideInput, override: AllocationOverride | undefined): Settlement {
+  const { world } = input;
+  const since = input.heldBackSince ?? new Map<string, number>();
+  const nowMs = input.now.getTime();
+  return judgeSettlement(world.cluster.health, world.cluster.shards, world.cluster.unassignedExplanations, {
+    tolerated: toleratedFor(override?.narrowed === true, override?.nodeNames ?? []),
+    mixedVersions: isMixedVersion(world),
+    pastGrace: (copy) => {
+      const first = since.get(shardKey(copy));
+      return first !== undefined && nowMs - first >= HELD_BACK_GRACE_MS;
+    },
+  });
+}
+
+/** The data nodes run more than one Elasticsearch version. */
+export function isMixedVersion(world: World): boolean {
+  return new Set(world.cluster.nodes.filter(isDataNode).map((n) => n.version)).size > 1;
+}
+
+/**
+ * Replicas held back by the balancer now, each with when it was first seen so: the grace counts per
+ * replica from first sight, not from when some wait began.
+ */
+export function trackHeldBack(previous: ReadonlyMap<string, number>, world: World, nowMs: number): Map<string, number> {
+  const next = new Map<string, number>();
+  if (!isMixedVersion(world)) return next;
+  for (const e of world.cluster.unassignedExplanations ?? []) {
+    if (!isHeldBackByBalancer(e)) continue;
+    const key = shardKey(e);
+    next.set(key, previous.get(key) ?? nowMs);
+  }
+  // Explanations are fetched only when nothing moves: between such ticks, keep what was seen.
+  if (world.cluster.unassignedExplanations === undefined) for (const [k, v] of previous) next.set(k, v);
+  return next;
 }
 
 /**
  * The first in order, unless its only refusal is a copy with no other started copy yet while
  * another node of the same phase is ready: in a mixed-version cluster a replica can stay unassigned
  * (held back by the balancer) until some other old node is replaced, so waiting on the first would
- * never end. The lone copy's node simply goes later.
+ * never end. The lone copy's node simply goes later. A node already readied goes first.
  */
-function pickCandidate(first: NodeView, candidates: NodeView[], ctx: RuleContext, narrowed: boolean): { candidate: NodeView; refusals: Evaluation['refusals'] } {
-  const own = { candidate: first, refusals: evaluateRules(first, ctx).refusals };
-  if (narrowed || own.refusals.length === 0 || !own.refusals.every((r) => r.rule === 'require_other_started_copy')) return own;
-  const ready = candidates.find((c) => c !== first && c.phase === first.phase && evaluateRules(c, ctx).refusals.length === 0);
+function pickCandidate(
+  first: NodeView,
+  candidates: NodeView[],
+  ctx: RuleContext,
+  override: AllocationOverride | undefined,
+): { candidate: NodeView; refusals: JudgedRefusal[] } {
+  const own = { candidate: first, refusals: evaluateRules(first, ctx) };
+  if (prepared(first, override) || own.refusals.length === 0 || !own.refusals.every((r) => r.rule === 'require_other_started_copy')) return own;
+  const ready = candidates.find((c) => c !== first && c.phase === first.phase && evaluateRules(c, ctx).length === 0);
   return ready ? { candidate: ready, refusals: [] } : own;
 }
 
-function wait(
-  kind: WaitKind,
-  detail: string,
-  health: Omit<HealthWait, 'timeoutMs'> | null,
-  node?: string,
-  refusals: Refusal[] = [],
-): Decision {
+/** Exclude the node (and narrow allocation, replacing), keeping what was found for the restore. */
+function prepareNode(world: World, node: NodeView, override: AllocationOverride | undefined, narrow: boolean, now: Date): Decision {
+  const found: Partial<AllocationSettings> = {
+    [ALLOCATION_ENABLE]: override?.found[ALLOCATION_ENABLE] ?? world.cluster.settings[ALLOCATION_ENABLE],
+    [ALLOCATION_EXCLUDE_NAME]: override?.found[ALLOCATION_EXCLUDE_NAME] ?? world.cluster.settings[ALLOCATION_EXCLUDE_NAME],
+  };
+  const nodeNames = [...(override?.nodeNames ?? []), node.node.name];
+  const operators = splitNames(effectiveSetting(found[ALLOCATION_EXCLUDE_NAME] ?? { persistent: null, transient: null }));
+  const settings: Partial<AllocationSettings> = {
+    [ALLOCATION_EXCLUDE_NAME]: { persistent: [...new Set([...operators, ...nodeNames])].join(','), transient: null },
+    ...(narrow ? { [ALLOCATION_ENABLE]: { persistent: NARROWED, transient: null } } : {}),
+  };
+  return {
+    kind: 'prepare-node',
+    node,
+    settings,
+    override: { setAt: override?.setAt ?? now.toISOString(), nodeNames, narrowed: narrow || override?.narrowed === true, found },
+  };
+}
+
+/** The allocation settings as they were before this upgrade changed them. */
+export function foundSettings(override: AllocationOverride): Partial<AllocationSettings> {
+  return { ...override.found };
+}
+
+/**
+ * What to put back when the run stops before its replaced node has left: the settings as found,
+ * except that nodes this upgrade terminated stay excluded until they are gone (a lifecycle hook can
+ * keep one for an hour: new shards must not land on it). `keep` is what stays recorded.
+ */
+export function restoreOnStop(world: World, lease: LeaseRecord): Decision | null {
+  const override = lease.allocationOverride;
+  if (!override) return null;
+  const stillLeaving = new Set(leavingNodes(world, lease).map((n) => n.node.name));
+  const keepNames = override.nodeNames.filter((n) => stillLeaving.has(n));
+  const settings = foundSettings(override);
+  if (keepNames.length === 0) return { kind: 'restore-allocation', settings };
+  const operators = splitNames(effectiveSetting(override.found[ALLOCATION_EXCLUDE_NAME] ?? world.cluster.settings[ALLOCATION_EXCLUDE_NAME]));
+  return {
+    kind: 'restore-allocation',
+    settings: { ...settings, [ALLOCATION_EXCLUDE_NAME]: { persistent: [...new Set([...operators, ...keepNames])].join(','), transient: null } },
+    keep: {
+      ...override,
+      nodeNames: keepNames,
+      narrowed: false,
+      found: { [ALLOCATION_EXCLUDE_NAME]: override.found[ALLOCATION_EXCLUDE_NAME] ?? world.cluster.settings[ALLOCATION_EXCLUDE_NAME] },
+    },
+  };
+}
+
+/**
+ * With one or two master-eligible nodes, the voting configuration has one voter: the others present
+ * are no majority without it, so its vote must move before it goes. With three or more, one at a
+ * time keeps a quorum by itself.
+ */
+export function needsVotingExclusion(world: World, candidate: NodeView): boolean {
+  const config = world.cluster.votingConfigNodeIds;
+  if (!config.includes(candidate.node.id)) return false;
+  const present = new Set(world.cluster.nodes.map((n) => n.id));
+  const others = config.filter((id) => id !== candidate.node.id && present.has(id)).length;
+  return others * 2 <= config.length;
+}
+
+function wait(kind: WaitKind, detail: string, health: Omit<HealthWait, 'timeoutMs'> | null, node?: string, refusals: Refusal[] = []): Decision {
   return { kind: 'wait', wait: kind, node, detail, health, refusals };
 }
 
@@ -213,16 +321,53 @@ function recoveryWait(settlement: Settlement, node: string | undefined, refusals
   );
 }
 
+export function waitTimeout(kind: WaitKind, options: UpgradeOptions): number {
+  const t = options.timeouts;
+  const byKind: Record<WaitKind, number> = {
+    'node-leave': t.nodeLeaveMs,
+    'node-join': t.nodeJoinMs,
+    yellow: t.yellowMs,
+    green: t.greenMs,
+    drain: t.drainMs,
+    'safe-to-proceed': t.safeToProceedMs,
+  };
+  return byKind[kind];
+}
+
+/** The same wait as the one in progress, past its timeout: halt (or refuse, before anything changed). */
+function judgeTimeout(d: Decision, input: DecideInput): Decision {
+  if (d.kind !== 'wait') return d;
+  const open = input.openWait;
+  if (!open || open.kind !== d.wait || open.node !== d.node) return d;
+  const waited = input.now.getTime() - open.sinceMs;
+  const timeoutMs = waitTimeout(d.wait, input.options);
+  if (waited < timeoutMs) return d;
+  const h = input.world.cluster.health;
+  const what = `timed out after ${formatMs(waited)} waiting for ${d.detail} (seen: cluster ${h.status}, ${input.world.cluster.nodes.length} nodes)`;
+  return input.atStart ? { kind: 'refuse', refusals: d.refusals, reason: what } : { kind: 'halt', reason: what, refusals: d.refusals };
+}
+
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s}s` : `${Math.round(s / 60)}m`;
+}
+
 /**
- * Each replica held back by the balancer (explain: can allocate, no attempt made) whose primary is
- * started, with the newest node explain accepts it on: a replica on the newest node never becomes a
- * version conflict.
+ * Each replica held back by the balancer past its grace whose primary is started, with the newest
+ * node explain accepts it on: a replica on the newest node never becomes a version conflict.
  */
-function heldBackPlacements(world: World): HeldBackPlacement[] {
+function heldBackPlacements(input: DecideInput): HeldBackPlacement[] {
+  const { world } = input;
+  if (!isMixedVersion(world)) return [];
+  const since = input.heldBackSince ?? new Map<string, number>();
+  const nowMs = input.now.getTime();
   const versionOf = new Map(world.cluster.nodes.map((n) => [n.name, n.version]));
   const placements: HeldBackPlacement[] = [];
   for (const e of world.cluster.unassignedExplanations ?? []) {
     if (!isHeldBackByBalancer(e)) continue;
+    const first = since.get(shardKey(e));
+    if (first === undefined || nowMs - first < HELD_BACK_GRACE_MS) continue;
     const primaryStarted = copiesOf(world.cluster.shards, e).some((s) => s.primary && s.state === 'STARTED');
     const accepting = e.nodeDecisions.filter((d) => d.nodeDecision === 'yes' && versionOf.has(d.nodeName)).map((d) => d.nodeName);
     if (!primaryStarted || accepting.length === 0) continue;
@@ -230,49 +375,6 @@ function heldBackPlacements(world: World): HeldBackPlacement[] {
     placements.push({ index: e.index, shard: e.shard, node });
   }
   return placements;
-}
-
-/** True for a launch time within this upgrade (resumed leases keep when it began). */
-function launchedDuringRun(lease: LeaseRecord): (launchTime: Date | undefined) => boolean {
-  // EC2 reports LaunchTime in whole seconds: a replacement launched in the second the run started
-  // reads as launched before it, so compare from the start of that second.
-  const since = Math.floor(Date.parse(lease.runStartedAt ?? lease.acquiredAt) / 1000) * 1000;
-  return (launchTime) => launchTime !== undefined && launchTime.getTime() >= since;
-}
-
-/**
- * Instances this upgrade terminated whose replacement is not a member yet: terminations recorded in
- * the lease, less the nodes in the cluster whose (live) instance was launched during the upgrade.
- */
-function replacementsPending(world: World, lease: LeaseRecord): number {
-  const launchedSince = launchedDuringRun(lease);
-  const joined = world.nodes.filter((n) => n.instance && isAlive(n.instance) && launchedSince(n.instance.launchTime)).length;
-  return lease.terminatedInstanceIds.length - joined;
-}
-
-/**
- * A node (or a joining instance) launched during this upgrade that is not at the target: the group
- * launches the wrong thing, and replacing it again would loop forever.
- */
-function findWrongReplacement(world: World, options: UpgradeOptions, lease: LeaseRecord): string | null {
-  const launchedSince = launchedDuringRun(lease);
-  const key = options.versionTagKey;
-  for (const view of world.nodes) {
-    if (!view.instance || !isAlive(view.instance) || !launchedSince(view.instance.launchTime)) continue;
-    if (view.versionTag !== options.targetVersion) {
-      return `replacement ${view.node.name} (instance ${view.instance.id}) came up with ${key}=${view.versionTag ?? 'none'}, not ${options.targetVersion}`;
-    }
-    if (options.expectedEsVersion && view.node.version !== options.expectedEsVersion) {
-      return `replacement ${view.node.name} (instance ${view.instance.id}) runs Elasticsearch ${view.node.version}, not ${options.expectedEsVersion}`;
-    }
-  }
-  for (const i of world.fleet.instances) {
-    const inGroup = world.groups.some((g) => g.name === i.groupName);
-    if (inGroup && isAlive(i) && launchedSince(i.launchTime) && i.tags[key] !== options.targetVersion) {
-      return `replacement instance ${i.id} in ${i.groupName} launched with ${key}=${i.tags[key] ?? 'none'}, not ${options.targetVersion}`;
-    }
-  }
-  return null;
 }
 
 /**
@@ -293,9 +395,13 @@ function stuckByVersion(world: World, copy: ShardCopy, nodeName: string): boolea
     .every((n) => compareVersions(n.version, primaryNode.version) < 0);
 }
 
-function dedupe(refusals: Refusal[]): Refusal[] {
+function strip(refusals: JudgedRefusal[]): Refusal[] {
+  return refusals.map(({ rule, node, reason }) => ({ rule, ...(node !== undefined ? { node } : {}), reason }));
+}
+
+function dedupe(refusals: JudgedRefusal[]): Refusal[] {
   const seen = new Set<string>();
-  return refusals.filter((r) => {
+  return strip(refusals).filter((r) => {
     // Run-wide rules repeat for every candidate: keep one.
     const key = `${r.rule}|${r.reason}`;
     if (seen.has(key)) return false;

@@ -40,6 +40,8 @@ export interface ShardCopy {
   state: ShardState;
   /** Node name holding the copy; absent when unassigned. */
   node?: string;
+  /** When an unassigned copy became unassigned (`unassigned.at`): with the topology, what its explanation depends on. */
+  unassignedAt?: string;
 }
 
 export type DeciderDecision = 'YES' | 'NO' | 'THROTTLE';
@@ -85,14 +87,39 @@ export interface ClusterSnapshot {
   allocationEnable: string | null;
   /** Effective `cluster.routing.allocation.exclude._name`, empty when unset. */
   allocationExcludeNames: string[];
+  /** The allocation settings this controller may change, layer by layer, exactly as stored. */
+  settings: AllocationSettings;
   /** Node ids of the last committed voting configuration. */
   votingConfigNodeIds: string[];
+  /** Nodes excluded from the voting configuration (`_cluster/voting_config_exclusions`). */
+  votingConfigExclusions: { nodeId: string; nodeName: string }[];
   /**
    * Explanations for unassigned shard copies (one per index/shard/primary), fetched only when the
    * cluster looks settled (no initializing/relocating shards) so the version-conflict judgement can
    * run. Undefined when not fetched this tick.
    */
   unassignedExplanations?: AllocationExplanation[];
+}
+
+/** A cluster setting in each layer it can be stored in; transient wins over persistent. */
+export interface LayeredSetting {
+  persistent: string | null;
+  transient: string | null;
+}
+
+export const ALLOCATION_ENABLE = 'cluster.routing.allocation.enable';
+export const ALLOCATION_EXCLUDE_NAME = 'cluster.routing.allocation.exclude._name';
+export type AllocationSettingKey = typeof ALLOCATION_ENABLE | typeof ALLOCATION_EXCLUDE_NAME;
+export type AllocationSettings = Record<AllocationSettingKey, LayeredSetting>;
+
+/** The value in force: transient over persistent, null when neither is set. */
+export function effectiveSetting(setting: LayeredSetting): string | null {
+  return setting.transient ?? setting.persistent;
+}
+
+/** A comma-separated list setting (e.g. `exclude._name`) as its items. */
+export function splitNames(value: string | null): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
@@ -106,6 +133,12 @@ export interface Ec2Instance {
   groupName?: string;
   tags: Record<string, string>;
   launchTime?: Date;
+  /**
+   * The instance's Auto Scaling lifecycle state (`Pending`, `InService`, `Terminating:Wait`, ...),
+   * separate from its EC2 state: EC2 says `running` for the whole of a termination lifecycle hook.
+   * Undefined when no group lists the instance.
+   */
+  lifecycleState?: string;
 }
 
 export interface AutoScalingGroup {
@@ -124,6 +157,8 @@ export interface AutoScalingGroup {
   launchVersion?: string;
   /** Where `launchVersion` came from, for messages, e.g. "launch template lt-0abc version 7 ($Default)". */
   launchVersionSource?: string;
+  /** The group has a warm pool: replacements may come from instances launched long ago. */
+  hasWarmPool?: boolean;
 }
 
 export interface FleetSnapshot {

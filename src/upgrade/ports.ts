@@ -3,6 +3,7 @@
 
 import type {
   AllocationExplanation,
+  AllocationSettings,
   ClusterHealth,
   ClusterSnapshot,
   FleetSnapshot,
@@ -21,37 +22,47 @@ export interface HealthWait {
 }
 
 export interface Cluster {
-  /** Everything one tick needs. Explanations are fetched only when worth it (see ClusterSnapshot). */
-  observe(): Promise<ClusterSnapshot>;
+  /**
+   * Everything one tick needs. Explanations are fetched only when worth it (see ClusterSnapshot).
+   * Every call takes the run's abort signal: an interrupt must never wait for a slow answer.
+   */
+  observe(signal?: AbortSignal): Promise<ClusterSnapshot>;
   /**
    * Long-poll `_cluster/health`: resolves as soon as the conditions hold, or after `timeoutMs`
    * with `timedOut: true` (a 408 is not an error).
    */
   waitForHealth(wait: HealthWait, signal?: AbortSignal): Promise<ClusterHealth>;
-  explainUnassigned(shard: { index: string; shard: number; primary: boolean }): Promise<AllocationExplanation>;
-  /** Set persistent `cluster.routing.allocation.enable`; null removes it (back to the default, "all"). */
-  setAllocationEnable(value: string | null): Promise<void>;
-  /** Set persistent `cluster.routing.allocation.exclude._name`; empty list removes it. */
-  setAllocationExcludeNames(names: string[]): Promise<void>;
+  explainUnassigned(shard: { index: string; shard: number; primary: boolean }, signal?: AbortSignal): Promise<AllocationExplanation>;
+  /**
+   * Write each given allocation setting layer by layer, exactly as given (null removes that layer's
+   * value), in one `_cluster/settings` update.
+   */
+  putSettings(settings: Partial<AllocationSettings>, signal?: AbortSignal): Promise<void>;
   /**
    * `POST _cluster/reroute` with one `allocate_replica` command: an unassigned replica onto a node
    * that allocation explain says may take it. It only ever adds a copy.
    */
-  allocateReplica(shard: { index: string; shard: number }, nodeName: string): Promise<void>;
+  allocateReplica(shard: { index: string; shard: number }, nodeName: string, signal?: AbortSignal): Promise<void>;
+  /** `POST _cluster/voting_config_exclusions?node_names=`: move the node's vote off before it goes. */
+  excludeFromVoting(nodeName: string, signal?: AbortSignal): Promise<void>;
+  /** `DELETE _cluster/voting_config_exclusions`, without waiting for the excluded nodes to leave. */
+  clearVotingExclusions(signal?: AbortSignal): Promise<void>;
 }
 
 export interface Fleet {
   /**
    * Instances and groups relevant to the cluster: the instances behind the given node keys (private
-   * IPs or instance ids, per the match), their groups, and every instance of those groups. Batched:
-   * never one call per node.
+   * IPs or instance ids, per the match), their groups, and every instance of those groups, each
+   * with its group lifecycle state. Batched: never one call per node.
    */
-  observe(query: FleetQuery): Promise<FleetSnapshot>;
+  observe(query: FleetQuery, signal?: AbortSignal): Promise<FleetSnapshot>;
   /**
    * `TerminateInstanceInAutoScalingGroup` with ShouldDecrementDesiredCapacity=false. Never retried
-   * blindly: on an ambiguous failure the adapter re-reads the instance state before deciding.
+   * blindly: on an ambiguous failure the adapter re-reads the instance state before deciding. A
+   * failure that may heal by waiting (throttling, a scaling activity in progress) is a ServiceError
+   * with `transient` set, and the terminate did not land.
    */
-  terminateInGroup(instanceId: string): Promise<void>;
+  terminateInGroup(instanceId: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface FleetQuery {
@@ -61,34 +72,77 @@ export interface FleetQuery {
   groupNames: string[];
 }
 
+/**
+ * Allocation settings this upgrade changed: recorded in the lease before the change, so whoever
+ * holds the lease next (this run, a rerun, a takeover) can put back what the operator had.
+ */
+export interface AllocationOverride {
+  setAt: string;
+  /** Nodes this upgrade keeps new shard copies off (`exclude._name`), until each has left. */
+  nodeNames: string[];
+  /** Allocation narrowed to new primaries too (replace strategy); a drain only excludes. */
+  narrowed: boolean;
+  /**
+   * The settings as found before this upgrade changed them, restored layer by layer. Only the
+   * settings it changed are here (a lease from an earlier release may lack one).
+   */
+  found: Partial<AllocationSettings>;
+}
+
 /** Run state kept in the cluster itself, under a lease, so a rerun after a crash knows what it did. */
 export interface LeaseRecord {
-  holder: string;
-  /** Target version of the run holding the lease. */
+  /** Who holds the lease; null once released (the upgrade's record stays until it completes). */
+  holder: string | null;
+  /** Target version of the upgrade this record belongs to. */
   targetVersion: string;
   acquiredAt: string;
-  expiresAt: string;
+  /** The holder's clock at its last renewal: shown to people, never used to judge staleness. */
+  renewedAt: string;
+  /** The holder's lease length: a lease unchanged for this long on a taker's own clock is dead. */
+  ttlMs: number;
   /**
    * When the upgrade to this target version began (kept across resumed leases): instances launched
    * after it are replacements, and must carry the target version.
    */
-  runStartedAt?: string;
-  /** Allocation setting value found before the controller changed it, when it did. */
-  allocationOverride?: { previous: string | null; setAt: string; /** The node it was narrowed for. */ nodeName?: string };
-  /** Allocation exclusion the controller added for `--strategy drain`, when it did. */
-  drainExclusion?: { nodeName: string; previous: string[]; setAt: string };
-  /** Instances terminated under this lease (and earlier leases for the same target version). */
+  runStartedAt: string;
+  /** When and why the last holder let go (clean stop, or broken by hand). */
+  released?: { at: string; by: string; reason: string };
+  allocationOverride?: AllocationOverride;
+  /** A master-eligible node this upgrade excluded from the voting configuration before it goes. */
+  votingExclusion?: { nodeName: string; nodeId: string; setAt: string };
+  /** Instances this upgrade terminated (the terminate was accepted), across resumed runs. */
   terminatedInstanceIds: string[];
+  /** A terminate about to be sent: if a crash follows, the next holder reads the instance to learn whether it landed. */
+  terminationRequested?: { instanceId: string; at: string };
 }
 
 export type LockOutcome =
   | { acquired: true; record: LeaseRecord; resumed: boolean }
-  | { acquired: false; heldBy: LeaseRecord };
+  | { acquired: false; heldBy: LeaseRecord; reason: string };
+
+/** The lease as someone looking at it sees it. */
+export interface LeaseView {
+  record: LeaseRecord;
+  /** How long the lease has been seen unchanged, on the reader's own clock (0: it just changed). */
+  unchangedForMs: number;
+}
 
 export interface Lock {
-  /** Create the lease, or take over an expired one (or our own, same holder). */
-  acquire(holder: string, targetVersion: string, ttlMs: number, now: Date): Promise<LockOutcome>;
-  /** Extend the lease and store the record; fails with LockLostError if someone else took it. */
-  update(record: LeaseRecord, ttlMs: number, now: Date): Promise<LeaseRecord>;
-  release(record: LeaseRecord): Promise<void>;
+  /**
+   * Take the lease: create it, resume a released record, or take over one whose holder has not
+   * renewed it for its TTL, judged on this controller's own clock (it may watch the lease for up
+   * to one TTL to find out). Our own record (same holder) is always ours.
+   */
+  acquire(holder: string, targetVersion: string, ttlMs: number, signal?: AbortSignal): Promise<LockOutcome>;
+  /** Renew the lease and store the record; fails with LockLostError if someone else took it. */
+  update(record: LeaseRecord, ttlMs: number, signal?: AbortSignal): Promise<LeaseRecord>;
+  /**
+   * Let go. With `complete` the upgrade is over and its record is deleted; otherwise the record is
+   * kept (released) so the next run resumes it.
+   */
+  release(record: LeaseRecord, options: { complete: boolean; reason: string }, signal?: AbortSignal): Promise<void>;
+  /** The stored lease, if any. */
+  inspect(signal?: AbortSignal): Promise<LeaseView | undefined>;
+  /** Release whoever holds it, keeping the record, with a reason recorded; undefined when there is none. */
+  breakLease(by: string, reason: string, signal?: AbortSignal): Promise<LeaseRecord | undefined>;
 }

@@ -138,9 +138,10 @@ export class RunRecorder {
     return now - w.startedMs;
   }
 
-  /** How long the open wait has lasted, if it is of this kind; 0 otherwise. */
-  waitedFor(kind: WaitKind): number {
-    return this.openWait?.kind === kind ? this.nowMs() - this.openWait.startedMs : 0;
+  /** The wait in progress, for decide to judge its timeout. */
+  currentWait(): { kind: WaitKind; node?: string; sinceMs: number } | undefined {
+    const w = this.openWait;
+    return w ? { kind: w.kind, ...(w.node !== undefined ? { node: w.node } : {}), sinceMs: w.startedMs } : undefined;
   }
 
   waitDone(outcome: 'met' | 'timed-out' | 'interrupted'): void {

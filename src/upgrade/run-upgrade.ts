@@ -1,14 +1,23 @@
 // Entry points of the upgrade logic: plan (read-only) and run (observe, decide one step, act, repeat).
 
 import type { Clock } from '../shared/clock.ts';
-import { InterruptedError, LockLostError, ExitCode } from '../shared/errors.ts';
+import { ExitCode, InterruptedError, LockLostError, ServiceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
-import { decide, HELD_BACK_GRACE_MS, type Decision } from './decide.ts';
+import {
+  decide,
+  HELD_BACK_GRACE_MS,
+  restoreOnStop,
+  trackHeldBack,
+  waitTimeout,
+  type Decision,
+} from './decide.ts';
 import { instrument } from './instrument.ts';
+import { freshLease } from './lease-lock.ts';
 import { buildPlan } from './plan.ts';
-import type { EventSink, Plan, RunOutcome, UpgradeOptions, UpgradeReport, WaitKind } from './plan-model.ts';
+import type { EventSink, Plan, RunOutcome, UpgradeOptions, UpgradeReport } from './plan-model.ts';
 import type { Cluster, Fleet, LeaseRecord, Lock } from './ports.ts';
+import { isLeaving, isOwnReplacement } from './replacements.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { fleetQueryFor, joinWorld, type World } from './world.ts';
 
@@ -22,18 +31,23 @@ export interface UpgradeDeps {
   holder: string;
   onEvent?: EventSink;
   /**
-   * Aborting stops the run safely: no new termination, allocation restored, report returned with
-   * outcome "interrupted". Abort with an InterruptedError as reason to pick the exit code.
+   * Aborting stops the run safely: every call in flight is abandoned, no new termination,
+   * allocation restored, report returned with outcome "interrupted". Abort with an
+   * InterruptedError as reason to pick the exit code.
    */
   signal?: AbortSignal;
 }
 
 /** Longest single long-poll: short enough to renew the lease and notice other changes. */
 const LONG_POLL_MS = 30_000;
+/** Putting settings back and letting go of the lease after an interrupt: inside a 10 s stop grace. */
+const STOP_GRACE_MS = 8_000;
+/** The same after a halt or a failure, when nobody is waiting to kill the process. */
+const WRAP_UP_MS = 60_000;
 
-async function observeWorld(cluster: Cluster, fleet: Fleet, options: UpgradeOptions): Promise<World> {
-  const snapshot = await cluster.observe();
-  const fleetSnapshot = await fleet.observe(fleetQueryFor(snapshot.nodes, options.match, options.groupNames));
+async function observeWorld(cluster: Cluster, fleet: Fleet, options: UpgradeOptions, signal?: AbortSignal): Promise<World> {
+  const snapshot = await cluster.observe(signal);
+  const fleetSnapshot = await fleet.observe(fleetQueryFor(snapshot.nodes, options.match, options.groupNames), signal);
   return joinWorld(snapshot, fleetSnapshot, options);
 }
 
@@ -46,12 +60,11 @@ function wrapPorts(deps: UpgradeDeps): { cluster: Cluster; fleet: Fleet } {
 export async function planUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Promise<UpgradeReport> {
   const { cluster, fleet } = wrapPorts(deps);
   const rec = new RunRecorder(deps.clock, deps.onEvent);
-  const world = await observeWorld(cluster, fleet, options);
+  const world = await observeWorld(cluster, fleet, options, deps.signal);
   const plan = buildPlan(world, options);
   rec.setPlan(plan);
-  const now = deps.clock.now().toISOString();
-  const lease: LeaseRecord = { holder: deps.holder, targetVersion: options.targetVersion, acquiredAt: now, expiresAt: now, terminatedInstanceIds: [] };
-  const first = decide({ world, options, lease, atStart: true, ignoredInstanceIds: ignoredAtStart(world, options) });
+  const lease = freshLease(deps.holder, options.targetVersion, options.lockTtlMs, deps.clock.now());
+  const first = decide({ world, options, lease, atStart: true, ignoredInstanceIds: ignoredAtStart(world, options, lease), now: deps.clock.now() });
   if (first.kind === 'refuse' || first.kind === 'halt' || (first.kind === 'wait' && first.refusals.length > 0)) {
     rec.refused(first.refusals);
   }
@@ -74,8 +87,18 @@ export async function planUpgrade(deps: UpgradeDeps, options: UpgradeOptions): P
   });
 }
 
-function ignoredAtStart(world: World, options: UpgradeOptions): ReadonlySet<string> {
-  return new Set(options.orphans === 'ignore' ? world.orphans.instancesWithoutNode.map((i) => i.instanceId) : []);
+/** Orphans present at the start that --orphans ignore lets be: never this upgrade's own replacements. */
+function ignoredAtStart(world: World, options: UpgradeOptions, lease: LeaseRecord): ReadonlySet<string> {
+  if (options.orphans !== 'ignore') return new Set();
+  const byId = new Map(world.fleet.instances.map((i) => [i.id, i]));
+  return new Set(
+    world.orphans.instancesWithoutNode
+      .filter((o) => {
+        const instance = byId.get(o.instanceId);
+        return instance !== undefined && !isOwnReplacement(instance, lease);
+      })
+      .map((o) => o.instanceId),
+  );
 }
 
 function healthSummary(world: World): UpgradeReport['finalHealth'] {
@@ -83,17 +106,19 @@ function healthSummary(world: World): UpgradeReport['finalHealth'] {
   return { status: h.status, numberOfNodes: h.numberOfNodes, unassignedShards: h.unassignedShards };
 }
 
-function timeoutFor(kind: WaitKind, options: UpgradeOptions): number {
-  const t = options.timeouts;
-  const byKind: Record<WaitKind, number> = {
-    'node-leave': t.nodeLeaveMs,
-    'node-join': t.nodeJoinMs,
-    yellow: t.yellowMs,
-    green: t.greenMs,
-    drain: t.drainMs,
-    'safe-to-proceed': t.safeToProceedMs,
-  };
-  return byKind[kind];
+/**
+ * A terminate that was about to be sent when the last holder stopped: it landed if the instance is
+ * leaving (or gone), and then counts as this upgrade's; otherwise it was never accepted.
+ */
+export function reconcileTerminationRequest(lease: LeaseRecord, world: World): LeaseRecord {
+  const requested = lease.terminationRequested;
+  if (!requested) return lease;
+  const { terminationRequested: _done, ...rest } = lease;
+  const instance = world.fleet.instances.find((i) => i.id === requested.instanceId);
+  const landed = instance === undefined || isLeaving(instance, lease);
+  return landed && !rest.terminatedInstanceIds.includes(requested.instanceId)
+    ? { ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, requested.instanceId] }
+    : rest;
 }
 
 /**
@@ -104,10 +129,14 @@ export function sleepFor(waitedMs: number, pollIntervalMs: number): number {
   return Math.min(pollIntervalMs, Math.max(250, Math.round(waitedMs / 4)));
 }
 
-function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const s = Math.round(ms / 1000);
-  return s < 120 ? `${s}s` : `${Math.round(s / 60)}m`;
+/** Nothing worth keeping for a rerun: no termination, no setting changed. */
+function isEmptyRecord(lease: LeaseRecord): boolean {
+  return (
+    lease.terminatedInstanceIds.length === 0 &&
+    lease.allocationOverride === undefined &&
+    lease.votingExclusion === undefined &&
+    lease.terminationRequested === undefined
+  );
 }
 
 interface Ending {
@@ -118,172 +147,91 @@ interface Ending {
 
 /**
  * Run the upgrade. Never throws for refusals, halts or interrupts: those come back as a report with
- * the matching outcome and exitCode. Throws only when it cannot even observe the cluster at first.
+ * the matching outcome and exitCode. Throws only when it cannot even reach the cluster at first.
  */
 export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Promise<UpgradeReport> {
   const { cluster, fleet } = wrapPorts(deps);
   const { clock, lock, signal } = deps;
   const log = deps.log.child({ target: options.targetVersion });
   const rec = new RunRecorder(clock, deps.onEvent);
+  const ttl = options.lockTtlMs;
 
-  let world = await observeWorld(cluster, fleet, options);
+  // The lease first: every decision is made on a world observed after this controller's own last
+  // write, the lease index's copies included.
+  const acquired = await lock.acquire(deps.holder, options.targetVersion, ttl, signal);
+  let world = await observeWorld(cluster, fleet, options, signal);
   const plan = buildPlan(world, options);
   rec.setPlan(plan);
-  const ignored = ignoredAtStart(world, options);
-  log.info({ toReplace: plan.toReplace, order: options.order, strategy: options.strategy }, 'plan ready');
-
-  const acquired = await lock.acquire(deps.holder, options.targetVersion, options.lockTtlMs, clock.now());
   if (!acquired.acquired) {
     const h = acquired.heldBy;
-    const message = `another controller holds the upgrade lock on this cluster: ${h.holder} (target ${h.targetVersion}, since ${h.acquiredAt}, lease until ${h.expiresAt})`;
+    const message =
+      `another controller holds the upgrade lock on this cluster: ${h.holder ?? 'unknown'} ` +
+      `(target ${h.targetVersion}, since ${h.acquiredAt}, last renewed ${h.renewedAt} by its clock; ${acquired.reason})`;
     rec.refused([{ rule: 'single_controller', reason: message }]);
     log.warn({ holder: h.holder }, message);
     return finish(rec, plan, options, world, { outcome: 'refused', message, exitCode: ExitCode.refused }, []);
   }
-  let lease: LeaseRecord = { ...acquired.record, runStartedAt: acquired.record.runStartedAt ?? acquired.record.acquiredAt };
+  log.info({ toReplace: plan.toReplace, order: options.order, strategy: options.strategy }, 'plan ready');
+
+  let lease: LeaseRecord = reconcileTerminationRequest(acquired.record, world);
   const previouslyTerminated = acquired.resumed ? [...lease.terminatedInstanceIds] : [];
-  if (acquired.resumed) {
+  if (!isEmptyRecord(lease)) {
     log.warn(
-      { allocationOverride: lease.allocationOverride, drainExclusion: lease.drainExclusion, previouslyTerminated },
-      'resuming an interrupted upgrade to the same target version',
+      { allocationOverride: lease.allocationOverride, votingExclusion: lease.votingExclusion, previouslyTerminated },
+      'resuming an interrupted upgrade: its record is in the lease',
     );
   }
-  let lastRenewMs = clock.now().getTime();
-  lease = await lock.update(lease, options.lockTtlMs, clock.now());
+  const ignored = ignoredAtStart(world, options, lease);
+  let lastRenewMs = 0;
   const saveLease = async (next: LeaseRecord): Promise<void> => {
-    lease = await lock.update(next, options.lockTtlMs, clock.now());
+    lease = await lock.update(next, ttl, signal);
     lastRenewMs = clock.now().getTime();
   };
+  await saveLease(lease);
+  // Renewed at least three times per TTL: each tick renews when a quarter has passed, and no
+  // long-poll or sleep outlasts a quarter.
+  const renewEveryMs = ttl / 4;
+  const renewIfDue = async (): Promise<void> => {
+    if (clock.now().getTime() - lastRenewMs >= renewEveryMs) await saveLease(lease);
+  };
 
-  let touched = false;
+  let touched = !isEmptyRecord(lease);
   let ending: Ending | undefined;
   let lockLost = false;
+  let heldBackSince = new Map<string, number>();
+  let failingSinceMs: number | undefined;
   const present = (): string[] => world.cluster.nodes.map((n) => n.name);
 
   try {
     for (let tick = 0; !ending; tick++) {
       signal?.throwIfAborted();
-      if (tick > 0) world = await observeWorld(cluster, fleet, options);
-      if (clock.now().getTime() - lastRenewMs > options.lockTtlMs / 3) await saveLease(lease);
-
-      const d = decide({ world, options, lease, atStart: !touched, ignoredInstanceIds: ignored, recoveryWaitedMs: rec.waitedFor('green') });
-      if (d.kind !== 'wait') rec.waitDone('met');
-      logDecision(log, d);
-
-      switch (d.kind) {
-        case 'done': {
-          rec.acceptConflicts(d.conflicts);
-          rec.finishNode(present(), 'replaced');
-          const n = rec.timelines.length;
-          ending =
-            n === 0 && previouslyTerminated.length === 0
-              ? { outcome: 'nothing-to-do', message: `every node is at ${options.targetVersion}: nothing to do`, exitCode: ExitCode.ok }
-              : {
-                  outcome: 'completed',
-                  message:
-                    `upgrade to ${options.targetVersion} complete: ${n} node${n === 1 ? '' : 's'} replaced` +
-                    (d.conflicts.length > 0 ? `, ${d.conflicts.length} replicas held back by version conflicts` : ''),
-                  exitCode: ExitCode.ok,
-                };
-          break;
-        }
-        case 'refuse': {
-          rec.refused(d.refusals);
-          const message = `refused to start: ${d.refusals.map((r) => `${r.rule}${r.node ? ` (${r.node})` : ''}: ${r.reason}`).join('; ')}`;
-          ending = { outcome: 'refused', message, exitCode: ExitCode.refused };
-          break;
-        }
-        case 'halt': {
-          rec.refused(d.refusals);
-          ending = { outcome: 'halted', message: `halted: ${d.reason}; no further node will be touched`, exitCode: ExitCode.halted };
-          break;
-        }
-        case 'wait': {
-          const timeoutMs = timeoutFor(d.wait, options);
-          if (d.refusals.length > 0 && d.wait === 'safe-to-proceed') rec.refused(d.refusals);
-          const waited = rec.waiting(d.wait, d.node, d.detail, timeoutMs);
-          if (d.wait === 'green' || d.wait === 'yellow') {
-            const h = world.cluster.health;
-            rec.emit({ type: 'recovery', status: h.status, initializing: h.initializingShards, relocating: h.relocatingShards, unassigned: h.unassignedShards });
-          }
-          if (waited >= timeoutMs) {
-            rec.waitDone('timed-out');
-            const seen = `cluster ${world.cluster.health.status}, ${world.cluster.nodes.length} nodes`;
-            const what = `timed out after ${formatMs(waited)} waiting for ${d.detail} (seen: ${seen})`;
-            ending = touched
-              ? { outcome: 'halted', message: `halted: ${what}; no further node will be touched`, exitCode: ExitCode.halted }
-              : { outcome: 'refused', message: `refused to start: ${what}`, exitCode: ExitCode.refused };
-            if (d.refusals.length > 0) rec.refused(d.refusals);
-            break;
-          }
-          const chunk = Math.min(timeoutMs - waited, LONG_POLL_MS);
-          if (d.health) await cluster.waitForHealth({ ...d.health, timeoutMs: Math.max(chunk, 1) }, signal);
-          else await clock.sleep(Math.min(chunk, sleepFor(waited, options.pollIntervalMs)), signal);
-          break;
-        }
-        case 'set-allocation-primaries': {
-          signal?.throwIfAborted();
-          rec.touchNode(d.node, present());
-          // Record what we are about to change before changing it, so a crash leaves a trail to restore.
-          await saveLease({ ...lease, allocationOverride: { previous: world.cluster.allocationEnable, setAt: clock.now().toISOString(), nodeName: d.node.node.name } });
-          touched = true;
-          await cluster.setAllocationEnable('primaries');
-          rec.emit({ type: 'action', action: 'allocation-primaries', node: d.node.node.name, detail: `cluster.routing.allocation.enable: ${world.cluster.allocationEnable ?? 'all (default)'} -> primaries` });
-          break;
-        }
-        case 'restore-allocation': {
-          await cluster.setAllocationEnable(d.value);
-          const { allocationOverride: _done, ...rest } = lease;
-          await saveLease(rest);
-          rec.emit({ type: 'action', action: 'allocation-restored', detail: `cluster.routing.allocation.enable -> ${d.value ?? 'all (default)'}` });
-          break;
-        }
-        case 'exclude-node': {
-          signal?.throwIfAborted();
-          rec.touchNode(d.node, present());
-          const previous = world.cluster.allocationExcludeNames;
-          await saveLease({ ...lease, drainExclusion: { nodeName: d.node.node.name, previous, setAt: clock.now().toISOString() } });
-          touched = true;
-          await cluster.setAllocationExcludeNames([...previous, d.node.node.name]);
-          rec.emit({ type: 'action', action: 'drain', node: d.node.node.name, detail: 'excluded from allocation; waiting for its shards to move off' });
-          break;
-        }
-        case 'clear-exclusion': {
-          await cluster.setAllocationExcludeNames(d.value);
-          const { drainExclusion: _done, ...rest } = lease;
-          await saveLease(rest);
-          rec.emit({ type: 'action', action: 'drain-cleared', detail: 'allocation exclusion removed' });
-          break;
-        }
-        case 'place-held-back': {
-          signal?.throwIfAborted();
-          touched = true;
-          for (const r of d.replicas) {
-            const what = `[${r.index}][${r.shard}] replica`;
-            try {
-              await cluster.allocateReplica(r, r.node);
-              rec.replicaPlaced(r, `${what} placed on ${r.node}: the balancer had held it back for ${HELD_BACK_GRACE_MS / 1000}s`);
-            } catch (error) {
-              // Assigned meanwhile, or the node went away: the next tick sees which.
-              const reason = redactSecrets(error instanceof Error ? error.message : String(error));
-              log.warn({ err: reason, index: r.index, shard: r.shard, node: r.node }, `could not place the held-back ${what}`);
-            }
-          }
-          break;
-        }
-        case 'terminate': {
-          signal?.throwIfAborted();
-          const id = d.node.instance?.id;
-          if (!id) throw new Error(`no instance for ${d.node.node.name}`);
-          rec.acceptConflicts(d.conflicts);
-          rec.touchNode(d.node, present());
-          await saveLease({ ...lease, terminatedInstanceIds: [...lease.terminatedInstanceIds, id] });
-          touched = true;
-          await fleet.terminateInGroup(id);
-          rec.terminated(d.node);
-          rec.emit({ type: 'action', action: 'terminate', node: d.node.node.name, instanceId: id, detail: `terminated ${id} in ${d.node.group?.name ?? '?'}; the group launches its replacement` });
-          break;
-        }
+      try {
+        if (tick > 0) world = await observeWorld(cluster, fleet, options, signal);
+        await renewIfDue();
+        heldBackSince = trackHeldBack(heldBackSince, world, clock.now().getTime());
+        const d = decide({
+          world,
+          options,
+          lease,
+          atStart: !touched,
+          ignoredInstanceIds: ignored,
+          now: clock.now(),
+          openWait: rec.currentWait(),
+          heldBackSince,
+        });
+        if (d.kind !== 'wait') rec.waitDone('met');
+        logDecision(log, d);
+        ending = await act(d);
+        failingSinceMs = undefined;
+      } catch (err) {
+        // A transient AWS or Elasticsearch condition the adapters' retries did not outlast: waited
+        // out on later ticks, within the safe-to-proceed timeout, never by sending twice.
+        if (!(err instanceof ServiceError) || !err.transient || signal?.aborted) throw err;
+        const nowMs = clock.now().getTime();
+        failingSinceMs ??= nowMs;
+        if (nowMs - failingSinceMs >= options.timeouts.safeToProceedMs) throw err;
+        log.warn({ err: redactSecrets(err.message), since: new Date(failingSinceMs).toISOString() }, 'transient failure: trying again shortly');
+        await clock.sleep(Math.min(renewEveryMs, sleepFor(nowMs - failingSinceMs + 1000, options.pollIntervalMs)), signal);
       }
     }
   } catch (err) {
@@ -305,31 +253,176 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   if (ending.outcome !== 'completed' && ending.outcome !== 'nothing-to-do') {
     rec.finishNode(present(), ending.outcome === 'interrupted' ? 'interrupted' : 'halted');
   }
-  if (!lockLost) await restoreAndRelease(deps, cluster, lease, log, rec);
-  try {
-    world = { ...world, cluster: { ...world.cluster, health: await cluster.waitForHealth({ timeoutMs: 1 }) } };
-  } catch {
-    // The last observed health stands in the report.
-  }
+  // Taken over: the new holder has this upgrade's record and puts things back; we touch nothing.
+  if (!lockLost) world = await wrapUp(ending);
   return finish(rec, plan, options, world, ending, previouslyTerminated);
+
+  async function act(d: Decision): Promise<Ending | undefined> {
+    switch (d.kind) {
+      case 'done': {
+        rec.acceptConflicts(d.conflicts);
+        rec.finishNode(present(), 'replaced');
+        const n = rec.timelines.length;
+        if (n === 0 && previouslyTerminated.length === 0) {
+          return { outcome: 'nothing-to-do', message: `every node is at ${options.targetVersion}: nothing to do`, exitCode: ExitCode.ok };
+        }
+        return {
+          outcome: 'completed',
+          message:
+            `upgrade to ${options.targetVersion} complete: ${n} node${n === 1 ? '' : 's'} replaced` +
+            (previouslyTerminated.length > 0 ? ` (${previouslyTerminated.length} by earlier runs)` : '') +
+            (d.conflicts.length > 0 ? `, ${d.conflicts.length} replicas held back by version conflicts` : ''),
+          exitCode: ExitCode.ok,
+        };
+      }
+      case 'refuse': {
+        rec.refused(d.refusals);
+        const parts = d.refusals.map((r) => `${r.rule}${r.node ? ` (${r.node})` : ''}: ${r.reason}`);
+        return { outcome: 'refused', message: `refused to start: ${[d.reason, ...parts].filter(Boolean).join('; ')}`, exitCode: ExitCode.refused };
+      }
+      case 'halt': {
+        rec.refused(d.refusals);
+        return { outcome: 'halted', message: `halted: ${d.reason}; no further node will be touched`, exitCode: ExitCode.halted };
+      }
+      case 'wait': {
+        if (d.refusals.length > 0 && d.wait === 'safe-to-proceed') rec.refused(d.refusals);
+        const timeoutMs = waitTimeout(d.wait, options);
+        const waited = rec.waiting(d.wait, d.node, d.detail, timeoutMs);
+        const left = timeoutMs - waited;
+        if (d.wait === 'green' || d.wait === 'yellow') {
+          const h = world.cluster.health;
+          rec.emit({ type: 'recovery', status: h.status, initializing: h.initializingShards, relocating: h.relocatingShards, unassigned: h.unassignedShards });
+        }
+        const chunk = Math.max(1, Math.min(left, LONG_POLL_MS, renewEveryMs));
+        if (d.health) await cluster.waitForHealth({ ...d.health, timeoutMs: chunk }, signal);
+        else await clock.sleep(Math.min(chunk, sleepFor(waited, options.pollIntervalMs)), signal);
+        return undefined;
+      }
+      case 'prepare-node': {
+        signal?.throwIfAborted();
+        rec.touchNode(d.node, present());
+        // Recorded before the change, so a crash leaves a trail to restore.
+        await saveLease({ ...lease, allocationOverride: d.override });
+        touched = true;
+        await cluster.putSettings(d.settings, signal);
+        rec.emit({ type: 'action', action: 'prepare', node: d.node.node.name, detail: describeSettings(d.settings) });
+        return undefined;
+      }
+      case 'restore-allocation': {
+        await cluster.putSettings(d.settings, signal);
+        await saveLease(withOverride(lease, d.keep));
+        rec.emit({ type: 'action', action: 'allocation-restored', detail: describeSettings(d.settings) });
+        return undefined;
+      }
+      case 'exclude-from-voting': {
+        signal?.throwIfAborted();
+        rec.touchNode(d.node, present());
+        await saveLease({ ...lease, votingExclusion: { nodeName: d.node.node.name, nodeId: d.node.node.id, setAt: clock.now().toISOString() } });
+        touched = true;
+        await cluster.excludeFromVoting(d.node.node.name, signal);
+        rec.emit({ type: 'action', action: 'voting-exclusion', node: d.node.node.name, detail: 'vote moved off before it goes (one or two master-eligible nodes)' });
+        return undefined;
+      }
+      case 'clear-voting-exclusion': {
+        await cluster.clearVotingExclusions(signal);
+        const { votingExclusion: _done, ...rest } = lease;
+        await saveLease(rest);
+        rec.emit({ type: 'action', action: 'voting-exclusion-cleared', detail: 'voting configuration exclusions cleared' });
+        return undefined;
+      }
+      case 'place-held-back': {
+        signal?.throwIfAborted();
+        touched = true;
+        for (const r of d.replicas) {
+          const what = `[${r.index}][${r.shard}] replica`;
+          try {
+            await cluster.allocateReplica(r, r.node, signal);
+            rec.replicaPlaced(r, `${what} placed on ${r.node}: the balancer had held it back for ${HELD_BACK_GRACE_MS / 1000}s`);
+          } catch (error) {
+            if (signal?.aborted) throw error;
+            // Assigned meanwhile, or the node went away: the next tick sees which.
+            const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+            log.warn({ err: reason, index: r.index, shard: r.shard, node: r.node }, `could not place the held-back ${what}`);
+          }
+        }
+        return undefined;
+      }
+      case 'terminate': {
+        signal?.throwIfAborted();
+        const id = d.node.instance?.id;
+        if (!id) throw new Error(`no instance for ${d.node.node.name}`);
+        rec.acceptConflicts(d.conflicts);
+        rec.touchNode(d.node, present());
+        await saveLease({ ...lease, terminationRequested: { instanceId: id, at: clock.now().toISOString() } });
+        touched = true;
+        try {
+          await fleet.terminateInGroup(id, signal);
+        } catch (error) {
+          // It did not land (the adapter looked): forget the request, so it may be sent again later.
+          if (error instanceof ServiceError && error.transient && !signal?.aborted) {
+            const { terminationRequested: _no, ...rest } = lease;
+            await saveLease(rest);
+          }
+          throw error;
+        }
+        const { terminationRequested: _sent, ...rest } = lease;
+        await saveLease({ ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id] });
+        rec.terminated(d.node);
+        rec.emit({ type: 'action', action: 'terminate', node: d.node.node.name, instanceId: id, detail: `terminated ${id} in ${d.node.group?.name ?? '?'}; the group launches its replacement` });
+        return undefined;
+      }
+    }
+  }
+
+  /**
+   * On every way out: put back the settings this upgrade changed (a node it terminated stays
+   * excluded until it has left), then let go of the lease. The upgrade's record stays in the lease
+   * until it completes, so a rerun resumes and reports it. Bounded: after an interrupt it must fit
+   * a container's stop grace.
+   */
+  async function wrapUp(end: Ending): Promise<World> {
+    const stop = AbortSignal.timeout(end.outcome === 'interrupted' ? STOP_GRACE_MS : WRAP_UP_MS);
+    let last = world;
+    try {
+      last = await observeWorld(cluster, fleet, options, stop);
+    } catch {
+      // The last observed world stands.
+    }
+    try {
+      const restore = restoreOnStop(last, lease);
+      if (restore?.kind === 'restore-allocation') {
+        await cluster.putSettings(restore.settings, stop);
+        lease = withOverride(lease, restore.keep);
+        rec.emit({ type: 'action', action: 'allocation-restored', detail: describeSettings(restore.settings) });
+        if (restore.keep) log.warn({ nodes: restore.keep.nodeNames }, 'terminated nodes still in the cluster stay excluded from allocation until they leave; a rerun clears it');
+      }
+      const voting = lease.votingExclusion;
+      const votingNode = last.nodes.find((n) => n.node.name === voting?.nodeName);
+      if (voting && !(votingNode?.instance && isLeaving(votingNode.instance, lease))) {
+        await cluster.clearVotingExclusions(stop);
+        const { votingExclusion: _done, ...rest } = lease;
+        lease = rest;
+        rec.emit({ type: 'action', action: 'voting-exclusion-cleared', detail: 'voting configuration exclusions cleared' });
+      }
+      const complete = end.outcome === 'completed' || end.outcome === 'nothing-to-do' || isEmptyRecord(lease);
+      await lock.release(lease, { complete, reason: end.message }, stop);
+    } catch (err) {
+      // The record stays in the lease: a rerun restores what it names.
+      log.error({ err: redactSecrets(err instanceof Error ? err.message : String(err)) }, 'could not restore settings or release the lock; a rerun will');
+    }
+    return last;
+  }
 }
 
-/** On every way out: put back allocation settings this controller changed, then free the lease. */
-async function restoreAndRelease(deps: UpgradeDeps, cluster: Cluster, lease: LeaseRecord, log: Logger, rec: RunRecorder): Promise<void> {
-  try {
-    if (lease.allocationOverride) {
-      await cluster.setAllocationEnable(lease.allocationOverride.previous);
-      rec.emit({ type: 'action', action: 'allocation-restored', detail: `cluster.routing.allocation.enable -> ${lease.allocationOverride.previous ?? 'all (default)'}` });
-    }
-    if (lease.drainExclusion) {
-      await cluster.setAllocationExcludeNames(lease.drainExclusion.previous);
-      rec.emit({ type: 'action', action: 'drain-cleared', detail: 'allocation exclusion removed' });
-    }
-    await deps.lock.release(lease);
-  } catch (err) {
-    // The lease then expires by itself; a rerun restores what is recorded in it.
-    log.error({ err: redactSecrets(err instanceof Error ? err.message : String(err)) }, 'could not restore settings or release the lock; a rerun will');
-  }
+function withOverride(lease: LeaseRecord, keep: LeaseRecord['allocationOverride']): LeaseRecord {
+  const { allocationOverride: _done, ...rest } = lease;
+  return keep ? { ...rest, allocationOverride: keep } : rest;
+}
+
+function describeSettings(settings: object): string {
+  return Object.entries(settings as Record<string, { persistent: string | null; transient: string | null }>)
+    .map(([key, v]) => `${key} -> ${v.persistent ?? '(unset)'}${v.transient !== null ? ` (transient ${v.transient})` : ''}`)
+    .join(', ');
 }
 
 function finish(rec: RunRecorder, plan: Plan, options: UpgradeOptions, world: World, ending: Ending, previouslyTerminated: string[]): UpgradeReport {
@@ -351,8 +444,8 @@ function logDecision(log: Logger, d: Decision): void {
       log.debug({ wait: d.wait, node: d.node }, `waiting for ${d.detail}`);
       return;
     case 'terminate':
-    case 'set-allocation-primaries':
-    case 'exclude-node':
+    case 'prepare-node':
+    case 'exclude-from-voting':
       log.info({ node: d.node.node.name, instance: d.node.instance?.id, decision: d.kind }, d.kind);
       return;
     case 'place-held-back':
@@ -366,3 +459,4 @@ function logDecision(log: Logger, d: Decision): void {
       log.info({ decision: d.kind }, d.kind);
   }
 }
+

@@ -41,30 +41,42 @@ export function isHeldBackByBalancer(e: AllocationExplanation): boolean {
 }
 
 /**
- * The same held-back replica once this controller has narrowed allocation to primaries for the node
- * it replaces next: explain now says "no", but every refusal is the narrowing (`tolerated`), or
- * `same_shard` where a copy already is, and still no attempt was made. Lifting the narrowing would
- * only turn it back into "yes, no attempt". Without this, narrowing after accepting such a replica
- * made it a blocker, and the run waited for a green that could not come (seen on real 9.5.4).
+ * Refused only by this controller's own narrowing (and `same_shard` where a copy already is): a
+ * replica of an index created while a node is being replaced, say. Lifting the narrowing, once the
+ * replaced node is gone, lets it be allocated; until then it is no reason to wait.
  */
-export function isHeldBackUnderNarrowing(e: AllocationExplanation, holders: Set<string>, tolerated: ReadonlySet<string>): boolean {
-  if (e.primary || tolerated.size === 0 || e.canAllocate !== 'no' || e.lastAllocationStatus !== 'no_attempt') return false;
+export function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>, tolerated: Tolerated): boolean {
+  if (e.primary || tolerated === NOTHING_TOLERATED || e.canAllocate !== 'no') return false;
   let wouldAccept = false;
   for (const d of e.nodeDecisions) {
     const holdsCopy = holders.has(d.nodeName) || holders.has(d.nodeId);
     const refusing = d.deciders.filter((x) => x.decision !== 'YES');
-    const excused = refusing.every((x) => x.decision === 'NO' && (tolerated.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER)));
+    const excused = refusing.every((x) => x.decision === 'NO' && (tolerated(d.nodeName, x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER)));
     if (refusing.length === 0 || !excused) return false;
-    wouldAccept ||= !holdsCopy;
+    wouldAccept ||= !holdsCopy && refusing.every((x) => x.decider === 'enable');
   }
   return wouldAccept;
+}
+
+/** Whether a decider's NO on a node is this controller's own doing right now (its narrowing, its exclusions). */
+export type Tolerated = (nodeName: string, decider: string) => boolean;
+export const NOTHING_TOLERATED: Tolerated = () => false;
+
+/** What this controller itself changed for the node it replaces next: narrowed to new primaries, some nodes excluded. */
+export function toleratedFor(narrowed: boolean, excludedNodes: readonly string[]): Tolerated {
+  if (!narrowed && excludedNodes.length === 0) return NOTHING_TOLERATED;
+  const excluded = new Set(excludedNodes);
+  return (node, decider) => (narrowed && decider === 'enable') || (decider === 'filter' && excluded.has(node));
 }
 
 export type Settlement =
   /** Green: nothing to judge. */
   | { kind: 'green' }
-  /** Only version conflicts are unassigned: as settled as a mixed-version cluster gets. */
-  | { kind: 'version-conflicts-only'; conflicts: VersionConflict[] }
+  /**
+   * Only version conflicts are unassigned (and replicas held back by the balancer past their grace,
+   * and replicas only this controller's narrowing holds): as settled as a mixed-version cluster gets.
+   */
+  | { kind: 'version-conflicts-only'; conflicts: VersionConflict[]; heldByNarrowing: number }
   /** Still moving, or something other than a version conflict is unassigned. */
   | { kind: 'unsettled'; reason: string; blockers: Blocker[] };
 
@@ -72,18 +84,29 @@ function unsettled(reason: string, blockers: Blocker[] = []): Settlement {
   return { kind: 'unsettled', reason, blockers };
 }
 
+export interface SettlementContext {
+  /**
+   * Refusals expected right now besides the version ones: `enable` while this controller has
+   * narrowed allocation for the node it is about to replace, `filter` on the nodes it excluded.
+   */
+  tolerated?: Tolerated;
+  /**
+   * The data nodes run more than one version. Only then can the balancer hold a replica back for a
+   * version conflict; otherwise "no attempt made" just means "not yet".
+   */
+  mixedVersions?: boolean;
+  /** Whether a replica held back by the balancer has been seen so for its whole grace period. */
+  pastGrace?: (copy: { index: string; shard: number }) => boolean;
+}
+
 export function judgeSettlement(
   health: ClusterHealth,
   shards: ShardCopy[],
   explanations: AllocationExplanation[] | undefined,
-  /**
-   * Deciders whose NO is expected right now besides the version ones: `enable` while this
-   * controller itself has narrowed allocation to primaries for the node it is about to replace.
-   */
-  tolerated: ReadonlySet<string> = new Set(),
-  /** Whether replicas held back by the balancer (see isHeldBackByBalancer) may pass by now. */
-  heldBackAcceptable = false,
+  context: SettlementContext = {},
 ): Settlement {
+  const tolerated = context.tolerated ?? NOTHING_TOLERATED;
+  const pastGrace = context.pastGrace ?? (() => false);
   if (health.status === 'green') return { kind: 'green' };
   if (health.status === 'red') return unsettled('cluster health is red');
   if (health.initializingShards > 0 || health.relocatingShards > 0) {
@@ -100,7 +123,8 @@ export function judgeSettlement(
 
   const conflicts: VersionConflict[] = [];
   const blockers: Blocker[] = [];
-  const heldBack: VersionConflict[] = [];
+  const heldBack: (VersionConflict & { pastGrace: boolean })[] = [];
+  let heldByNarrowing = 0;
   const byCopy = new Map(explanations.map((e) => [`${e.index}/${e.shard}/${e.primary}`, e]));
   for (const copy of uniqueCopies(unassigned)) {
     const explanation = byCopy.get(`${copy.index}/${copy.shard}/${copy.primary}`);
@@ -111,32 +135,31 @@ export function judgeSettlement(
     const copyHolders = new Set(copiesOf(shards, copy).flatMap((c) => (c.node === undefined ? [] : [c.node])));
     const verdict = judgeCopy(explanation, copyHolders, tolerated);
     if (verdict.conflict) conflicts.push({ index: copy.index, shard: copy.shard, explanation: verdict.text });
-    else if (isHeldBackByBalancer(explanation)) {
+    // Refused only by this controller's narrowing for the node it replaces next (whether or not the
+    // balancer held it back before): it is not on that node, and lifting the narrowing frees it.
+    else if (isHeldByNarrowing(explanation, copyHolders, tolerated)) heldByNarrowing += 1;
+    else if (context.mixedVersions === true && isHeldBackByBalancer(explanation)) {
       heldBack.push({
         index: copy.index,
         shard: copy.shard,
         explanation: 'replica held back by the balancer while version conflicts block rebalancing (explain: can allocate, no attempt made)',
-      });
-    } else if (isHeldBackUnderNarrowing(explanation, copyHolders, tolerated)) {
-      heldBack.push({
-        index: copy.index,
-        shard: copy.shard,
-        explanation: 'replica held back by the balancer while version conflicts block rebalancing '
-          + '(explain: no attempt made; refused now only by the narrowing to primaries for the next node)',
+        pastGrace: pastGrace(copy),
       });
     } else blockers.push({ ...copy, reason: verdict.text });
   }
   if (blockers.length > 0) {
     return unsettled(`${blockers.length} unassigned shard cop${blockers.length === 1 ? 'y is' : 'ies are'} not version conflicts`, blockers);
   }
-  if (heldBack.length > 0 && (conflicts.length === 0 || !heldBackAcceptable)) {
+  const waiting = heldBack.filter((h) => conflicts.length === 0 || !h.pastGrace);
+  if (waiting.length > 0) {
     return unsettled(
-      `${heldBack.length} replica${heldBack.length === 1 ? '' : 's'} could be allocated but no attempt is made` +
+      `${waiting.length} replica${waiting.length === 1 ? '' : 's'} could be allocated but no attempt is made` +
         (conflicts.length > 0 ? ' (version conflicts block rebalancing; accepted if it stays so)' : ''),
-      heldBack.map((h) => ({ index: h.index, shard: h.shard, primary: false, reason: h.explanation })),
+      waiting.map((h) => ({ index: h.index, shard: h.shard, primary: false, reason: h.explanation })),
     );
   }
-  return { kind: 'version-conflicts-only', conflicts: [...conflicts, ...heldBack] };
+  const accepted = heldBack.map(({ pastGrace: _grace, ...h }) => h);
+  return { kind: 'version-conflicts-only', conflicts: [...conflicts, ...accepted], heldByNarrowing };
 }
 
 function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; primary: boolean }[] {
@@ -154,7 +177,7 @@ function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; prim
 export function judgeCopy(
   e: AllocationExplanation,
   holders: Set<string>,
-  tolerated: ReadonlySet<string> = new Set(),
+  tolerated: Tolerated = NOTHING_TOLERATED,
 ): { conflict: boolean; text: string } {
   if (e.primary) return { conflict: false, text: 'an unassigned primary is never a version conflict' };
   if (e.canAllocate !== undefined && e.canAllocate !== 'no') {
@@ -165,7 +188,7 @@ export function judgeCopy(
   }
   let versionText: string | undefined;
   for (const d of e.nodeDecisions) {
-    const bad = foreignRefusals(d, holders.has(d.nodeName) || holders.has(d.nodeId), tolerated);
+    const bad = foreignRefusals(d, holders.has(d.nodeName) || holders.has(d.nodeId), (decider) => tolerated(d.nodeName, decider));
     if (bad.length > 0) {
       return { conflict: false, text: `node ${d.nodeName}: ${bad.map((b) => `${b.decider}: ${b.explanation}`).join('; ')}` };
     }
@@ -181,7 +204,7 @@ export function judgeCopy(
 function foreignRefusals(
   d: NodeAllocationDecision,
   holdsCopy: boolean,
-  tolerated: ReadonlySet<string>,
+  tolerated: (decider: string) => boolean,
 ): { decider: string; explanation: string }[] {
   const refusing = d.deciders.filter((x) => x.decision !== 'YES');
   const explained = (x: { decider: string; decision: string }): boolean =>
@@ -190,5 +213,5 @@ function foreignRefusals(
   if (!refusing.some(explained)) {
     return refusing.length > 0 ? refusing : [{ decider: 'node_decision', explanation: `node would accept (${d.nodeDecision})` }];
   }
-  return refusing.filter((x) => !explained(x) && !(x.decision === 'NO' && tolerated.has(x.decider)));
+  return refusing.filter((x) => !explained(x) && !(x.decision === 'NO' && tolerated(x.decider)));
 }

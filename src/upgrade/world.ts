@@ -46,6 +46,20 @@ export function isAlive(instance: Ec2Instance): boolean {
   return ALIVE.has(instance.state);
 }
 
+/**
+ * The group is taking the instance away: EC2 may say `running` for a long while yet (load-balancer
+ * deregistration, a termination lifecycle hook), but it is going.
+ */
+export function isGoingAway(instance: Ec2Instance): boolean {
+  const l = instance.lifecycleState ?? '';
+  return !isAlive(instance) || /^(Warmed:)?(Terminat|Detach)/.test(l);
+}
+
+/** Launched and on its way in: lifecycle `Pending*`, or EC2 `pending`. */
+export function isComingUp(instance: Ec2Instance): boolean {
+  return instance.state === 'pending' || /^(Warmed:)?Pending/.test(instance.lifecycleState ?? '');
+}
+
 /** The key a node is matched by; undefined when the node lacks it (e.g. a missing attribute). */
 export function matchKey(node: EsNode, match: InstanceMatch): string | undefined {
   switch (match.kind) {
@@ -75,7 +89,7 @@ function findInstance(node: EsNode, instances: Ec2Instance[], match: InstanceMat
 }
 
 function rank(i: Ec2Instance): number {
-  return (isAlive(i) ? 1e15 : 0) + (i.launchTime?.getTime() ?? 0) / 1e3;
+  return (isGoingAway(i) ? 0 : 1e15) + (i.launchTime?.getTime() ?? 0) / 1e3;
 }
 
 export function joinWorld(
@@ -110,8 +124,8 @@ export function joinWorld(
       .filter((n) => !n.instance)
       .map((n) => ({ nodeName: n.node.name, nodeId: n.node.id, ip: n.node.ip })),
     instancesWithoutNode: fleet.instances
-      .filter((i) => i.groupName && groupNames.has(i.groupName) && isAlive(i) && !matchedInstanceIds.has(i.id))
-      .map((i) => ({ instanceId: i.id, groupName: i.groupName, privateIp: i.privateIp, state: i.state })),
+      .filter((i) => i.groupName && groupNames.has(i.groupName) && !isGoingAway(i) && !matchedInstanceIds.has(i.id))
+      .map((i) => ({ instanceId: i.id, groupName: i.groupName, privateIp: i.privateIp, state: i.lifecycleState ? `${i.state}, ${i.lifecycleState}` : i.state })),
   };
   return { cluster, fleet, nodes, groups, orphans };
 }
