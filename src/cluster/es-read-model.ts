@@ -130,8 +130,9 @@ export interface SettingsBody {
 /** A flat setting's value in one layer as a string (lists joined with commas), null when unset. */
 function layerValue(layer: Record<string, unknown> | undefined, key: string): string | null {
   const v = layer?.[key];
-  if (v === undefined || v === null) return null;
-  return Array.isArray(v) ? v.map(String).join(',') : String(v);
+  if (Array.isArray(v)) return v.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(',');
+  if (typeof v === 'string') return v;
+  return v === undefined || v === null ? null : JSON.stringify(v);
 }
 
 export function toAllocationSettings(body: SettingsBody): AllocationSettings {

@@ -11,7 +11,7 @@ import type { HealthWait, LeaseRecord, AllocationOverride } from './ports.ts';
 import type { Refusal, UpgradeOptions, WaitKind } from './plan-model.ts';
 import { replacementOrder } from './plan.ts';
 import { evaluateRules, type JudgedRefusal, type RuleContext } from './predicates.ts';
-import { findWrongReplacement, leavingNodes, replacementsPending } from './replacements.ts';
+import { findReplacementUnderWay, findWrongReplacement, leavingNodes, replacementsPending } from './replacements.ts';
 import { isHeldBackByBalancer, judgeSettlement, toleratedFor, type Settlement, type VersionConflict } from './version-conflicts.ts';
 import type { ShardCopy } from './model.ts';
 import { compareVersions } from '../shared/versions.ts';
@@ -97,7 +97,9 @@ function decideStep(input: DecideInput): Decision {
   }
   const pending = replacementsPending(world, lease);
   if (pending > 0) {
-    return wait('node-join', `${pending} replacement${pending === 1 ? '' : 's'} of this upgrade to join the cluster`, { nodes: `>=${nodeCount + 1}` });
+    const underWay = findReplacementUnderWay(world, lease);
+    const detail = `${pending} replacement${pending === 1 ? '' : 's'} of this upgrade to join the cluster${underWay ? `: ${underWay.detail}` : ''}`;
+    return wait('node-join', detail, { nodes: `>=${nodeCount + 1}` });
   }
 
   // The replaced node is gone and its replacement in: put back what was changed for it.
@@ -298,7 +300,8 @@ export function restoreOnStop(world: World, lease: LeaseRecord): Decision | null
  */
 export function needsVotingExclusion(world: World, candidate: NodeView): boolean {
   const config = world.cluster.votingConfigNodeIds;
-  if (!config.includes(candidate.node.id)) return false;
+  // Alone, there is nobody to take the vote (more_than_one_master says what that means).
+  if (!config.includes(candidate.node.id) || !world.nodes.some((n) => n.isMasterEligible && n !== candidate)) return false;
   const present = new Set(world.cluster.nodes.map((n) => n.id));
   const others = config.filter((id) => id !== candidate.node.id && present.has(id)).length;
   return others * 2 <= config.length;

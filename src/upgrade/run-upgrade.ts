@@ -183,8 +183,9 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   }
   const ignored = ignoredAtStart(world, options, lease);
   let lastRenewMs = 0;
-  const saveLease = async (next: LeaseRecord): Promise<void> => {
-    lease = await lock.update(next, ttl, signal);
+  // `recordingFact`: what just happened must be written down even if an interrupt came meanwhile.
+  const saveLease = async (next: LeaseRecord, recordingFact = false): Promise<void> => {
+    lease = await lock.update(next, ttl, recordingFact ? AbortSignal.timeout(STOP_GRACE_MS) : signal);
     lastRenewMs = clock.now().getTime();
   };
   await saveLease(lease);
@@ -361,12 +362,12 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           // It did not land (the adapter looked): forget the request, so it may be sent again later.
           if (error instanceof ServiceError && error.transient && !signal?.aborted) {
             const { terminationRequested: _no, ...rest } = lease;
-            await saveLease(rest);
+            await saveLease(rest, true);
           }
           throw error;
         }
         const { terminationRequested: _sent, ...rest } = lease;
-        await saveLease({ ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id] });
+        await saveLease({ ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id] }, true);
         rec.terminated(d.node);
         rec.emit({ type: 'action', action: 'terminate', node: d.node.node.name, instanceId: id, detail: `terminated ${id} in ${d.node.group?.name ?? '?'}; the group launches its replacement` });
         return undefined;

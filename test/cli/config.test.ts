@@ -71,7 +71,7 @@ describe('bad values are refused with the value and what would be valid', () => 
     ['a version with a space', ['--target-version', '2.14 beta'], '--target-version: "2.14 beta" is not a version such as 2.14.0'],
     ['a reserved tag key', ['--version-tag-key', 'aws:version'], '--version-tag-key: "aws:version" must not start with "aws:"'],
     ['a misspelt rule, with a suggestion', ['--disable-rule', 'one-master-at-a-time'], '(did you mean one_master_at_a_time?)'],
-    ['a rule that does not exist', ['--disable-rule', 'one-master'], '--disable-rule: "one-master" is not a safety rule; rules: launch_template_at_target, '],
+    ['a rule that does not exist', ['--disable-rule', 'one-master'], '--disable-rule: "one-master" is not a safety rule; rules: replacement_at_target, launch_template_at_target, '],
     ['a missing CA file', ['--es-ca-file', '/nonexistent/ca.pem'], '--es-ca-file: "/nonexistent/ca.pem" is not a readable file'],
     ['a report in a missing directory', ['--report', '/nonexistent/dir/report.json'], '--report: "/nonexistent/dir/report.json" cannot be written'],
     ['an API key with a user', ['--es-api-key', 'a2V5OnNlY3JldA==', '--es-username', 'elastic', '--es-password', 'pw-123456'], '--es-api-key: cannot be combined with --es-username/--es-password'],

@@ -24,9 +24,9 @@ const ARGS = ['--es-url', 'https://es.internal:9200', '--region', 'ap-southeast-
 function failingConnection(error: Error): Connection {
   const fail = (): Promise<never> => Promise.reject(error);
   return {
-    cluster: { observe: fail, waitForHealth: fail, explainUnassigned: fail, setAllocationEnable: fail, setAllocationExcludeNames: fail, allocateReplica: fail },
+    cluster: { observe: fail, waitForHealth: fail, explainUnassigned: fail, putSettings: fail, allocateReplica: fail, excludeFromVoting: fail, clearVotingExclusions: fail },
     fleet: { observe: fail, terminateInGroup: fail },
-    lock: { acquire: fail, update: fail, release: fail },
+    lock: { acquire: fail, update: fail, release: fail, inspect: fail, breakLease: fail },
     close: () => Promise.resolve(),
   };
 }

@@ -59,9 +59,9 @@ describe('secrets never appear in errors or logs', () => {
     const code = await main(['plan', ...BASE, '--es-url', 'https://es:9200', '--es-username', 'elastic', '--log-level', 'trace'], io, {
       createLogger: () => captured.log,
       connect: () => ({
-        cluster: { observe: echo, waitForHealth: echo, explainUnassigned: echo, setAllocationEnable: echo, setAllocationExcludeNames: echo, allocateReplica: echo },
+        cluster: { observe: echo, waitForHealth: echo, explainUnassigned: echo, putSettings: echo, allocateReplica: echo, excludeFromVoting: echo, clearVotingExclusions: echo },
         fleet: { observe: echo, terminateInGroup: echo },
-        lock: { acquire: echo, update: echo, release: echo },
+        lock: { acquire: echo, update: echo, release: echo, inspect: echo, breakLease: echo },
         close: () => Promise.resolve(),
       }),
     });

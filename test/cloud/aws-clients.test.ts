@@ -22,10 +22,23 @@ describe('createAwsClients', () => {
     expect(autoScaling.config.profile).toBe('es-upgrade');
   });
 
-  it('uses the SDK default endpoint and three attempts when none are given', async () => {
-    const { ec2 } = createAwsClients({ region: 'us-east-1' });
+  it('uses the SDK default endpoint and one attempt when none are given: the adapters\' retries are the only layer', async () => {
+    const { ec2, autoScaling } = createAwsClients({ region: 'us-east-1' });
 
     expect(ec2.config.endpoint).toBeUndefined();
-    expect(await ec2.config.maxAttempts()).toBe(3);
+    expect(await ec2.config.maxAttempts()).toBe(1);
+    expect(await autoScaling.config.maxAttempts()).toBe(1);
+  });
+
+  it('is not multiplied by AWS_MAX_ATTEMPTS from the environment', async () => {
+    const before = process.env.AWS_MAX_ATTEMPTS;
+    process.env.AWS_MAX_ATTEMPTS = '7';
+    try {
+      const { autoScaling } = createAwsClients({ region: 'us-east-1' });
+      expect(await autoScaling.config.maxAttempts()).toBe(1);
+    } finally {
+      if (before === undefined) delete process.env.AWS_MAX_ATTEMPTS;
+      else process.env.AWS_MAX_ATTEMPTS = before;
+    }
   });
 });

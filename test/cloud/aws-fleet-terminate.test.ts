@@ -58,20 +58,19 @@ describe('AwsFleet.terminateInGroup', () => {
     expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
   });
 
-  it('re-reads the instance before retrying a failed terminate, and sends it once more while it still runs', async () => {
+  it('re-reads the instance after an ambiguous failure, and when it did not land says so as transient, for a later tick', async () => {
     // Prepare
     asgMock.on(TerminateInstanceInAutoScalingGroupCommand).rejectsOnce(connectionReset()).resolves({});
     serveInstanceState('running', 'InService');
 
     // Act
-    await newFleet().terminateInGroup('i-1');
+    const error = await newFleet().terminateInGroup('i-1').catch((e: unknown) => e);
 
-    // Assess: terminate, re-read, terminate.
-    expect(asgMock.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(2);
+    // Assess: terminate, re-read; never sent twice within one call.
+    expect(error).toMatchObject({ service: 'aws', transient: true });
+    expect(asgMock.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(1);
     expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
     expect(asgMock.commandCalls(DescribeAutoScalingInstancesCommand)).toHaveLength(1);
-    const order = asgMock.calls().map((c) => (c.args[0] as object).constructor.name);
-    expect(order.indexOf('DescribeAutoScalingInstancesCommand')).toBeLessThan(order.lastIndexOf('TerminateInstanceInAutoScalingGroupCommand'));
   });
 
   it.each([
@@ -87,7 +86,7 @@ describe('AwsFleet.terminateInGroup', () => {
     expect(asgMock.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(1);
   });
 
-  it('gives up after the second ambiguous failure while the instance still runs', async () => {
+  it('a throttled terminate did not land: surfaced at once as transient, without reading the instance or resending', async () => {
     const throttled = new AutoScalingServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
     asgMock.on(TerminateInstanceInAutoScalingGroupCommand).rejects(throttled);
     serveInstanceState('running', 'InService');
@@ -95,8 +94,10 @@ describe('AwsFleet.terminateInGroup', () => {
     const error = await newFleet().terminateInGroup('i-1').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ServiceError);
+    expect(error).toMatchObject({ transient: true });
     expect((error as Error).message).toBe('TerminateInstanceInAutoScalingGroup failed: Throttling: Rate exceeded (HTTP 400)');
-    expect(asgMock.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(2);
+    expect(asgMock.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(1);
+    expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
   });
 
   it('does not resend after an ambiguous failure when the instance cannot be found', async () => {
@@ -104,8 +105,9 @@ describe('AwsFleet.terminateInGroup', () => {
     serveInstances(ec2Mock, []);
     asgMock.on(DescribeAutoScalingInstancesCommand).resolves({ AutoScalingInstances: [] });
 
-    await expect(newFleet().terminateInGroup('i-1')).rejects.toBeInstanceOf(ServiceError);
+    const error = await newFleet().terminateInGroup('i-1').catch((e: unknown) => e);
 
+    expect(error).toMatchObject({ service: 'aws', transient: false });
     expect(asgMock.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(1);
   });
 
@@ -121,7 +123,7 @@ describe('AwsFleet.terminateInGroup', () => {
     const error = await newFleet().terminateInGroup('i-1').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ServiceError);
-    expect(error).toMatchObject({ service: 'aws' });
+    expect(error).toMatchObject({ service: 'aws', transient: false });
     expect((error as Error).message).toContain('failed: ValidationError: Instance Id not found');
     expect(asgMock.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(1);
     expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
@@ -132,8 +134,9 @@ describe('AwsFleet.terminateInGroup', () => {
       new ScalingActivityInProgressFault({ $metadata: { httpStatusCode: 400 }, message: 'Scaling activity is in progress' }),
     );
 
-    await expect(newFleet().terminateInGroup('i-1')).rejects.toThrow('ScalingActivityInProgressFault: Scaling activity is in progress');
+    const error = await newFleet().terminateInGroup('i-1').catch((e: unknown) => e);
 
+    expect(error).toMatchObject({ transient: true, message: expect.stringContaining('ScalingActivityInProgressFault: Scaling activity is in progress') as string });
     expect(asgMock.commandCalls(TerminateInstanceInAutoScalingGroupCommand)).toHaveLength(1);
   });
 });

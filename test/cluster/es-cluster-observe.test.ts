@@ -85,8 +85,10 @@ describe.each(versionsWith(...filesOf(green)))('EsCluster.observe against Elasti
 
     const byPath = (path: string): Record<string, string> | undefined => es.requests.find((r) => r.path === path)?.querystring;
     expect(byPath('/_nodes')?.filter_path).toBe('nodes.*.name,nodes.*.ip,nodes.*.version,nodes.*.roles,nodes.*.attributes');
-    expect(byPath('/_cat/shards')).toMatchObject({ format: 'json', h: 'index,shard,prirep,state,node' });
-    expect(byPath('/_cluster/state/master_node,metadata')?.filter_path).toBe('master_node,metadata.cluster_coordination.last_committed_config');
+    expect(byPath('/_cat/shards')).toMatchObject({ format: 'json', h: 'index,shard,prirep,state,node,unassigned.at' });
+    expect(byPath('/_cluster/state/master_node,metadata')?.filter_path).toBe(
+      'master_node,metadata.cluster_coordination.last_committed_config,metadata.cluster_coordination.voting_config_exclusions',
+    );
     expect(byPath('/_cluster/settings')).toMatchObject({ flat_settings: 'true', include_defaults: 'false' });
   });
 });
@@ -131,15 +133,20 @@ describe.each(versionsWith(...filesOf(primariesOnly), 'allocation-explain-alloca
       expect(es.requests.some((r) => r.path === '/_cluster/allocation/explain')).toBe(false);
     });
 
-    it('explains no more copies than the configured cap', async () => {
+    it('explains each unassigned copy once while nothing it depends on changes, and judges it every tick', async () => {
       const es = mockedEs();
       serveScene(es, version, primariesOnly);
       es.serve('POST', '/_cluster/allocation/explain', fixtureResponse(version, 'allocation-explain-allocation-disabled'));
+      const cluster = new EsCluster(es.client, silentLogger(), { retry: fast });
+      const explains = (): number => es.requests.filter((r) => r.path === '/_cluster/allocation/explain').length;
 
-      const snapshot = await new EsCluster(es.client, silentLogger(), { retry: fast, maxExplanations: 0 }).observe();
+      const first = await cluster.observe();
+      const afterFirst = explains();
+      const second = await cluster.observe();
 
-      expect(snapshot.unassignedExplanations).toEqual([]);
-      expect(es.requests.some((r) => r.path === '/_cluster/allocation/explain')).toBe(false);
+      expect(afterFirst).toBeGreaterThan(0);
+      expect(explains()).toBe(afterFirst);
+      expect(second.unassignedExplanations).toEqual(first.unassignedExplanations);
     });
 
     it.each(versionsWith('allocation-explain-nothing-unassigned').includes(version) ? [version] : [])(

@@ -16,39 +16,40 @@ function puts(es: MockedEs): unknown[] {
 describe.each(
   versionsWith('settings-transient-shadows-persistent', 'settings-exclude-names', 'settings-put-allocation-removed', 'settings-put-exclude-names'),
 )('EsCluster settings against Elasticsearch %s', (version) => {
-  it('sends null to remove the persistent allocation setting, and leaves transient settings alone when none is set', async () => {
+  it('writes each layer as given: a persistent value and null to clear, leaving the transient layer alone when none is set', async () => {
     // Prepare
     const es = mockedEs();
     es.serve('GET', '/_cluster/settings', fixtureResponse(version, 'settings-exclude-names'));
-    es.serve('PUT', '/_cluster/settings', fixtureResponse(version, 'settings-put-allocation-removed'));
+    es.serve('PUT', '/_cluster/settings', fixtureResponse(version, 'settings-put-exclude-names'));
 
     // Act
-    await new EsCluster(es.client, silentLogger(), { retry: fast }).setAllocationEnable(null);
+    await new EsCluster(es.client, silentLogger(), { retry: fast }).putSettings({
+      [ENABLE]: { persistent: 'new_primaries', transient: null },
+      [EXCLUDE]: { persistent: 'node-7,node-8,node-9', transient: null },
+    });
 
     // Assess
-    expect(puts(es)).toEqual([{ persistent: { [ENABLE]: null } }]);
+    expect(puts(es)).toEqual([{ persistent: { [ENABLE]: 'new_primaries', [EXCLUDE]: 'node-7,node-8,node-9' } }]);
   });
 
-  it('also clears a transient value that would shadow the persistent one', async () => {
+  it('clears a transient value that would shadow the persistent one', async () => {
     const es = mockedEs();
     es.serve('GET', '/_cluster/settings', fixtureResponse(version, 'settings-transient-shadows-persistent'));
     es.serve('PUT', '/_cluster/settings', fixtureResponse(version, 'settings-put-allocation-removed'));
 
-    await new EsCluster(es.client, silentLogger(), { retry: fast }).setAllocationEnable('primaries');
+    await new EsCluster(es.client, silentLogger(), { retry: fast }).putSettings({ [ENABLE]: { persistent: 'new_primaries', transient: null } });
 
-    expect(puts(es)).toEqual([{ persistent: { [ENABLE]: 'primaries' }, transient: { [ENABLE]: null } }]);
+    expect(puts(es)).toEqual([{ persistent: { [ENABLE]: 'new_primaries' }, transient: { [ENABLE]: null } }]);
   });
 
-  it('writes exclusion names as one comma-separated persistent value, and null for none', async () => {
+  it('puts a transient value back in the transient layer, as it was found', async () => {
     const es = mockedEs();
     es.serve('GET', '/_cluster/settings', fixtureResponse(version, 'settings-exclude-names'));
-    es.serve('PUT', '/_cluster/settings', fixtureResponse(version, 'settings-put-exclude-names'));
-    const cluster = new EsCluster(es.client, silentLogger(), { retry: fast });
+    es.serve('PUT', '/_cluster/settings', fixtureResponse(version, 'settings-put-transient-allocation-none'));
 
-    await cluster.setAllocationExcludeNames(['node-7', 'node-8']);
-    await cluster.setAllocationExcludeNames([]);
+    await new EsCluster(es.client, silentLogger(), { retry: fast }).putSettings({ [ENABLE]: { persistent: 'primaries', transient: 'none' } });
 
-    expect(puts(es)).toEqual([{ persistent: { [EXCLUDE]: 'node-7,node-8' } }, { persistent: { [EXCLUDE]: null } }]);
+    expect(puts(es)).toEqual([{ persistent: { [ENABLE]: 'primaries' }, transient: { [ENABLE]: 'none' } }]);
   });
 });
 
@@ -76,5 +77,21 @@ describe.each(versionsWith('settings-transient-shadows-persistent', 'settings-ex
     // Assess
     expect(snapshot.allocationEnable).toBe(enable);
     expect(snapshot.allocationExcludeNames).toEqual(excluded);
+  });
+
+  it('reads each layer as stored', async () => {
+    const captured = es.versionsWith('nodes', 'health-green', 'cat-shards-green', 'cluster-state-master-coordination');
+    const read = captured.includes(version) ? version : captured.at(-1);
+    if (!read) return;
+    const mocked = mockedEs();
+    mocked.serve('GET', '/_nodes', es.fixtureResponse(read, 'nodes'));
+    mocked.serve('GET', '/_cluster/health', es.fixtureResponse(read, 'health-green'));
+    mocked.serve('GET', '/_cat/shards', es.fixtureResponse(read, 'cat-shards-green'));
+    mocked.serve('GET', '/_cluster/state/:metric', es.fixtureResponse(read, 'cluster-state-master-coordination'));
+    mocked.serve('GET', '/_cluster/settings', fixtureResponse(version, 'settings-transient-shadows-persistent'));
+
+    const snapshot = await new EsCluster(mocked.client, silentLogger(), { retry: fast }).observe();
+
+    expect(snapshot.settings).toEqual({ [ENABLE]: { persistent: 'primaries', transient: 'none' }, [EXCLUDE]: { persistent: null, transient: null } });
   });
 });

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { EsLock } from '../../src/cluster/es-lock.ts';
+import { createEsLock, EsLeaseStore } from '../../src/cluster/es-lock.ts';
 import { LockLostError } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import type { LeaseRecord } from '../../src/upgrade/ports.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { fixtureSet, mockedEs, type MockedEs, type Request } from './es-fixtures.ts';
 
-// Captured with test/cluster/capture-write-fixtures.ts: host-a's lease, acquired 10:00, expiring 10:05.
+// Captured with test/cluster/capture-write-fixtures.ts: host-a's lease (written by an earlier
+// release of this tool: an expiry time instead of a TTL), acquired 10:00.
 const { versionsWith, loadFixture, fixtureResponse } = fixtureSet('es-writes');
 const fast = { retries: 2, minDelayMs: 1, maxDelayMs: 2 };
 const TTL = 5 * 60_000;
-const at = (time: string): Date => new Date(`2026-01-01T${time}.000Z`);
 
 const LEASE = '/es-rolling-upgrade-lock/_doc/lease';
 
@@ -36,183 +37,127 @@ function serveLock(es: MockedEs, version: string, routes: Routes): void {
   const create = sequence(routes.create);
   const write = sequence(routes.write);
   es.serve('PUT', '/es-rolling-upgrade-lock', r(routes.createIndex ?? 'lock-index-exists'));
+  // What Elasticsearch answers to an index settings update.
+  es.serve('PUT', '/es-rolling-upgrade-lock/_settings', { acknowledged: true });
   es.serve('PUT', LEASE, (request: Request) => (request.querystring.op_type === 'create' ? create() : write()));
   es.serve('GET', LEASE, sequence(routes.get));
   es.serve('DELETE', LEASE, sequence(routes.remove));
 }
 
 const fixture = (version: string, name: string): LeaseRecord => loadFixture<{ _source: LeaseRecord }>(version, name)._source;
-const newLock = (es: MockedEs): EsLock => new EsLock(es.client, silentLogger(), { retry: fast });
+const position = (version: string, name: string): string => {
+  const f = loadFixture<{ _seq_no: number; _primary_term: number }>(version, name);
+  return `${f._seq_no}:${f._primary_term}`;
+};
+const newStore = (es: MockedEs): EsLeaseStore => new EsLeaseStore(es.client, silentLogger(), { retry: fast });
 const writes = (es: MockedEs): Request[] => es.requests.filter((q) => q.method === 'PUT' && q.path === LEASE);
+const record = (holder: string): LeaseRecord => ({
+  holder,
+  targetVersion: '9.5.4',
+  acquiredAt: '2026-01-01T10:00:00.000Z',
+  renewedAt: '2026-01-01T10:00:00.000Z',
+  ttlMs: TTL,
+  runStartedAt: '2026-01-01T10:00:00.000Z',
+  terminatedInstanceIds: [],
+});
 
-describe.each(versionsWith('lock-get-found', 'lock-get-updated'))('EsLock against Elasticsearch %s', (version) => {
-  describe('acquire', () => {
-    it('creates the lock index with one shard on every data node, then the lease with op_type=create', async () => {
-      // Prepare
+const versions = versionsWith('lock-get-found', 'lock-get-updated');
+
+describe('EsLeaseStore', () => {
+  it('has captured versions to test against', () => expect(versions.length).toBeGreaterThan(0));
+
+  describe.each(versions)('against Elasticsearch %s', (version) => {
+    it('creates the lock index with one shard and at most three copies, then the lease with op_type=create', async () => {
       const es = mockedEs();
       serveLock(es, version, { createIndex: 'lock-index-created', create: ['lock-create-created'] });
 
-      // Act
-      const outcome = await newLock(es).acquire('host-a:1:a', '9.5.4', TTL, at('10:00:00'));
+      const created = await newStore(es).create(record('host-a:1:a'));
 
-      // Assess
       expect(es.requests[0]).toMatchObject({
         method: 'PUT',
         path: '/es-rolling-upgrade-lock',
-        body: { settings: { number_of_shards: 1, auto_expand_replicas: '0-all', hidden: true } },
+        body: { settings: { number_of_shards: 1, auto_expand_replicas: '0-2', hidden: true } },
       });
       expect(writes(es)[0]?.querystring).toEqual({ op_type: 'create' });
-      expect(outcome).toEqual({
-        acquired: true,
-        resumed: false,
-        record: {
-          holder: 'host-a:1:a',
-          targetVersion: '9.5.4',
-          acquiredAt: '2026-01-01T10:00:00.000Z',
-          expiresAt: '2026-01-01T10:05:00.000Z',
-          runStartedAt: '2026-01-01T10:00:00.000Z',
-          terminatedInstanceIds: [],
-        },
-      });
+      expect(created).toBe(position(version, 'lock-create-created'));
     });
 
-    it('accepts a lock index that already exists', async () => {
+    it('brings an existing lock index (a copy on every node, from an earlier release) to at most three copies', async () => {
       const es = mockedEs();
       serveLock(es, version, { createIndex: 'lock-index-exists', create: ['lock-create-created'] });
 
-      const outcome = await newLock(es).acquire('host-a:1:a', '9.5.4', TTL, at('10:00:00'));
+      await newStore(es).create(record('host-a:1:a'));
 
-      expect(outcome.acquired).toBe(true);
+      expect(es.requests.find((q) => q.path === '/es-rolling-upgrade-lock/_settings')?.body).toEqual({ index: { auto_expand_replicas: '0-2' } });
     });
 
-    it("refuses while another controller's lease is live, saying who holds it", async () => {
+    it('reports an existing lease on create as nothing created', async () => {
       const es = mockedEs();
-      serveLock(es, version, { create: ['lock-create-conflict'], get: ['lock-get-found'] });
-
-      const outcome = await newLock(es).acquire('host-b:2:b', '9.5.4', TTL, at('10:03:00'));
-
-      expect(outcome).toEqual({ acquired: false, heldBy: fixture(version, 'lock-get-found') });
-      expect(writes(es)).toHaveLength(1);
+      serveLock(es, version, { create: ['lock-create-conflict'] });
+      expect(await newStore(es).create(record('host-b:2:b'))).toBeUndefined();
     });
 
-    it('takes over an expired lease conditionally on its seq_no and primary term, resuming the same target', async () => {
-      // Prepare
+    it('reads the lease with the position a conditional write must name', async () => {
+      const es = mockedEs();
+      serveLock(es, version, { get: ['lock-get-found'] });
+      expect(await newStore(es).read()).toEqual({ record: fixture(version, 'lock-get-found'), version: position(version, 'lock-get-found') });
+    });
+
+    it('reads no lease on 404', async () => {
+      const es = mockedEs();
+      serveLock(es, version, { get: ['lock-get-missing'] });
+      expect(await newStore(es).read()).toBeUndefined();
+    });
+
+    it('replaces the lease conditionally on its seq_no and primary term; a stale position changes nothing', async () => {
+      const es = mockedEs();
+      serveLock(es, version, { write: ['lock-index-updated', 'lock-index-stale'] });
+      const store = newStore(es);
+      const at = position(version, 'lock-get-found');
+
+      expect(await store.replace(record('host-b:2:b'), at)).toBe(position(version, 'lock-index-updated'));
+      expect(await store.replace(record('host-b:2:b'), at)).toBeUndefined();
+      const [seqNo, primaryTerm] = at.split(':');
+      expect(writes(es)[0]?.querystring).toEqual({ if_seq_no: seqNo, if_primary_term: primaryTerm });
+    });
+
+    it.each([
+      ['lock-delete-deleted', 'deleted'],
+      ['lock-delete-missing', 'deleted'],
+      ['lock-delete-stale', 'conflict'],
+    ])('removes conditionally: %s is %s', async (name, outcome) => {
+      const es = mockedEs();
+      serveLock(es, version, { remove: [name] });
+      expect(await newStore(es).remove('0:1')).toBe(outcome);
+      expect(es.requests.find((q) => q.method === 'DELETE')?.querystring).toEqual({ if_seq_no: '0', if_primary_term: '1' });
+    });
+
+    it('a lock on the cluster takes over a lease from an earlier release once it has stayed unchanged for its TTL, resuming it', async () => {
       const es = mockedEs();
       serveLock(es, version, { create: ['lock-create-conflict'], get: ['lock-get-found'], write: ['lock-index-updated'] });
+      const clock = new ManualClock('2026-01-01T10:03:00.000Z');
       const previous = fixture(version, 'lock-get-found');
-      const found = loadFixture<{ _seq_no: number; _primary_term: number }>(version, 'lock-get-found');
 
-      // Act
-      const outcome = await newLock(es).acquire('host-b:2:b', '9.5.4', TTL, at('10:10:00'));
+      const outcome = await createEsLock(es.client, clock, silentLogger(), { retry: fast }).acquire('host-b:2:b', '9.5.4', TTL);
 
-      // Assess
-      expect(writes(es)[1]?.querystring).toEqual({ if_seq_no: String(found._seq_no), if_primary_term: String(found._primary_term) });
-      expect(outcome).toMatchObject({ acquired: true, resumed: true });
-      expect(outcome.acquired && outcome.record).toMatchObject({
-        holder: 'host-b:2:b',
-        expiresAt: '2026-01-01T10:15:00.000Z',
-        runStartedAt: previous.runStartedAt,
-        terminatedInstanceIds: previous.terminatedInstanceIds,
-      });
+      expect(outcome).toMatchObject({ acquired: true, resumed: true, record: { holder: 'host-b:2:b', runStartedAt: previous.runStartedAt } });
+      // The legacy lease said it expired at 10:05; staleness is judged by watching, from 10:03.
+      expect(clock.now().getTime() - Date.parse('2026-01-01T10:03:00.000Z')).toBeGreaterThanOrEqual(TTL);
+      expect(writes(es).at(-1)?.body).toMatchObject({ holder: 'host-b:2:b', ttlMs: TTL });
+      expect(writes(es).at(-1)?.body).not.toHaveProperty('expiresAt');
     });
 
-    it('takes over its own lease (same holder) even before it expires', async () => {
-      const es = mockedEs();
-      serveLock(es, version, { create: ['lock-create-conflict'], get: ['lock-get-found'], write: ['lock-index-updated'] });
-
-      const outcome = await newLock(es).acquire('host-a:1:a', '9.5.4', TTL, at('10:03:00'));
-
-      expect(outcome).toMatchObject({ acquired: true, resumed: true });
-    });
-
-    it('does not resume an expired lease for another target version', async () => {
-      const es = mockedEs();
-      serveLock(es, version, { create: ['lock-create-conflict'], get: ['lock-get-found'], write: ['lock-index-updated'] });
-
-      const outcome = await newLock(es).acquire('host-b:2:b', '9.6.0', TTL, at('10:10:00'));
-
-      expect(outcome).toMatchObject({ acquired: true, resumed: false, record: { runStartedAt: '2026-01-01T10:10:00.000Z', terminatedInstanceIds: [] } });
-    });
-
-    it('reports the lease held when another controller wins the takeover race', async () => {
-      // Prepare: our conditional write conflicts; the lease now reads as host-a's renewed one.
-      const es = mockedEs();
-      serveLock(es, version, { create: ['lock-create-conflict'], get: ['lock-get-found', 'lock-get-updated'], write: ['lock-index-stale'] });
-
-      // Act
-      const outcome = await newLock(es).acquire('host-b:2:b', '9.5.4', TTL, at('10:06:00'));
-
-      // Assess
-      expect(outcome).toEqual({ acquired: false, heldBy: fixture(version, 'lock-get-updated') });
-    });
-  });
-
-  describe('update', () => {
-    it('extends the lease conditionally on where its previous write landed', async () => {
-      // Prepare
-      const es = mockedEs();
-      serveLock(es, version, { create: ['lock-create-created'], write: ['lock-index-updated'] });
-      const lock = newLock(es);
-      const outcome = await lock.acquire('host-a:1:a', '9.5.4', TTL, at('10:00:00'));
-      if (!outcome.acquired) throw new Error('expected the lease');
-      const created = loadFixture<{ _seq_no: number; _primary_term: number }>(version, 'lock-create-created');
-
-      // Act
-      const updated = await lock.update({ ...outcome.record, terminatedInstanceIds: ['i-1'] }, TTL, at('10:02:00'));
-
-      // Assess
-      expect(writes(es)[1]?.querystring).toEqual({ if_seq_no: String(created._seq_no), if_primary_term: String(created._primary_term) });
-      expect(writes(es)[1]?.body).toMatchObject({ terminatedInstanceIds: ['i-1'], expiresAt: '2026-01-01T10:07:00.000Z' });
-      expect(updated.expiresAt).toBe('2026-01-01T10:07:00.000Z');
-    });
-
-    it('throws LockLostError naming the new holder when someone else took the lease', async () => {
+    it('update through the lock fails with LockLostError naming the new holder when someone else took the lease', async () => {
       const es = mockedEs();
       serveLock(es, version, { create: ['lock-create-created'], write: ['lock-index-stale'], get: ['lock-get-updated'] });
-      const lock = newLock(es);
-      const outcome = await lock.acquire('host-c:3:c', '9.5.4', TTL, at('10:00:00'));
+      const lock = createEsLock(es.client, new ManualClock('2026-01-01T10:00:00.000Z'), silentLogger(), { retry: fast });
+      const outcome = await lock.acquire('host-c:3:c', '9.5.4', TTL);
       if (!outcome.acquired) throw new Error('expected the lease');
 
-      const update = lock.update(outcome.record, TTL, at('10:01:00'));
+      const update = lock.update(outcome.record, TTL);
 
       await expect(update).rejects.toBeInstanceOf(LockLostError);
-      await expect(update).rejects.toThrow(`taken over by ${fixture(version, 'lock-get-updated').holder}`);
-    });
-  });
-
-  describe('release', () => {
-    it('deletes the lease conditionally on its last write', async () => {
-      const es = mockedEs();
-      serveLock(es, version, { create: ['lock-create-created'], remove: ['lock-delete-deleted'] });
-      const lock = newLock(es);
-      const outcome = await lock.acquire('host-a:1:a', '9.5.4', TTL, at('10:00:00'));
-      if (!outcome.acquired) throw new Error('expected the lease');
-
-      await lock.release(outcome.record);
-
-      const deletes = es.requests.filter((q) => q.method === 'DELETE');
-      expect(deletes).toHaveLength(1);
-      expect(deletes[0]?.querystring).toMatchObject({ if_seq_no: expect.any(String) as string, if_primary_term: expect.any(String) as string });
-    });
-
-    it('ignores a lease that is already gone (404)', async () => {
-      const es = mockedEs();
-      serveLock(es, version, { create: ['lock-create-created'], remove: ['lock-delete-missing'] });
-      const lock = newLock(es);
-      const outcome = await lock.acquire('host-a:1:a', '9.5.4', TTL, at('10:00:00'));
-      if (!outcome.acquired) throw new Error('expected the lease');
-
-      await expect(lock.release(outcome.record)).resolves.toBeUndefined();
-    });
-
-    it("does not delete another controller's lease: 409, then LockLostError", async () => {
-      const es = mockedEs();
-      serveLock(es, version, { create: ['lock-create-created'], remove: ['lock-delete-stale'], get: ['lock-get-updated'] });
-      const lock = newLock(es);
-      const outcome = await lock.acquire('host-c:3:c', '9.5.4', TTL, at('10:00:00'));
-      if (!outcome.acquired) throw new Error('expected the lease');
-
-      await expect(lock.release(outcome.record)).rejects.toBeInstanceOf(LockLostError);
+      await expect(update).rejects.toThrow(`taken over by ${fixture(version, 'lock-get-updated').holder ?? ''}`);
     });
   });
 });

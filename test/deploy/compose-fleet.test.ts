@@ -36,7 +36,7 @@ describe.skipIf(!hasMoto)('deploy/compose/fleet.ts against moto', () => {
     const lines = await status(e);
     expect(lines).toHaveLength(5);
     expect(lines.every((l) => l.includes('Version=9.4.5'))).toBe(true);
-  });
+  }, 30_000);
 
   it('after a roll and a termination, names the replacement instance of the new version', async () => {
     await roll(e, '9.5.4');
@@ -50,5 +50,5 @@ describe.skipIf(!hasMoto)('deploy/compose/fleet.ts against moto', () => {
     expect(replacement).not.toBe(old);
     expect((await status(e)).find((l) => l.startsWith(replacement ?? '?'))).toMatch(/esru-data {2}Version=9\.5\.4 .*\(no container yet\)/);
     expect(await next(e, 'master')).toBeUndefined();
-  });
+  }, 30_000);
 });

@@ -1,5 +1,11 @@
 // Fluent builders for the read model: aNode('es-data-1').data().withTag('9.4.5')...
 
+import {
+  ALLOCATION_ENABLE,
+  ALLOCATION_EXCLUDE_NAME,
+  effectiveSetting,
+  type AllocationSettings,
+} from '../../src/upgrade/model.ts';
 import type {
   AllocationExplanation,
   AutoScalingGroup,
@@ -98,6 +104,11 @@ export class NodeBuilder {
     if (this.instance) this.instance.state = state;
     return this;
   }
+  /** The group's lifecycle state for the instance, e.g. "Terminating:Wait", "Standby". */
+  lifecycle(state: string): this {
+    if (this.instance) this.instance.lifecycleState = state;
+    return this;
+  }
   withoutInstance(): this {
     this.instance = undefined;
     return this;
@@ -162,8 +173,11 @@ export interface WorldSpec {
   shards?: ShardCopy[];
   explanations?: AllocationExplanation[];
   allocationEnable?: string | null;
+  /** The enable setting's transient layer (wins over allocationEnable, the persistent one). */
+  allocationEnableTransient?: string | null;
   excludeNames?: string[];
   votingConfig?: string[];
+  votingExclusions?: string[];
   groups?: Partial<AutoScalingGroup>[];
   extraInstances?: Ec2Instance[];
 }
@@ -178,7 +192,7 @@ export function aWorld(spec: WorldSpec, options: UpgradeOptions = defaultOptions
     const override = spec.groups?.find((g) => g.name === name) ?? {};
     return {
       name,
-      desiredCapacity: members.filter((i) => i.state === 'running' || i.state === 'pending').length,
+      desiredCapacity: members.filter((i) => (i.state === 'running' || i.state === 'pending') && !/^Terminat/.test(i.lifecycleState ?? '')).length,
       minSize: 0,
       maxSize: 10,
       instanceIds: members.map((i) => i.id),
@@ -190,14 +204,20 @@ export function aWorld(spec: WorldSpec, options: UpgradeOptions = defaultOptions
   });
   const master = spec.masterName ?? nodes.find((n) => n.roles.includes('master'))?.name;
   const masterNode = nodes.find((n) => n.name === master);
+  const settings: AllocationSettings = {
+    [ALLOCATION_ENABLE]: { persistent: spec.allocationEnable ?? null, transient: spec.allocationEnableTransient ?? null },
+    [ALLOCATION_EXCLUDE_NAME]: { persistent: spec.excludeNames?.join(',') || null, transient: null },
+  };
   const cluster: ClusterSnapshot = {
     nodes,
     masterNodeId: masterNode?.id ?? null,
     health: health({ numberOfNodes: nodes.length, numberOfDataNodes: nodes.filter((n) => n.roles.includes('data')).length, ...spec.health }),
     shards: spec.shards ?? [],
-    allocationEnable: spec.allocationEnable ?? null,
+    allocationEnable: effectiveSetting(settings[ALLOCATION_ENABLE]),
     allocationExcludeNames: spec.excludeNames ?? [],
+    settings,
     votingConfigNodeIds: spec.votingConfig ?? nodes.filter((n) => n.roles.includes('master')).map((n) => n.id),
+    votingConfigExclusions: (spec.votingExclusions ?? []).map((name) => ({ nodeId: nodes.find((n) => n.name === name)?.id ?? '_absent_', nodeName: name })),
     unassignedExplanations: spec.explanations,
   };
   const fleet: FleetSnapshot = { instances, groups };
@@ -209,7 +229,8 @@ export function aLease(overrides: Partial<LeaseRecord> = {}): LeaseRecord {
     holder: 'test',
     targetVersion: TARGET,
     acquiredAt: T0.toISOString(),
-    expiresAt: new Date(T0.getTime() + 300_000).toISOString(),
+    renewedAt: T0.toISOString(),
+    ttlMs: 300_000,
     runStartedAt: T0.toISOString(),
     terminatedInstanceIds: [],
     ...overrides,

@@ -149,7 +149,7 @@ describe('runUpgrade on a simulated cluster', () => {
     world.injectLaunchFault({ group: 'data', nth: 1, neverJoins: true });
     const report = await runUpgrade(depsFor(world), options());
     expect(report.outcome).toBe('halted');
-    expect(report.message).toMatch(/timed out after 15m waiting for replacement to join/);
+    expect(report.message).toMatch(/timed out after 15m waiting for 1 replacement of this upgrade to join/);
     expect(report.message).toMatch(/no further node will be touched/);
     expect(report.terminatedInstanceIds.map((id) => roleOf(world, id))).toEqual(['master', 'master', 'master', 'data']);
     expect(await allocation(world)).toBeNull();
@@ -195,13 +195,28 @@ describe('runUpgrade on a simulated cluster', () => {
     expect((await world.cluster.observe()).allocationExcludeNames).toEqual([]);
   });
 
-  it('refuses while another controller holds the lock, naming it', async () => {
+  it('refuses while another controller holds the lock and renews it, naming it', async () => {
     const world = aWorld();
-    await world.lock.acquire('ops-laptop:4242', TARGET, 300_000, world.clock.now());
+    await holdLease(world, 'ops-laptop:4242', { renewEveryMs: 60_000 });
     const report = await runUpgrade(depsFor(world), options());
     expect(report).toMatchObject({ outcome: 'refused', exitCode: 3 });
     expect(report.message).toMatch(/ops-laptop:4242/);
     expect(world.terminatedInstanceIds()).toEqual([]);
+  });
+
+  it('takes over a lease nobody renews within about one TTL, judged on its own clock', async () => {
+    const world = aWorld();
+    await holdLease(world, 'crashed-host:1', {});
+    const started = world.clock.nowMs();
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report.outcome).toBe('completed');
+    const takeover = report.plan ? Date.parse(report.startedAt) : 0;
+    expect(takeover).toBeGreaterThanOrEqual(started);
+    const firstAction = report.nodes[0]?.startedAt;
+    expect(firstAction).toBeDefined();
+    const waitedMs = Date.parse(firstAction ?? '') - started;
+    expect(waitedMs).toBeGreaterThanOrEqual(options().lockTtlMs);
+    expect(waitedMs).toBeLessThan(options().lockTtlMs * 1.2);
   });
 
   it('on SIGTERM starts no new termination, restores allocation and reports interrupted', async () => {
@@ -215,7 +230,8 @@ describe('runUpgrade on a simulated cluster', () => {
     expect(report).toMatchObject({ outcome: 'interrupted', exitCode: 143 });
     expect(world.terminatedInstanceIds().map((id) => roleOf(world, id))).toEqual(['master', 'master', 'master', 'data']);
     expect(await allocation(world)).toBeNull();
-    expect(world.lock.peek()).toBeUndefined();
+    // The upgrade's record stays, released, for the rerun to resume and report.
+    expect(world.lock.peek()).toMatchObject({ holder: null, terminatedInstanceIds: world.terminatedInstanceIds() });
   });
 
   it('plan changes nothing and lists exactly the stale nodes', async () => {
@@ -228,10 +244,23 @@ describe('runUpgrade on a simulated cluster', () => {
   });
 });
 
+/** Another controller holding the world's lease, renewing it on schedule (or never: a crashed one). */
+async function holdLease(world: SimulatedWorld, holder: string, o: { renewEveryMs?: number }): Promise<void> {
+  const lock = world.newLock();
+  const outcome = await lock.acquire(holder, TARGET, options().lockTtlMs);
+  if (!outcome.acquired) throw new Error('could not take the lease');
+  let record = outcome.record;
+  const renew = (): void => {
+    void lock.update(record, options().lockTtlMs).then((r) => (record = r));
+    if (o.renewEveryMs) world.clock.after(o.renewEveryMs, renew, 'other-controller-renews');
+  };
+  if (o.renewEveryMs) world.clock.after(o.renewEveryMs, renew, 'other-controller-renews');
+}
+
 /** Freezes a controller mid-run, as kill -9 would: after `n` mutating calls, nothing it awaits ever returns. */
 function killedAfter(n: number, cluster: Cluster, fleet: Fleet, lock: Lock): { cluster: Cluster; fleet: Fleet; lock: Lock; killed: () => boolean } {
   let calls = 0;
-  const mutating = new Set(['setAllocationEnable', 'setAllocationExcludeNames', 'terminateInGroup']);
+  const mutating = new Set(['putSettings', 'terminateInGroup', 'excludeFromVoting', 'clearVotingExclusions', 'allocateReplica']);
   const wrap = <T extends object>(port: T): T =>
     new Proxy(port, {
       get(target, prop, receiver) {
@@ -249,7 +278,7 @@ function killedAfter(n: number, cluster: Cluster, fleet: Fleet, lock: Lock): { c
 }
 
 describe('kill -9 at every step, then rerun', () => {
-  // A full run makes 12 mutating calls: 6 terminations and 3 narrow/restore pairs of allocation.
+  // A full run makes 12 mutating calls: 6 terminations and 3 ready/restore pairs of allocation settings.
   it.each(Array.from({ length: 12 }, (_, i) => i + 1))('killed after mutation %i: the rerun completes, never two nodes missing', async (n) => {
     const world = aWorld();
     const first = depsFor(world);
@@ -259,10 +288,10 @@ describe('kill -9 at every step, then rerun', () => {
     for (let i = 0; i < 10_000 && !frozen.killed(); i++) await new Promise((r) => setImmediate(r));
     expect(frozen.killed()).toBe(true);
 
-    world.clock.advance(2 * options().lockTtlMs);
     const rerun = await runUpgrade(depsFor(world, { holder: 'controller-b' }), options());
 
     expect(rerun.outcome).toBe('completed');
+    expect(world.lock.peek()).toBeUndefined();
     expect(versions(world)).toEqual([TARGET]);
     expect(first.watch.minNodes).toBeGreaterThanOrEqual(5);
     expect(await allocation(world)).toBeNull();

@@ -11,7 +11,7 @@ import {
   type ExplainBody,
   type HealthBody,
 } from '../../src/cluster/es-read-model.ts';
-import { judgeCopy, judgeSettlement } from '../../src/upgrade/version-conflicts.ts';
+import { judgeCopy, judgeSettlement, toleratedFor } from '../../src/upgrade/version-conflicts.ts';
 import { loadFixture, versionsWith } from '../cluster/es-fixtures.ts';
 
 const conflictFiles = ['health-yellow-version-conflict', 'cat-shards-version-conflict', 'allocation-explain-version-conflict'];
@@ -65,7 +65,7 @@ describe('judgeSettlement on a held-back replica after narrowing allocation (liv
   const shards = toShardCopies(loadFixture<CatShardRow[]>(dir, 'cat-shards'));
   const heldBack = toAllocationExplanation(loadFixture<ExplainBody>(dir, 'allocation-explain-held-back-narrowed'));
   const conflict = toAllocationExplanation(loadFixture<ExplainBody>(dir, 'allocation-explain-version-conflict-narrowed'));
-  const narrowed = new Set(['enable']);
+  const narrowed = { tolerated: toleratedFor(true, []), mixedVersions: true };
 
   it('captured the state it is about: two replicas unassigned, allocation narrowed to primaries', () => {
     expect(shards.filter((s) => s.state === 'UNASSIGNED').map((s) => `${s.index}/${s.shard}`).sort()).toEqual(['data-3/1', 'hourly-2026.01.01-13/0']);
@@ -74,28 +74,22 @@ describe('judgeSettlement on a held-back replica after narrowing allocation (liv
     expect(heldBack.lastAllocationStatus).toBe('no_attempt');
   });
 
-  it('passes beside the real version conflict once held-back replicas are acceptable, naming both', () => {
-    const result = judgeSettlement(health, shards, [heldBack, conflict], narrowed, true);
-    expect(result.kind).toBe('version-conflicts-only');
+  it('passes beside the real version conflict at once: only our narrowing holds it', () => {
+    const result = judgeSettlement(health, shards, [heldBack, conflict], narrowed);
+    expect(result).toMatchObject({ kind: 'version-conflicts-only', heldByNarrowing: 1 });
     if (result.kind !== 'version-conflicts-only') return;
-    expect(result.conflicts.map((c) => `${c.index}/${c.shard}`).sort()).toEqual(['data-3/1', 'hourly-2026.01.01-13/0']);
-    expect(result.conflicts.find((c) => c.index === 'data-3')?.explanation).toMatch(/held back by the balancer.*narrowing/);
-  });
-
-  it('still waits out the grace period first', () => {
-    const result = judgeSettlement(health, shards, [heldBack, conflict], narrowed, false);
-    expect(result).toMatchObject({ kind: 'unsettled', blockers: [{ index: 'data-3', shard: 1 }] });
+    expect(result.conflicts.map((c) => `${c.index}/${c.shard}`)).toEqual(['hourly-2026.01.01-13/0']);
   });
 
   it('is a blocker when the narrowing is not ours (enable not tolerated)', () => {
-    const result = judgeSettlement(health, shards, [heldBack, conflict], new Set(), true);
+    const result = judgeSettlement(health, shards, [heldBack, conflict], { mixedVersions: true, pastGrace: () => true });
     expect(result.kind).toBe('unsettled');
     if (result.kind === 'unsettled') expect(result.reason).toMatch(/not version conflicts/);
   });
 
-  it('is a blocker without a real version conflict beside it', () => {
+  it('passes alone too while narrowed: lifting the narrowing frees it', () => {
     const alone = shards.filter((s) => s.index !== 'hourly-2026.01.01-13');
-    const result = judgeSettlement({ ...health, unassignedShards: 1 }, alone, [heldBack], narrowed, true);
-    expect(result.kind).toBe('unsettled');
+    const result = judgeSettlement({ ...health, unassignedShards: 1 }, alone, [heldBack], narrowed);
+    expect(result).toEqual({ kind: 'version-conflicts-only', conflicts: [], heldByNarrowing: 1 });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AllocationExplanation, ClusterHealth, ShardCopy } from '../../src/upgrade/model.ts';
-import { judgeSettlement } from '../../src/upgrade/version-conflicts.ts';
+import { judgeSettlement, toleratedFor } from '../../src/upgrade/version-conflicts.ts';
 import { decider, explanation, health, shard, versionNo } from './builders.ts';
 
 // Two data nodes: es-data-1 upgraded (holds the primary), es-data-2 old.
@@ -120,12 +120,28 @@ const cases: Case[] = [
     expected: 'version-conflicts-only',
   },
   {
-    name: 'a tolerated refusal alone means the copy could be allocated: not a conflict',
+    name: 'a copy refused only by this controller\'s narrowing is no conflict, and no reason to wait while narrowed',
     health: yellow(),
     shards: primaryOnNew,
     explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [decider('enable', 'NO')] })],
     tolerated: ['enable'],
+    expected: 'version-conflicts-only',
+  },
+  {
+    name: 'a copy refused by a filter on a node this controller did not exclude is a blocker',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO'), decider('enable', 'NO')], 'es-data-2': [decider('enable', 'NO'), decider('filter', 'NO')] })],
+    tolerated: ['enable'],
     expected: 'unsettled',
+  },
+  {
+    name: 'a filter on the node this controller excluded is tolerated',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO'), decider('enable', 'NO')], 'es-data-2': [versionNo(), decider('enable', 'NO'), decider('filter', 'NO')] })],
+    tolerated: ['enable', 'filter:es-data-2'],
+    expected: 'version-conflicts-only',
   },
   {
     name: 'every unassigned copy must be a conflict: one other reason spoils it',
@@ -152,13 +168,13 @@ describe('replicas held back by the balancer in a mixed-version cluster', () => 
   const heldBack = explanation('writes', 1, { 'es-data-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' });
 
   it('are not accepted before the grace period', () => {
-    const result = judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, heldBack], new Set(), false);
+    const result = judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, heldBack], { mixedVersions: true, pastGrace: () => false });
     expect(result.kind).toBe('unsettled');
     if (result.kind === 'unsettled') expect(result.reason).toMatch(/could be allocated but no attempt is made/);
   });
 
   it('are accepted, and named, once the state has lasted', () => {
-    const result = judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, heldBack], new Set(), true);
+    const result = judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, heldBack], { mixedVersions: true, pastGrace: () => true });
     expect(result.kind).toBe('version-conflicts-only');
     if (result.kind === 'version-conflicts-only') {
       expect(result.conflicts.map((c) => c.index)).toEqual(['logs-05', 'writes']);
@@ -167,19 +183,33 @@ describe('replicas held back by the balancer in a mixed-version cluster', () => 
   });
 
   it('are never accepted without a real version conflict beside them', () => {
-    const result = judgeSettlement(yellow(), [shard('writes', 1, true, 'STARTED', 'es-data-2'), shard('writes', 1, false, 'UNASSIGNED')], [heldBack], new Set(), true);
+    const result = judgeSettlement(yellow(), [shard('writes', 1, true, 'STARTED', 'es-data-2'), shard('writes', 1, false, 'UNASSIGNED')], [heldBack], { mixedVersions: true, pastGrace: () => true });
     expect(result.kind).toBe('unsettled');
+  });
+
+  it('are never held back in a cluster whose data nodes run one version: "no attempt yet" is just not yet', () => {
+    const result = judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, heldBack], { mixedVersions: false, pastGrace: () => true });
+    expect(result).toMatchObject({ kind: 'unsettled', blockers: [{ index: 'writes', shard: 1 }] });
+  });
+
+  it('count their grace per replica: one seen long enough passes while another just seen holds the cluster', () => {
+    const other = explanation('writes', 2, { 'es-data-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no_attempt' });
+    const all = [...shards, shard('writes', 2, true, 'STARTED', 'es-data-2'), shard('writes', 2, false, 'UNASSIGNED')];
+    const result = judgeSettlement(yellow({ unassignedShards: 3 }), all, [conflict, heldBack, other], { mixedVersions: true, pastGrace: (c) => c.shard === 1 });
+    expect(result).toMatchObject({ kind: 'unsettled', blockers: [{ index: 'writes', shard: 2 }] });
   });
 
   it('a replica allocation actually failed for is not held back', () => {
     const failed = explanation('writes', 1, { 'es-data-1': [] }, { canAllocate: 'yes', lastAllocationStatus: 'no' });
-    expect(judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, failed], new Set(), true).kind).toBe('unsettled');
+    expect(judgeSettlement(yellow({ unassignedShards: 2 }), shards, [conflict, failed], { mixedVersions: true, pastGrace: () => true }).kind).toBe('unsettled');
   });
 });
 
 describe('judgeSettlement', () => {
   it.each(cases)('$name', (c) => {
-    const result = judgeSettlement(c.health, c.shards, c.explanations, new Set(c.tolerated));
+    const tolerated = c.tolerated ?? [];
+    const excluded = tolerated.filter((t) => t.startsWith('filter:')).map((t) => t.slice('filter:'.length));
+    const result = judgeSettlement(c.health, c.shards, c.explanations, { tolerated: toleratedFor(tolerated.includes('enable'), excluded) });
     expect(result.kind).toBe(c.expected);
     if (c.reason && result.kind === 'unsettled') expect(result.reason).toMatch(c.reason);
   });
@@ -191,6 +221,7 @@ describe('judgeSettlement', () => {
     expect(result).toEqual({
       kind: 'version-conflicts-only',
       conflicts: [{ index: 'logs-05', shard: 0, explanation: expect.stringContaining('older than the primary version [9.5.4]') as string }],
+      heldByNarrowing: 0,
     });
   });
 });

@@ -1,5 +1,5 @@
 import { ALLOCATION_ENABLE } from '../model.ts';
-import { always, type Rule } from './rule.ts';
+import type { Rule } from './rule.ts';
 
 /**
  * Allocation restricted before the run (`none`, `primaries`, `new_primaries`) means a replaced
