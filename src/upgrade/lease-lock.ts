@@ -190,6 +190,7 @@ export function takeOver(existing: LeaseRecord, fresh: LeaseRecord): LeaseRecord
   if (existing.votingExclusion) record.votingExclusion = existing.votingExclusion;
   if (existing.targetVersion === fresh.targetVersion) {
     record.terminatedInstanceIds = [...existing.terminatedInstanceIds];
+    if (existing.terminatedNodeIds) record.terminatedNodeIds = [...existing.terminatedNodeIds];
     if (existing.terminationRequested) record.terminationRequested = existing.terminationRequested;
     // Replacements launched since the first run began must still be judged as replacements.
     record.runStartedAt = existing.runStartedAt;

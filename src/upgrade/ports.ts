@@ -112,8 +112,14 @@ export interface LeaseRecord {
   votingExclusion?: { nodeName: string; nodeId: string; setAt: string };
   /** Instances this upgrade terminated (the terminate was accepted), across resumed runs. */
   terminatedInstanceIds: string[];
+  /**
+   * The Elasticsearch node ids on those instances. Once EC2 has terminated an instance it no longer
+   * reports its private IP, yet its node can linger in the cluster until the master notices: it is
+   * still leaving, and only its id says so.
+   */
+  terminatedNodeIds?: string[];
   /** A terminate about to be sent: if a crash follows, the next holder reads the instance to learn whether it landed. */
-  terminationRequested?: { instanceId: string; at: string };
+  terminationRequested?: { instanceId: string; nodeId?: string; at: string };
 }
 
 export type LockOutcome =

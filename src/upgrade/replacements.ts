@@ -22,9 +22,10 @@ export function isLeaving(instance: Ec2Instance, lease: LeaseRecord): boolean {
   return isGoingAway(instance) || lease.terminatedInstanceIds.includes(instance.id);
 }
 
-/** Nodes still in the cluster whose instance is leaving. */
+/** Nodes still in the cluster whose instance is leaving (or was terminated by this upgrade, whatever EC2 reports now). */
 export function leavingNodes(world: World, lease: LeaseRecord): NodeView[] {
-  return world.nodes.filter((n) => n.instance !== undefined && isLeaving(n.instance, lease));
+  const terminated = new Set(lease.terminatedNodeIds ?? []);
+  return world.nodes.filter((n) => terminated.has(n.node.id) || (n.instance !== undefined && isLeaving(n.instance, lease)));
 }
 
 /**
@@ -33,7 +34,8 @@ export function leavingNodes(world: World, lease: LeaseRecord): NodeView[] {
  */
 export function replacementsPending(world: World, lease: LeaseRecord): number {
   const launched = launchedDuringUpgrade(lease);
-  const joined = world.nodes.filter((n) => n.instance && !isLeaving(n.instance, lease) && launched(n.instance)).length;
+  const terminated = new Set(lease.terminatedNodeIds ?? []);
+  const joined = world.nodes.filter((n) => n.instance && !terminated.has(n.node.id) && !isLeaving(n.instance, lease) && launched(n.instance)).length;
   return Math.max(0, lease.terminatedInstanceIds.length - joined);
 }
 

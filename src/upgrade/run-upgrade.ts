@@ -17,7 +17,7 @@ import { freshLease } from './lease-lock.ts';
 import { buildPlan } from './plan.ts';
 import type { EventSink, Plan, RunOutcome, UpgradeOptions, UpgradeReport } from './plan-model.ts';
 import type { Cluster, Fleet, LeaseRecord, Lock } from './ports.ts';
-import { isLeaving, isOwnReplacement } from './replacements.ts';
+import { isLeaving, isOwnReplacement, leavingNodes } from './replacements.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { fleetQueryFor, joinWorld, type World } from './world.ts';
 
@@ -116,9 +116,12 @@ export function reconcileTerminationRequest(lease: LeaseRecord, world: World): L
   const { terminationRequested: _done, ...rest } = lease;
   const instance = world.fleet.instances.find((i) => i.id === requested.instanceId);
   const landed = instance === undefined || isLeaving(instance, lease);
-  return landed && !rest.terminatedInstanceIds.includes(requested.instanceId)
-    ? { ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, requested.instanceId] }
-    : rest;
+  if (!landed || rest.terminatedInstanceIds.includes(requested.instanceId)) return rest;
+  return {
+    ...rest,
+    terminatedInstanceIds: [...rest.terminatedInstanceIds, requested.instanceId],
+    terminatedNodeIds: [...(rest.terminatedNodeIds ?? []), ...(requested.nodeId ? [requested.nodeId] : [])],
+  };
 }
 
 /**
@@ -354,7 +357,8 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
         if (!id) throw new Error(`no instance for ${d.node.node.name}`);
         rec.acceptConflicts(d.conflicts);
         rec.touchNode(d.node, present());
-        await saveLease({ ...lease, terminationRequested: { instanceId: id, at: clock.now().toISOString() } });
+        const nodeId = d.node.node.id;
+        await saveLease({ ...lease, terminationRequested: { instanceId: id, nodeId, at: clock.now().toISOString() } });
         touched = true;
         try {
           await fleet.terminateInGroup(id, signal);
@@ -367,7 +371,10 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           throw error;
         }
         const { terminationRequested: _sent, ...rest } = lease;
-        await saveLease({ ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id] }, true);
+        await saveLease(
+          { ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id], terminatedNodeIds: [...(rest.terminatedNodeIds ?? []), nodeId] },
+          true,
+        );
         rec.terminated(d.node);
         rec.emit({ type: 'action', action: 'terminate', node: d.node.node.name, instanceId: id, detail: `terminated ${id} in ${d.node.group?.name ?? '?'}; the group launches its replacement` });
         return undefined;
@@ -398,8 +405,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
         if (restore.keep) log.warn({ nodes: restore.keep.nodeNames }, 'terminated nodes still in the cluster stay excluded from allocation until they leave; a rerun clears it');
       }
       const voting = lease.votingExclusion;
-      const votingNode = last.nodes.find((n) => n.node.name === voting?.nodeName);
-      if (voting && !(votingNode?.instance && isLeaving(votingNode.instance, lease))) {
+      if (voting && !leavingNodes(last, lease).some((n) => n.node.name === voting.nodeName)) {
         await cluster.clearVotingExclusions(stop);
         const { votingExclusion: _done, ...rest } = lease;
         lease = rest;

@@ -41,6 +41,132 @@ const options = (o: Partial<UpgradeOptions> = {}): UpgradeOptions => defaultOpti
 const allocation = async (world: SimulatedWorld): Promise<string | null> => (await world.cluster.observe()).allocationEnable;
 const versions = (world: SimulatedWorld): string[] => [...new Set(world.cluster.nodes().map((n) => n.version))];
 
+describe('runUpgrade where production differs from the proving ground', () => {
+  it('keeps an index created while a replaced data node is leaving off that node: no copy lost', async () => {
+    const world = aWorld({ timings: { nodeLeaveMs: 60_000 } });
+    // What each terminated node held when it was terminated: anything more was allocated to it later.
+    const heldAtTermination = new Map<string, Set<string>>();
+    const allocatedToLeaving: string[] = [];
+    let createdWhileLeaving = 0;
+    world.onEvent((w) => {
+      const shards = w.cluster.snapshot().shards;
+      for (const id of w.terminatedInstanceIds()) {
+        const node = w.cluster.nodes().find((n) => n.attributes.instance_id === id);
+        if (!node) continue;
+        const now = shards.filter((c) => c.node === node.name).map((c) => `${c.index}[${c.shard}]${c.primary ? 'p' : 'r'}`);
+        const before = heldAtTermination.get(node.name);
+        if (!before) heldAtTermination.set(node.name, new Set(now));
+        else allocatedToLeaving.push(...now.filter((c) => !before.has(c)).map((c) => `${c} on ${node.name}`));
+      }
+    });
+    // Every time a data node is terminated, a new hourly index arrives while it is still in the cluster.
+    const createOnEachDataTermination = (n: number): void =>
+      world.when(
+        (w) => w.terminatedInstanceIds().filter((id) => roleOf(w, id) === 'data').length === n,
+        (w) => {
+          createdWhileLeaving += 1;
+          w.createIndex({ name: `hourly-${n}`, primaries: 3, replicas: 1 });
+        },
+      );
+    [1, 2, 3].forEach(createOnEachDataTermination);
+
+    const report = await runUpgrade(depsFor(world), options({ order: 'data-first' }));
+
+    expect(report.outcome, report.message).toBe('completed');
+    expect(createdWhileLeaving).toBe(3);
+    expect([...new Set(allocatedToLeaving)]).toEqual([]);
+    expect(world.history.filter((h) => h.kind === 'primary-lost')).toEqual([]);
+    expect(world.cluster.health().status).toBe('green');
+    expect((await world.cluster.observe()).allocationExcludeNames).toEqual([]);
+  });
+
+  it('one master-eligible node: refused by more_than_one_master before anything is touched', async () => {
+    const world = aWorld({ masters: 1 });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report).toMatchObject({ outcome: 'refused', exitCode: 3 });
+    expect(report.refusals.map((r) => r.rule)).toContain('more_than_one_master');
+    expect(world.terminatedInstanceIds()).toEqual([]);
+  });
+
+  it('two master-eligible nodes: the voter\'s vote moves first, the quorum is never lost, the exclusion is cleared', async () => {
+    const world = aWorld({ masters: 2 });
+    let masterlessSinceMs: number | undefined;
+    let longestMasterlessMs = 0;
+    world.onEvent((w, e) => {
+      if (w.cluster.masterNodeId() === null) masterlessSinceMs ??= e.at.getTime();
+      else if (masterlessSinceMs !== undefined) {
+        longestMasterlessMs = Math.max(longestMasterlessMs, e.at.getTime() - masterlessSinceMs);
+        masterlessSinceMs = undefined;
+      }
+    });
+    const deps = depsFor(world);
+
+    const report = await runUpgrade(deps, options());
+
+    expect(report.outcome, report.message).toBe('completed');
+    expect(world.terminatedInstanceIds().map((id) => roleOf(world, id))).toEqual(['master', 'master', 'data', 'data', 'data']);
+    expect(deps.watch.events.filter((e) => e.type === 'action' && e.action === 'voting-exclusion').length).toBeGreaterThan(0);
+    // Replacing the elected master always costs one election; losing the quorum would cost the cluster.
+    expect(world.history.filter((h) => h.kind === 'no-quorum')).toEqual([]);
+    expect(masterlessSinceMs).toBeUndefined();
+    expect(longestMasterlessMs).toBeLessThanOrEqual(5_000);
+    expect((await world.cluster.observe()).votingConfigExclusions).toEqual([]);
+    expect(versions(world)).toEqual([TARGET]);
+  });
+
+  it('three master-eligible nodes need no voting exclusion', async () => {
+    const world = aWorld();
+    const deps = depsFor(world);
+    const report = await runUpgrade(deps, options());
+    expect(report.outcome).toBe('completed');
+    expect(deps.watch.events.some((e) => e.type === 'action' && e.action === 'voting-exclusion')).toBe(false);
+  });
+
+  it.each(['none', 'primaries', 'new_primaries'])('refuses allocation preset to %s, changing nothing', async (value) => {
+    const world = aWorld();
+    await world.cluster.putSettings({ 'cluster.routing.allocation.enable': { persistent: 'all', transient: value } });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report).toMatchObject({ outcome: 'refused', exitCode: 3 });
+    expect(report.refusals.find((r) => r.rule === 'allocation_enabled')?.reason).toMatch(new RegExp(`"${value}" \\(transient\\)`));
+    expect(world.terminatedInstanceIds()).toEqual([]);
+    expect((await world.cluster.observe()).settings['cluster.routing.allocation.enable']).toEqual({ persistent: 'all', transient: value });
+  });
+
+  it('puts each allocation setting back in the layer it was found in', async () => {
+    const world = aWorld();
+    const found = {
+      'cluster.routing.allocation.enable': { persistent: 'all', transient: 'all' },
+      'cluster.routing.allocation.exclude._name': { persistent: null, transient: 'decommissioned-node' },
+    };
+    await world.cluster.putSettings(found);
+    const report = await runUpgrade(depsFor(world), options({ order: 'data-first' }));
+    expect(report.outcome, report.message).toBe('completed');
+    expect((await world.cluster.observe()).settings).toEqual(found);
+  });
+
+  it('an interrupt while a replaced node is still leaving restores allocation but keeps that node excluded, and the rerun clears it', async () => {
+    const world = aWorld({ timings: { nodeLeaveMs: 120_000 } });
+    const controller = new AbortController();
+    world.when(
+      (w) => w.terminatedInstanceIds().some((id) => roleOf(w, id) === 'data'),
+      () => controller.abort(new InterruptedError('SIGTERM')),
+    );
+    const first = await runUpgrade(depsFor(world, { signal: controller.signal }), options({ order: 'data-first' }));
+    expect(first.outcome).toBe('interrupted');
+    const after = await world.cluster.observe();
+    const leavingNode = after.nodes.find((n) => n.attributes.instance_id === world.terminatedInstanceIds()[0]);
+    expect(leavingNode).toBeDefined();
+    expect(after.allocationEnable).toBeNull();
+    expect(after.allocationExcludeNames).toEqual([leavingNode?.name]);
+
+    const rerun = await runUpgrade(depsFor(world, { holder: 'controller-b' }), options({ order: 'data-first' }));
+    expect(rerun.outcome, rerun.message).toBe('completed');
+    expect(rerun.previouslyTerminatedInstanceIds).toEqual(world.terminatedInstanceIds().slice(0, 1));
+    expect((await world.cluster.observe()).allocationExcludeNames).toEqual([]);
+    expect(new Set(world.terminatedInstanceIds()).size).toBe(world.terminatedInstanceIds().length);
+  });
+});
+
 describe('runUpgrade on a simulated cluster', () => {
   it('does nothing when every instance already carries the target version', async () => {
     const world = aWorld({ fromVersion: TARGET });
