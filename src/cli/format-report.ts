@@ -13,6 +13,7 @@ export function formatReport(report: UpgradeReport): string {
       `Outcome: ${report.outcome} (exit ${report.exitCode.toString()})`,
       `  ${report.message}`,
       `  target ${report.targetVersion}, ${report.order}, strategy ${report.strategy}; took ${formatDuration(report.durationMs)} (${report.startedAt} to ${report.finishedAt})`,
+      `  es-rolling-upgrade ${report.toolVersion}, report schema ${report.schemaVersion.toString()}`,
     ].join('\n') + '\n',
   );
   parts.push(formatNodes(report.nodes));

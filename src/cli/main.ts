@@ -1,10 +1,10 @@
 // The composition root of the command line: argv -> validated settings -> a command, and the one
 // boundary that turns errors into exit codes. Validation finishes before any client is built.
 
-import { readFileSync } from 'node:fs';
 import { ExitCode, InvalidInputError, UpgradeError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
+import { toolVersion } from '../shared/tool-version.ts';
 import { parseArgv } from './args.ts';
 import { describeConfig, loadConfig, type CommandProfile } from './config.ts';
 import type { CliIo, CommandContext } from './context.ts';
@@ -84,7 +84,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
   try {
     const args = parseArgv(argv);
     if (args.version) {
-      io.stdout(`${packageVersion()}\n`);
+      io.stdout(`${toolVersion()}\n`);
       return ExitCode.ok;
     }
     if (args.command === 'help' || (args.command === undefined && args.help)) {
@@ -176,15 +176,6 @@ function reportError(error: unknown, io: CliIo, log: Logger | undefined): number
   log?.debug({ stack: redactSecrets(error instanceof Error ? (error.stack ?? '') : '') }, 'internal error');
   io.stderr(`internal error: ${message}\n`);
   return ExitCode.internal;
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** Entry point of the executable: run, flush stdout, exit with the code. */

@@ -131,8 +131,17 @@ export interface NodeTimeline {
 
 export type RunOutcome = 'nothing-to-do' | 'completed' | 'planned' | 'refused' | 'halted' | 'interrupted' | 'failed';
 
+/**
+ * Version of the report's shape (schema/report.schema.json): raised when a field is removed or changes
+ * meaning, so tooling can tell a report it cannot read. Adding a field keeps it.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
 export interface UpgradeReport {
   tool: 'es-rolling-upgrade';
+  /** The es-rolling-upgrade release that wrote the report, e.g. "0.1.0". */
+  toolVersion: string;
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
   mode: 'plan' | 'run';
   outcome: RunOutcome;
   /** One line saying what happened. */

@@ -2,6 +2,8 @@
 // as events and assembled into the final report.
 
 import type { Clock } from '../shared/clock.ts';
+import { toolVersion } from '../shared/tool-version.ts';
+import { REPORT_SCHEMA_VERSION } from './plan-model.ts';
 import type {
   AcceptedVersionConflict,
   EventSink,
@@ -186,6 +188,8 @@ export class RunRecorder {
     const finished = this.nowMs();
     const report: UpgradeReport = {
       tool: 'es-rolling-upgrade',
+      toolVersion: toolVersion(),
+      schemaVersion: REPORT_SCHEMA_VERSION,
       mode: args.mode,
       outcome: args.outcome,
       message: args.message,

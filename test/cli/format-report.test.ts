@@ -36,6 +36,7 @@ describe('formatReport', () => {
         'Outcome: completed (exit 0)',
         '  replaced 2 nodes; every node is at 9.5.4',
         '  target 9.5.4, data-first, strategy replace; took 10m (2026-01-01T00:00:00.000Z to 2026-01-01T00:10:00.000Z)',
+        '  es-rolling-upgrade 0.1.0, report schema 1',
         '',
         'Nodes:',
         '  1. [data] es-data-1 (i-0aaa) -> es-data-4 (i-0ddd): replaced, 3m',

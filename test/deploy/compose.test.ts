@@ -12,6 +12,7 @@ import versions from '../../sandbox/versions.json' with { type: 'json' };
 
 const root = join(import.meta.dirname, '../..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
+const pkg = JSON.parse(read('package.json')) as { name: string; version: string; description: string; license: string };
 const hasCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 if (!hasCompose) console.warn('docker-compose not found: skipping the compose validation (install it: .ci/setup-system.sh)');
 
@@ -27,6 +28,7 @@ function compose(args: string[], env: Record<string, string> = { ESRU_SERVICE_TO
 
 interface Service {
   image?: string;
+  stop_grace_period?: string;
   build?: { context: string; target?: string };
   command?: string[];
   environment?: Record<string, string>;
@@ -105,15 +107,29 @@ describe.skipIf(!hasCompose)('docker-compose.yml', () => {
       expect(services.fleet?.environment).toMatchObject({ AWS_REGION: SANDBOX_REGION, AWS_ENDPOINT_URL: 'http://moto:5000' });
       expect(services['es-replacement']?.profiles).toEqual(['replacement']);
     });
+
+    it('gives the controller time to restore allocation after SIGTERM: a stop grace period of 30 s or more', () => {
+      const grace = resolved().controller?.stop_grace_period;
+      expect(grace).toBeDefined();
+      expect(durationSeconds(grace ?? '')).toBeGreaterThanOrEqual(30);
+    });
   });
 });
+
+/** A compose duration ("90s", "1m30s", "2m") in seconds. */
+function durationSeconds(text: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)];
+  expect(parts.map((p) => p[0]).join(''), `duration ${text}`).toBe(text);
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * (units[unit ?? ''] ?? NaN), 0);
+}
 
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const stages = [...dockerfile.matchAll(/^FROM (\S+) AS (\S+)$/gm)].map((m) => ({ from: m[1], name: m[2] }));
 
-  it('is multi-stage on Node 24 slim, and compose builds only stages it defines', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim$/m);
+  it('is multi-stage on Node 24 slim pinned by digest, and compose builds only stages it defines', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim@sha256:[0-9a-f]{64}$/m);
     expect(stages.map((s) => s.name)).toEqual(['build', 'sandbox-tools', 'runtime']);
     expect(stages.at(-1)?.from).toBe('${NODE_IMAGE}');
     for (const target of read('docker-compose.yml').matchAll(/target: ([\w-]+)/g)) {
@@ -128,6 +144,23 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^ENTRYPOINT \["node", "bin\/es-rolling-upgrade\.js"\]$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*\\\n\s+CMD \["node", "-e", ".*\/healthz.*"\]$/m);
+  });
+
+  it('labels the released image with the OCI annotations, from package.json where it has them', () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    const label = /^LABEL ((?:.*\\\n)*.*)$/m.exec(runtime)?.[1] ?? '';
+    const labels: Record<string, string> = Object.fromEntries([...label.matchAll(/(org\.opencontainers\.image\.[a-z]+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+    const args: Record<string, string> = Object.fromEntries([...runtime.matchAll(/^ARG (\w+)=(.*)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
+    expect(labels).toEqual({
+      'org.opencontainers.image.title': pkg.name,
+      'org.opencontainers.image.description': pkg.description,
+      'org.opencontainers.image.version': '${VERSION}',
+      'org.opencontainers.image.revision': '${REVISION}',
+      'org.opencontainers.image.source': '${SOURCE}',
+      'org.opencontainers.image.licenses': pkg.license,
+    });
+    expect(args.VERSION).toBe(pkg.version);
+    expect(Object.keys(args)).toEqual(expect.arrayContaining(['REVISION', 'SOURCE']));
   });
 
   it('.dockerignore lets in exactly what the stages copy', () => {

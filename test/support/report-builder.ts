@@ -18,6 +18,8 @@ export class ReportBuilder {
   constructor(outcome: RunOutcome) {
     this.report = {
       tool: 'es-rolling-upgrade',
+      toolVersion: '0.1.0',
+      schemaVersion: 1,
       mode: outcome === 'planned' ? 'plan' : 'run',
       outcome,
       message: `upgrade ${outcome}`,
