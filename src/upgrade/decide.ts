@@ -55,8 +55,9 @@ export interface HeldBackPlacement {
 
 export type Decision =
   | { kind: 'done'; conflicts: VersionConflict[] }
-  | { kind: 'refuse'; refusals: Refusal[]; reason?: string }
-  | { kind: 'halt'; reason: string; refusals: Refusal[] }
+  /** `timedOut`: the wait in progress ran out (the run records it so). */
+  | { kind: 'refuse'; refusals: Refusal[]; reason?: string; timedOut?: true }
+  | { kind: 'halt'; reason: string; refusals: Refusal[]; timedOut?: true }
   | { kind: 'wait'; wait: WaitKind; node?: string; detail: string; health: Omit<HealthWait, 'timeoutMs'> | null; refusals: Refusal[] }
   /**
    * Keep new shard copies off the node from now until it has left (and, replacing, narrow
@@ -347,7 +348,9 @@ function judgeTimeout(d: Decision, input: DecideInput): Decision {
   if (waited < timeoutMs) return d;
   const h = input.world.cluster.health;
   const what = `timed out after ${formatMs(waited)} waiting for ${d.detail} (seen: cluster ${h.status}, ${input.world.cluster.nodes.length} nodes)`;
-  return input.atStart ? { kind: 'refuse', refusals: d.refusals, reason: what } : { kind: 'halt', reason: what, refusals: d.refusals };
+  return input.atStart
+    ? { kind: 'refuse', refusals: d.refusals, reason: what, timedOut: true }
+    : { kind: 'halt', reason: what, refusals: d.refusals, timedOut: true };
 }
 
 function formatMs(ms: number): string {

@@ -223,7 +223,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           openWait: rec.currentWait(),
           heldBackSince,
         });
-        if (d.kind !== 'wait') rec.waitDone('met');
+        if (d.kind !== 'wait') rec.waitDone((d.kind === 'halt' || d.kind === 'refuse') && d.timedOut ? 'timed-out' : 'met');
         logDecision(log, d);
         ending = await act(d);
         failingSinceMs = undefined;

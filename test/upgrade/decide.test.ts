@@ -524,6 +524,18 @@ const cases: Case[] = [
     expect: waitsFor('node-leave', /m-1.*Terminating:Wait/),
   },
   {
+    name: 'A node this upgrade terminated is leaving even once EC2 no longer reports its instance (no private IP to match)',
+    world: () => ({
+      nodes: [...threeMasters().map((b) => b.atTarget()), aNode('d-1').data().withoutInstance(), aNode('d-2').data(), aNode('d-3').data()],
+      extraInstances: [{ id: 'i-new', privateIp: '10.9.9.9', state: 'running', lifecycleState: 'InService', groupName: 'es-data', tags: { Version: TARGET }, launchTime: new Date(T0.getTime() + 60_000) }],
+      shards: replicated('d-2', 'd-3'),
+    }),
+    options: { orphans: 'ignore' },
+    lease: { terminatedInstanceIds: ['i-d-1'], terminatedNodeIds: ['id-d-1'] },
+    atStart: false,
+    expect: waitsFor('node-leave', /d-1/),
+  },
+  {
     name: 'An instance this upgrade terminated is leaving even while the group still reports it InService',
     world: () => ({ nodes: [aNode('m-1').master().lifecycle('InService'), aNode('m-2').master(), aNode('m-3').master()], masterName: 'm-3' }),
     lease: { terminatedInstanceIds: ['i-m-1'] },
