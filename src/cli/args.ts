@@ -3,8 +3,8 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { InvalidInputError } from '../shared/errors.ts';
-import { META_FLAGS, OPTIONS, findOption, type OptionSpec } from './options.ts';
-import { closest } from './suggest.ts';
+import { META_FLAGS, SETTINGS, findSetting, type SettingSpec } from '../app/settings.ts';
+import { closest } from '../app/suggest.ts';
 
 export type FlagValue = string | boolean | string[];
 
@@ -22,11 +22,11 @@ const parseConfig: ParseArgsOptionsConfig = {
   help: { type: 'boolean', short: 'h', multiple: true },
   version: { type: 'boolean', short: 'V', multiple: true },
 };
-for (const o of OPTIONS as readonly OptionSpec[]) {
-  parseConfig[o.name] = { type: o.kind === 'boolean' ? 'boolean' : 'string', multiple: true };
+for (const s of SETTINGS as readonly SettingSpec[]) {
+  parseConfig[s.name] = { type: s.value.kind === 'boolean' ? 'boolean' : 'string', multiple: true };
 }
 
-const KNOWN_FLAGS = [...OPTIONS.map((o: OptionSpec) => o.name), ...META_FLAGS.map((m) => m.name)];
+const KNOWN_FLAGS = [...SETTINGS.map((s) => s.name as string), ...META_FLAGS.map((m) => m.name)];
 const SHORT_TO_LONG = new Map<string, string>(META_FLAGS.filter((m) => 'short' in m).map((m) => [m.short as string, m.name]));
 
 export function parseArgv(argv: readonly string[]): ParsedArgs {
@@ -67,14 +67,14 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       continue;
     }
 
-    const spec = findOption(name);
+    const spec = findSetting(name);
     if (name !== 'config' && spec === undefined) {
       const hint = closest(name, KNOWN_FLAGS);
       problems.push(`unknown flag ${shown}${hint ? ` (did you mean --${hint}?)` : ''}; see --help`);
       continue;
     }
 
-    const isBoolean = spec?.kind === 'boolean';
+    const isBoolean = spec?.value.kind === 'boolean';
     if (isBoolean) {
       if (token.value !== undefined) {
         problems.push(`${shown} takes no value (use --${name} or --no-${name})`);
@@ -99,7 +99,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       configFile = token.value;
       continue;
     }
-    if (spec?.kind === 'list') {
+    if (spec?.value.kind === 'list') {
       const previous = flags.get(name);
       flags.set(name, [...(Array.isArray(previous) ? previous : []), token.value]);
     } else {
