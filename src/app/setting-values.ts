@@ -85,7 +85,11 @@ export function duration(min: string, max: string) {
     'duration',
     z.unknown().transform((value, ctx) => {
       if (typeof value === 'number') {
-        ctx.addIssue({ code: 'custom', message: UNIT_HINT });
+        // A YAML or JSON number: 1e999 and .inf are read as Infinity, which no unit makes a duration.
+        ctx.addIssue({
+          code: 'custom',
+          message: Number.isFinite(value) ? UNIT_HINT : `is not a finite duration; write one with a unit, from ${min} to ${max} (e.g. 90s, 15m, 1h)`,
+        });
         return z.NEVER;
       }
       if (typeof value !== 'string') {
@@ -96,6 +100,10 @@ export function duration(min: string, max: string) {
       if (ms === undefined) {
         const bare = /^\s*\d+(\.\d+)?\s*$/.test(value);
         ctx.addIssue({ code: 'custom', message: bare ? UNIT_HINT : 'is not a duration such as 90s, 15m or 1h30m' });
+        return z.NEVER;
+      }
+      if (!Number.isFinite(ms)) {
+        ctx.addIssue({ code: 'custom', message: `is not a finite duration; ${between}` });
         return z.NEVER;
       }
       if (ms < minMs || ms > maxMs) {

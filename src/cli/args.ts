@@ -44,7 +44,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
   let configFile: string | undefined;
   let help = false;
-  let version = false;
+  /** The version flag as given (-V or --version), when given. */
+  let version: string | undefined;
   let afterTerminator = false;
 
   for (const token of tokens) {
@@ -63,7 +64,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     if (name === 'help' || name === 'version') {
       if (negated || token.value !== undefined) problems.push(`${shown} takes no value`);
       else if (name === 'help') help = true;
-      else version = true;
+      else version = shown;
       continue;
     }
 
@@ -114,6 +115,18 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     extra = [];
     help = true;
   }
+  if (version !== undefined) {
+    // Like --help, but it prints one line and nothing else: anything with it is a mistake.
+    const others = [
+      ...(command !== undefined ? [`"${command}"`] : []),
+      ...(help ? ['--help'] : []),
+      ...(configFile !== undefined ? ['--config'] : []),
+      ...[...flags.keys()].map((name) => `--${name}`),
+    ];
+    if (others.length > 0) {
+      problems.push(`${version} prints the version and takes nothing else (got ${others.join(', ')}); run "es-rolling-upgrade --version" alone`);
+    }
+  }
   if (extra.length > 0 && problems.length === 0) {
     // Do not echo the values: after a mistyped flag the stray argument may be a password.
     problems.push(
@@ -122,5 +135,5 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
   }
   if (problems.length > 0) throw new InvalidInputError(problems.join('\n'));
 
-  return { command, flags, configFile, help, version };
+  return { command, flags, configFile, help, version: version !== undefined };
 }
