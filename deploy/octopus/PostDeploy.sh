@@ -56,7 +56,9 @@ case "${mode:=run}" in
   *) echo "EsRollingUpgrade.Mode must be run or plan, not '$mode'" >&2; exit 2 ;;
 esac
 
-args=("$mode" --target-version "$target_version" --report "${report:-$PWD/es-rolling-upgrade-report.json}" --octopus --yes --no-progress)
+args=("$mode" --target-version "$target_version" --report "${report:-$PWD/es-rolling-upgrade-report.json}" --octopus)
+# A run never asks and draws no live view in a step log; plan takes neither flag.
+if [ "$mode" = run ]; then args+=(--yes --no-progress); fi
 IFS=',' read -r -a urls <<<"$es_url"
 for url in "${urls[@]}"; do
   url="${url#"${url%%[![:space:]]*}"}"

@@ -3,8 +3,8 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { InvalidInputError } from '../shared/errors.ts';
-import { META_FLAGS, OPTIONS, findOption, type OptionSpec } from './options.ts';
-import { closest } from './suggest.ts';
+import { META_FLAGS, SETTINGS, findSetting, type SettingSpec } from '../app/settings.ts';
+import { closest } from '../app/suggest.ts';
 
 export type FlagValue = string | boolean | string[];
 
@@ -22,11 +22,11 @@ const parseConfig: ParseArgsOptionsConfig = {
   help: { type: 'boolean', short: 'h', multiple: true },
   version: { type: 'boolean', short: 'V', multiple: true },
 };
-for (const o of OPTIONS as readonly OptionSpec[]) {
-  parseConfig[o.name] = { type: o.kind === 'boolean' ? 'boolean' : 'string', multiple: true };
+for (const s of SETTINGS as readonly SettingSpec[]) {
+  parseConfig[s.name] = { type: s.value.kind === 'boolean' ? 'boolean' : 'string', multiple: true };
 }
 
-const KNOWN_FLAGS = [...OPTIONS.map((o: OptionSpec) => o.name), ...META_FLAGS.map((m) => m.name)];
+const KNOWN_FLAGS = [...SETTINGS.map((s) => s.name as string), ...META_FLAGS.map((m) => m.name)];
 const SHORT_TO_LONG = new Map<string, string>(META_FLAGS.filter((m) => 'short' in m).map((m) => [m.short as string, m.name]));
 
 export function parseArgv(argv: readonly string[]): ParsedArgs {
@@ -44,7 +44,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
   let configFile: string | undefined;
   let help = false;
-  let version = false;
+  /** The version flag as given (-V or --version), when given. */
+  let version: string | undefined;
   let afterTerminator = false;
 
   for (const token of tokens) {
@@ -63,18 +64,18 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     if (name === 'help' || name === 'version') {
       if (negated || token.value !== undefined) problems.push(`${shown} takes no value`);
       else if (name === 'help') help = true;
-      else version = true;
+      else version = shown;
       continue;
     }
 
-    const spec = findOption(name);
+    const spec = findSetting(name);
     if (name !== 'config' && spec === undefined) {
       const hint = closest(name, KNOWN_FLAGS);
       problems.push(`unknown flag ${shown}${hint ? ` (did you mean --${hint}?)` : ''}; see --help`);
       continue;
     }
 
-    const isBoolean = spec?.kind === 'boolean';
+    const isBoolean = spec?.value.kind === 'boolean';
     if (isBoolean) {
       if (token.value !== undefined) {
         problems.push(`${shown} takes no value (use --${name} or --no-${name})`);
@@ -99,7 +100,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       configFile = token.value;
       continue;
     }
-    if (spec?.kind === 'list') {
+    if (spec?.value.kind === 'list') {
       const previous = flags.get(name);
       flags.set(name, [...(Array.isArray(previous) ? previous : []), token.value]);
     } else {
@@ -114,6 +115,18 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     extra = [];
     help = true;
   }
+  if (version !== undefined) {
+    // Like --help, but it prints one line and nothing else: anything with it is a mistake.
+    const others = [
+      ...(command !== undefined ? [`"${command}"`] : []),
+      ...(help ? ['--help'] : []),
+      ...(configFile !== undefined ? ['--config'] : []),
+      ...[...flags.keys()].map((name) => `--${name}`),
+    ];
+    if (others.length > 0) {
+      problems.push(`${version} prints the version and takes nothing else (got ${others.join(', ')}); run "es-rolling-upgrade --version" alone`);
+    }
+  }
   if (extra.length > 0 && problems.length === 0) {
     // Do not echo the values: after a mistyped flag the stray argument may be a password.
     problems.push(
@@ -122,5 +135,5 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
   }
   if (problems.length > 0) throw new InvalidInputError(problems.join('\n'));
 
-  return { command, flags, configFile, help, version };
+  return { command, flags, configFile, help, version: version !== undefined };
 }

@@ -1,25 +1,33 @@
 // Settings from flags, environment and an optional file, merged with precedence
-// flags > environment > file > defaults, validated by the one schema (config-schema.ts) and mapped
-// to what the upgrade logic and the adapters take. Nothing here touches the network.
+// flags > environment > file > defaults, validated by the one schema (src/app/settings-schema.ts) and
+// mapped to what the upgrade logic and the adapters take. Nothing here touches the network.
 
+import { toConfig, type Config } from '../app/config.ts';
+import { parseSettings } from '../app/settings-schema.ts';
+import {
+  META_FLAGS,
+  SECRET_ENV_VARS,
+  SETTINGS,
+  findSetting,
+  requiredFor,
+  settingsFor,
+  type CommandName,
+  type SettingName,
+  type Settings,
+  type SettingSpec,
+} from '../app/settings.ts';
 import { InvalidInputError } from '../shared/errors.ts';
 import { redactSecrets, registerSecret } from '../shared/redact.ts';
-import type { InstanceMatch } from '../upgrade/model.ts';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
-import type { UpgradeOptions } from '../upgrade/plan-model.ts';
 import type { FlagValue } from './args.ts';
 import { readConfigFile } from './config-file.ts';
-import { createConfigSchema, DEFAULTS, type ConfigKey, type ValidConfig } from './config-schema.ts';
-import { META_FLAGS, OPTIONS, SECRET_ENV_VARS, findOption, type OptionScope, type OptionSpec } from './options.ts';
-import { closest } from './suggest.ts';
+import { closest } from '../app/suggest.ts';
 
-/** What a command reads and what it cannot do without. */
+/** A command as the loader sees it. */
 export interface CommandProfile {
-  name: string;
-  scopes: readonly OptionScope[];
-  required: readonly ConfigKey[];
+  name: CommandName;
   /** Values used when no source sets them (e.g. the demo's target version). */
-  defaults?: Partial<Record<ConfigKey, string>>;
+  defaults?: Partial<Record<SettingName, string>>;
 }
 
 export interface ConfigSources {
@@ -29,43 +37,11 @@ export interface ConfigSources {
   configFile?: string | undefined;
 }
 
-export interface EsConnection {
-  urls: string[];
-  apiKey?: string;
-  username?: string;
-  password?: string;
-  caFile?: string;
-  tlsVerify: boolean;
-}
-
-export interface AwsConnection {
-  region: string;
-  profile?: string;
-  endpoint?: string;
-}
-
-export interface ConnectionOptions {
-  es: EsConnection;
-  aws: AwsConnection;
-}
-
-export type OutputFormat = 'table' | 'json';
-
-export interface CliConfig {
-  upgrade: UpgradeOptions;
-  /** Present for commands that talk to a real cluster. */
-  connection?: ConnectionOptions;
-  output: OutputFormat;
-  reportFile?: string;
-  logLevel: string;
-  dryRun: boolean;
-  yes: boolean;
-  /** Undefined: decide from whether stderr is a terminal. */
-  progress?: boolean;
-  /** Undefined: decide from whether Octopus runs the command. */
-  octopus?: boolean;
-  /** Where `serve` listens; the other commands ignore it. */
-  service: { host: string; port: number };
+export interface LoadedConfig {
+  /** What the commands take. */
+  config: Config;
+  /** The validated settings by flag name (the service lays requests over them). */
+  settings: Settings;
 }
 
 type Source = { kind: 'flag' } | { kind: 'env'; name: string } | { kind: 'file'; path: string } | { kind: 'default' };
@@ -83,73 +59,78 @@ const SUGGESTIONS: Partial<Record<string, readonly string[]>> = {
   match: ['private-ip', 'node-name'],
 };
 
-export function loadConfig(profile: CommandProfile, sources: ConfigSources): CliConfig {
+export function loadConfig(command: CommandProfile, sources: ConfigSources): LoadedConfig {
   registerSecretsFrom(sources);
-  const inScope = OPTIONS.filter((o: OptionSpec) => profile.scopes.includes(o.scope));
+  const taken = settingsFor(command.name);
 
-  const outOfScope = [...sources.flags.keys()].filter((name) => !inScope.some((o) => o.name === name));
-  if (outOfScope.length > 0) {
-    throw new InvalidInputError(
-      outOfScope.map((name) => `--${name} is not used by the ${profile.name} command`).join('\n'),
-    );
+  const misplaced = [...sources.flags.keys()].filter((name) => !taken.some((s) => s.name === name));
+  if (misplaced.length > 0) {
+    throw new InvalidInputError(misplaced.map((name) => misplacedFlag(name, command.name)).join('\n'));
   }
 
   const filePath = sources.configFile ?? nonEmpty(sources.env[CONFIG_ENV]);
   const file = filePath === undefined ? {} : readConfigFile(filePath);
   checkFileKeys(filePath ?? '', file);
-  for (const o of OPTIONS.filter((o: OptionSpec) => o.secret)) {
-    const value = file[o.name];
-    if (typeof value === 'string') registerSecret(value);
+  for (const s of SETTINGS as readonly SettingSpec[]) {
+    const value = file[s.name];
+    if (s.secret === true && typeof value === 'string') registerSecret(value);
   }
 
-  const merged = merge(inScope, sources, file, filePath ?? '', profile);
-  const schema = createConfigSchema({ required: profile.required });
-  const result = schema.safeParse(merged.values, { reportInput: true });
+  // Settings of other commands are ignored in the environment and the file: both are often shared.
+  const merged = merge(taken, sources, file, filePath ?? '', command);
+  const result = parseSettings(merged.values, { required: requiredFor(command.name) });
   if (!result.success) {
     const lines = result.error.issues.map((issue) => describeIssue(issue, merged));
     throw new InvalidInputError(redactSecrets([...new Set(lines)].join('\n')));
   }
-  return toCliConfig(result.data);
+  return { config: toConfig(result.data), settings: result.data };
+}
+
+/** "--yes is not used by the plan command; only run takes it". */
+function misplacedFlag(name: string, command: CommandName): string {
+  const takers = findSetting(name)?.commands ?? [];
+  const who = takers.length === 1 ? `only ${takers[0] ?? ''} takes it` : `it is for ${takers.join(', ')}`;
+  return `--${name} is not used by the ${command} command; ${who}`;
 }
 
 function merge(
-  options: readonly OptionSpec[],
+  settings: readonly SettingSpec[],
   sources: ConfigSources,
   file: Record<string, unknown>,
   filePath: string,
-  profile: CommandProfile,
+  command: CommandProfile,
 ): Merged {
   const values: Record<string, unknown> = {};
   const origin = new Map<string, Source>();
-  for (const option of options) {
-    const flag = sources.flags.get(option.name);
+  for (const setting of settings) {
+    const flag = sources.flags.get(setting.name);
     if (flag !== undefined) {
-      values[option.name] = flag;
-      origin.set(option.name, { kind: 'flag' });
+      values[setting.name] = flag;
+      origin.set(setting.name, { kind: 'flag' });
       continue;
     }
-    const envName = option.env.find((name) => nonEmpty(sources.env[name]) !== undefined);
+    const envName = setting.env.find((name) => nonEmpty(sources.env[name]) !== undefined);
     if (envName !== undefined) {
-      values[option.name] = sources.env[envName];
-      origin.set(option.name, { kind: 'env', name: envName });
+      values[setting.name] = sources.env[envName];
+      origin.set(setting.name, { kind: 'env', name: envName });
       continue;
     }
-    if (option.name in file && file[option.name] !== null) {
-      values[option.name] = file[option.name];
-      origin.set(option.name, { kind: 'file', path: filePath });
+    if (setting.name in file && file[setting.name] !== null) {
+      values[setting.name] = file[setting.name];
+      origin.set(setting.name, { kind: 'file', path: filePath });
       continue;
     }
-    const fallback = profile.defaults?.[option.name as ConfigKey];
+    const fallback = command.defaults?.[setting.name as SettingName];
     if (fallback !== undefined) {
-      values[option.name] = fallback;
-      origin.set(option.name, { kind: 'default' });
+      values[setting.name] = fallback;
+      origin.set(setting.name, { kind: 'default' });
     }
   }
   return { values, sources: origin };
 }
 
 function checkFileKeys(path: string, file: Record<string, unknown>): void {
-  const known = OPTIONS.map((o: OptionSpec) => o.name);
+  const known = SETTINGS.map((s) => s.name as string);
   const problems = Object.keys(file)
     .filter((key) => !known.includes(key))
     .map((key) => {
@@ -170,25 +151,25 @@ interface IssueLike {
 
 function describeIssue(issue: IssueLike, merged: Merged): string {
   const key = String(issue.path[0] ?? '');
-  const option = findOption(key);
-  if (option === undefined) return issue.message;
+  const setting = findSetting(key);
+  if (setting === undefined) return issue.message;
   const source = merged.sources.get(key);
 
   if (issue.params?.['missing'] === true || source === undefined) {
-    const alternatives = [...option.env, `"${option.name}" in the config file`].join(', ');
-    return `--${option.name} ${issue.message} (or set ${alternatives})`;
+    const alternatives = [...setting.env, `"${setting.name}" in the config file`].join(', ');
+    return `--${setting.name} ${issue.message} (or set ${alternatives})`;
   }
 
   const where =
     source.kind === 'flag'
-      ? `--${option.name}`
+      ? `--${setting.name}`
       : source.kind === 'env'
         ? source.name
         : source.kind === 'file'
-          ? `${option.name} (in ${source.path})`
-          : `--${option.name}`;
+          ? `${setting.name} (in ${source.path})`
+          : `--${setting.name}`;
   const value = issue.path.length > 1 || isPrimitive(issue.input) ? issue.input : merged.values[key];
-  const shown = option.secret === true || value === undefined ? '' : `${showValue(value)} `;
+  const shown = setting.secret === true || value === undefined ? '' : `${showValue(value)} `;
   let hint = '';
   const candidates = Array.isArray(issue.values) ? issue.values.map(String) : SUGGESTIONS[key];
   if (typeof value === 'string' && candidates !== undefined) {
@@ -198,90 +179,10 @@ function describeIssue(issue: IssueLike, merged: Merged): string {
   return `${where}: ${shown}${issue.message}${hint}`;
 }
 
-/**
- * Validated settings -> what the upgrade logic and the adapters take. `connection` is set when the
- * Elasticsearch URLs and the region are (the commands that need them require them in the schema).
- */
-export function toCliConfig(c: ValidConfig): CliConfig {
-  const match: InstanceMatch = c.match ?? { kind: 'private-ip' };
-  const upgrade: UpgradeOptions = {
-    targetVersion: c['target-version'] ?? '',
-    versionTagKey: c['version-tag-key'] ?? 'Version',
-    order: c.order ?? 'masters-first',
-    strategy: c.strategy ?? 'replace',
-    versionConflicts: c['version-conflicts'] ?? 'accept',
-    match,
-    groupNames: c['group-name'] ?? [],
-    orphans: c.orphans ?? 'refuse',
-    disabledRules: c['disable-rule'] ?? [],
-    timeouts: {
-      nodeLeaveMs: c['node-leave-timeout'] ?? 0,
-      nodeJoinMs: c['node-join-timeout'] ?? 0,
-      yellowMs: c['yellow-timeout'] ?? 0,
-      greenMs: c['green-timeout'] ?? 0,
-      drainMs: c['drain-timeout'] ?? 0,
-      safeToProceedMs: c['safe-to-proceed-timeout'] ?? 0,
-    },
-    pollIntervalMs: c['poll-interval'] ?? 0,
-    lockTtlMs: c['lock-ttl'] ?? 0,
-    ...(c['expected-es-version'] !== undefined ? { expectedEsVersion: c['expected-es-version'] } : {}),
-  };
-  const config: CliConfig = {
-    upgrade,
-    output: c.output ?? 'table',
-    logLevel: c['log-level'] ?? 'info',
-    dryRun: c['dry-run'] ?? false,
-    yes: c.yes ?? false,
-    service: { host: c.host ?? DEFAULTS.host, port: c.port ?? DEFAULTS.port },
-    ...(c.report !== undefined ? { reportFile: c.report } : {}),
-    ...(c.progress !== undefined ? { progress: c.progress } : {}),
-    ...(c.octopus !== undefined ? { octopus: c.octopus } : {}),
-  };
-  if (c['es-url'] !== undefined && c['es-url'].length > 0 && c.region !== undefined) {
-    config.connection = {
-      es: {
-        urls: c['es-url'],
-        tlsVerify: c['tls-verify'] ?? true,
-        ...(c['es-api-key'] !== undefined ? { apiKey: c['es-api-key'] } : {}),
-        ...(c['es-username'] !== undefined ? { username: c['es-username'] } : {}),
-        ...(c['es-password'] !== undefined ? { password: c['es-password'] } : {}),
-        ...(c['es-ca-file'] !== undefined ? { caFile: c['es-ca-file'] } : {}),
-      },
-      aws: {
-        region: c.region,
-        ...(c.profile !== undefined ? { profile: c.profile } : {}),
-        ...(c['aws-endpoint'] !== undefined ? { endpoint: c['aws-endpoint'] } : {}),
-      },
-    };
-  }
-  return config;
-}
-
-/** A loggable view of the settings: secrets shown only as set or not. */
-export function describeConfig(config: CliConfig): Record<string, unknown> {
-  const es = config.connection?.es;
-  return {
-    ...config,
-    ...(config.connection && es
-      ? {
-          connection: {
-            ...config.connection,
-            es: {
-              urls: es.urls,
-              tlsVerify: es.tlsVerify,
-              caFile: es.caFile,
-              auth: es.apiKey !== undefined ? 'api-key' : es.username !== undefined ? `basic (${es.username})` : 'none',
-            },
-          },
-        }
-      : {}),
-  };
-}
-
 function registerSecretsFrom(sources: ConfigSources): void {
-  for (const o of OPTIONS.filter((o: OptionSpec) => o.secret)) {
-    const value = sources.flags.get(o.name);
-    if (typeof value === 'string') registerSecret(value);
+  for (const s of SETTINGS as readonly SettingSpec[]) {
+    const value = sources.flags.get(s.name);
+    if (s.secret === true && typeof value === 'string') registerSecret(value);
   }
   for (const name of SECRET_ENV_VARS) registerSecret(sources.env[name]);
 }
@@ -294,8 +195,9 @@ function isPrimitive(value: unknown): boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
+/** A value as a message shows it; a number JSON cannot spell (1e999 read as Infinity) as JavaScript does. */
 function showValue(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

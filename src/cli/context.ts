@@ -1,30 +1,35 @@
 // What every command gets from the composition root.
 
+import type { Config } from '../app/config.ts';
+import type { ConnectFn } from '../app/connect.ts';
+import type { Settings } from '../app/settings.ts';
 import type { Logger } from '../shared/log.ts';
 import type { EventSink, Plan } from '../upgrade/plan-model.ts';
-import type { CliConfig, ConnectionOptions } from './config.ts';
-import type { Connection } from './connect.ts';
 
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** Columns of the terminal on stdout, when it is one (help wraps to it). */
+  stdoutColumns?: number | undefined;
   /** Whether a person could answer a question (default: no). */
   stdinIsTTY?: boolean;
   env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface CommandContext {
-  config: CliConfig;
+  config: Config;
+  /** The validated settings the config was made from (serve lays requests over them). */
+  settings: Settings;
   log: Logger;
   io: CliIo;
   /** Aborted on SIGINT/SIGTERM with an InterruptedError as reason. */
   signal: AbortSignal;
-  /** This controller's id in the cluster lease. */
+  /** This run's id in the cluster lease. */
   holder: string;
-  /** Builds the real adapters (connect.ts); tests pass their own. */
-  connect(options: ConnectionOptions, log: Logger, versionTagKey: string): Connection;
+  /** Builds the real adapters (src/app/connect.ts); tests pass their own. */
+  connect: ConnectFn;
   /** Progress events of the run (progress view, metrics); optional. */
   onEvent?: EventSink;
   /**

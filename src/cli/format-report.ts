@@ -2,7 +2,7 @@
 // conflicts accepted, replicas placed, final health and the instances terminated. Pure.
 
 import type { NodeTimeline, UpgradeReport } from '../upgrade/plan-model.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../app/duration.ts';
 import { formatRefusals } from './format-plan.ts';
 import { renderTable } from './table.ts';
 

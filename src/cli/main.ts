@@ -1,68 +1,29 @@
 // The composition root of the command line: argv -> validated settings -> a command, and the one
 // boundary that turns errors into exit codes. Validation finishes before any client is built.
 
+import { describeConfig } from '../app/config.ts';
+import { createHolderId } from '../app/holder.ts';
 import { ExitCode, InvalidInputError, UpgradeError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
 import { toolVersion } from '../shared/tool-version.ts';
 import { parseArgv } from './args.ts';
-import { describeConfig, loadConfig, type CommandProfile } from './config.ts';
+import { COMMANDS, type CommandEntry } from './commands.ts';
+import { loadConfig } from './config.ts';
 import type { CliIo, CommandContext } from './context.ts';
 import type { ProgressView } from './progress-view.ts';
-import { formatHelp } from './help.ts';
-import { createHolderId } from './holder.ts';
+import { formatHelp, helpWidth } from './help.ts';
 import { onSignals } from './signals.ts';
-import { closest } from './suggest.ts';
+import { closest } from '../app/suggest.ts';
 
-type Command = (ctx: CommandContext) => Promise<number>;
-
-interface CommandEntry extends CommandProfile {
-  summary: string;
-  /** Loaded only once the input is valid: help and bad input stay fast and touch no SDK. */
-  load(): Promise<Command>;
-}
-
-const RUN_SCOPES = ['connection', 'upgrade', 'output'] as const;
-const REAL_CLUSTER = ['es-url', 'region', 'target-version'] as const;
-
-export const COMMANDS: readonly CommandEntry[] = [
-  {
-    name: 'plan',
-    summary: 'show which nodes would be replaced, in which order and why; changes nothing',
-    scopes: RUN_SCOPES,
-    required: REAL_CLUSTER,
-    load: async () => (await import('./commands/plan.ts')).plan,
-  },
-  {
-    name: 'run',
-    summary: 'replace every stale node, one at a time (--dry-run: the same as plan)',
-    scopes: RUN_SCOPES,
-    required: REAL_CLUSTER,
-    load: async () => (await import('./commands/run.ts')).run,
-  },
-  {
-    name: 'demo',
-    summary: 'plan, then run, against a built-in simulated cluster and fleet (touches nothing real)',
-    scopes: ['upgrade', 'output'],
-    required: [],
-    defaults: { 'target-version': '9.5.4' },
-    load: async () => (await import('./commands/demo.ts')).demo,
-  },
-  {
-    name: 'serve',
-    summary: 'service mode: an HTTP API to start and watch runs; the settings become run defaults',
-    // Only serve listens, so only serve takes --host and --port.
-    scopes: [...RUN_SCOPES, 'service'],
-    required: [],
-    load: async () => (await import('./commands/serve.ts')).serve,
-  },
-];
+export { COMMANDS };
 
 export function processIo(): CliIo {
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     stdoutIsTTY: process.stdout.isTTY,
+    stdoutColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
     stderrIsTTY: process.stderr.isTTY,
     stdinIsTTY: process.stdin.isTTY,
     env: process.env,
@@ -87,12 +48,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       io.stdout(`${toolVersion()}\n`);
       return ExitCode.ok;
     }
+    const width = helpWidth(io.stdoutIsTTY ? io.stdoutColumns : undefined);
     if (args.command === 'help' || (args.command === undefined && args.help)) {
-      io.stdout(formatHelp(COMMANDS));
+      io.stdout(formatHelp(COMMANDS, undefined, width));
       return ExitCode.ok;
     }
     if (args.command === undefined) {
-      io.stderr(formatHelp(COMMANDS));
+      io.stderr(formatHelp(COMMANDS, undefined, width));
       return ExitCode.invalidInput;
     }
     const entry = COMMANDS.find((c) => c.name === args.command);
@@ -103,11 +65,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       );
     }
     if (args.help) {
-      io.stdout(formatHelp(COMMANDS, entry));
+      io.stdout(formatHelp(COMMANDS, entry, width));
       return ExitCode.ok;
     }
 
-    const config = loadConfig(entry, { flags: args.flags, env: io.env, configFile: args.configFile });
+    const { config, settings } = loadConfig(entry, { flags: args.flags, env: io.env, configFile: args.configFile });
     // The live progress frame owns the terminal: info lines would tear it, so they wait for the
     // summary (warnings and errors still show; --log-level debug shows everything).
     const live = (config.progress ?? true) && io.stderrIsTTY;
@@ -119,6 +81,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     const execute = await entry.load();
     const ctx: CommandContext = {
       config,
+      settings,
       log,
       io,
       signal: controller.signal,
@@ -157,7 +120,7 @@ async function progressFor(command: string, ctx: CommandContext, live: boolean):
 
 /** The SDKs load only for commands that talk to a real cluster, and only once the input is valid. */
 async function loadConnect(entry: CommandEntry): Promise<CommandContext['connect']> {
-  if (entry.scopes.includes('connection')) return (await import('./connect.ts')).connect;
+  if (entry.name !== 'demo') return (await import('../app/connect.ts')).connect;
   return () => {
     throw new UpgradeError(`the ${entry.name} command does not connect to a real cluster`);
   };

@@ -7,20 +7,39 @@
 // (ESRU_SERVICE_PORT, default 8080), validated with the other settings before it starts. The token
 // comes from the environment only: ESRU_SERVICE_TOKEN (required).
 
-import type { CommandContext } from '../cli/context.ts';
-import { toCliConfig } from '../cli/config.ts';
-import { requireConnection } from '../cli/commands/require-connection.ts';
-import { upgradeDeps } from '../cli/commands/upgrade-deps.ts';
+import { requireConnection, toConfig, type Config } from '../app/config.ts';
+import type { ConnectFn } from '../app/connect.ts';
+import type { Settings } from '../app/settings.ts';
+import { upgradeDeps } from '../app/upgrade-deps.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { ExitCode, InvalidInputError } from '../shared/errors.ts';
+import type { Logger } from '../shared/log.ts';
 import { planUpgrade, runUpgrade } from '../upgrade/run-upgrade.ts';
 import { serviceTokenFromEnv } from './auth.ts';
 import type { StartRun } from './run-manager.ts';
-import { runDefaultsFrom } from './run-defaults.ts';
 import { createRunRequestValidator, type ServiceRunSpec } from './run-request.ts';
 import { startService } from './server.ts';
 
-export async function serveCommand(ctx: CommandContext, clock: Clock = systemClock): Promise<number> {
+/** What `serve` needs from the command line that started it. */
+export interface ServeContext {
+  /** The settings serve was started with: the defaults of every run. */
+  settings: Settings;
+  /** The same, mapped: where to listen. */
+  config: Config;
+  log: Logger;
+  io: { stderr(text: string): void; env: Readonly<Record<string, string | undefined>> };
+  /** Aborted on SIGINT/SIGTERM: the service stops. */
+  signal: AbortSignal;
+  /** This controller's id in the cluster lease. */
+  holder: string;
+  connect: ConnectFn;
+}
+
+export interface ServeOptions {
+  clock?: Clock;
+}
+
+export async function serveCommand(ctx: ServeContext, options: ServeOptions = {}): Promise<number> {
   const token = serviceTokenFromEnv(ctx.io.env);
   const { host, port } = ctx.config.service;
   const service = await startService({
@@ -28,8 +47,8 @@ export async function serveCommand(ctx: CommandContext, clock: Clock = systemClo
     host,
     port,
     log: ctx.log,
-    validate: createRunRequestValidator(runDefaultsFrom(ctx.config)),
-    startRun: realStartRun(ctx, clock),
+    validate: createRunRequestValidator(ctx.settings),
+    startRun: realStartRun(ctx, options),
   }).catch((error: unknown) => {
     throw listenError(error, host, port);
   });
@@ -57,14 +76,14 @@ function listenError(error: unknown, host: string, port: number): unknown {
 }
 
 /** Plan or run against the real cluster and fleet named in the run's settings. */
-export function realStartRun(ctx: CommandContext, clock: Clock = systemClock): StartRun<ServiceRunSpec> {
+export function realStartRun(ctx: ServeContext, options: ServeOptions = {}): StartRun<ServiceRunSpec> {
+  const clock = options.clock ?? systemClock;
   return async (spec, onEvent, signal) => {
-    const config = toCliConfig(spec.config);
+    const config = toConfig(spec.settings);
     const log = ctx.log.child({ cluster: spec.clusterKey, mode: spec.mode });
     const connection = ctx.connect(requireConnection(config), log, config.upgrade.versionTagKey);
     try {
-      // The CLI's wiring, with this run's clock, log, cancel signal and event stream.
-      const deps = { ...upgradeDeps(ctx, connection), clock, log, signal, onEvent };
+      const deps = upgradeDeps(connection, { clock, log, signal, onEvent, holder: ctx.holder });
       return spec.mode === 'plan' ? await planUpgrade(deps, config.upgrade) : await runUpgrade(deps, config.upgrade);
     } finally {
       await connection.close();

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../../src/cli/args.ts';
-import { DEFAULTS } from '../../src/cli/config-schema.ts';
-import { loadConfig, type CliConfig } from '../../src/cli/config.ts';
-import { parseDuration } from '../../src/cli/duration.ts';
+import type { Config } from '../../src/app/config.ts';
+import { parseDuration } from '../../src/app/duration.ts';
+import { SETTINGS, defaultText, type SettingSpec } from '../../src/app/settings.ts';
+import { loadConfig } from '../../src/cli/config.ts';
 import { COMMANDS } from '../../src/cli/main.ts';
-import { OPTIONS, type OptionSpec } from '../../src/cli/options.ts';
 import { ExitCode, InvalidInputError } from '../../src/shared/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'esru-config-'));
@@ -26,12 +26,12 @@ interface Input {
   file?: { name: string; content: string };
 }
 
-function load({ argv = [], env = {}, file }: Input): CliConfig {
+function load({ argv = [], env = {}, file }: Input): Config {
   const [command = 'plan', ...rest] = argv;
   const args = parseArgv([command, ...rest, ...(file ? ['--config', writeFile(file.name, file.content)] : [])]);
   const profile = COMMANDS.find((c) => c.name === args.command);
   if (!profile) throw new Error(`no command ${String(args.command)}`);
-  return loadConfig(profile, { flags: args.flags, env, configFile: args.configFile });
+  return loadConfig(profile, { flags: args.flags, env, configFile: args.configFile }).config;
 }
 
 /** The message of the InvalidInputError that loading throws. */
@@ -129,7 +129,7 @@ describe('the command line itself', () => {
   });
 
   it('refuses connection flags for the demo, which touches nothing real', () => {
-    expect(failure({ argv: ['demo', '--es-url', 'https://es:9200'] })).toBe('--es-url is not used by the demo command');
+    expect(failure({ argv: ['demo', '--es-url', 'https://es:9200'] })).toBe('--es-url is not used by the demo command; it is for plan, run, serve');
   });
 
   it('ignores connection settings in the environment for the demo', () => {
@@ -138,7 +138,7 @@ describe('the command line itself', () => {
 
   it.each(['plan', 'run', 'demo'])('refuses the service flags for %s, which does not listen', (command) => {
     expect(failure({ argv: [command, '--port', '8080', '--host', '0.0.0.0'] })).toBe(
-      `--port is not used by the ${command} command\n--host is not used by the ${command} command`,
+      `--port is not used by the ${command} command; only serve takes it\n--host is not used by the ${command} command; only serve takes it`,
     );
   });
 
@@ -163,7 +163,7 @@ describe('where serve listens', () => {
   });
 
   it('defaults to what --help and the README say', () => {
-    const documented = new Map(OPTIONS.map((o: OptionSpec) => [o.name, o.defaultText]));
+    const documented = new Map((SETTINGS as readonly SettingSpec[]).map((s) => [s.name, defaultText(s)]));
     expect(load({ argv: ['serve'] }).service).toEqual({ host: documented.get('host'), port: Number(documented.get('port')) });
   });
 
@@ -193,7 +193,7 @@ describe('precedence: flags > environment > file > defaults', () => {
     ['the flag over all', ['--green-timeout', '3h'], { ESRU_GREEN_TIMEOUT: '45m' }, file, 3 * 3_600_000],
     ['the environment over the file', [], { ESRU_GREEN_TIMEOUT: '45m' }, file, 45 * 60_000],
     ['the file over the default', [], {}, file, 3_600_000],
-    ['the default when nothing is set', [], {}, undefined, DEFAULTS['green-timeout']],
+    ['the default when nothing is set', [], {}, undefined, 2 * 3_600_000],
     ['the file when the environment variable is empty', [], { ESRU_GREEN_TIMEOUT: '' }, file, 3_600_000],
   ] as const)('takes %s', (_name, flags, env, f, expected) => {
     const config = load({ argv: ['plan', ...BASE, ...flags], env, ...(f ? { file: f } : {}) });
@@ -324,7 +324,7 @@ describe('mapping to the upgrade options and connection', () => {
 
   it('uses the documented defaults', () => {
     const config = load({ argv: ['plan', ...BASE] });
-    const documented = new Map(OPTIONS.map((o: OptionSpec) => [o.name, o.defaultText]));
+    const documented = new Map((SETTINGS as readonly SettingSpec[]).map((s) => [s.name, defaultText(s)]));
     const ms = (name: string): number | undefined => parseDuration(documented.get(name) ?? '');
     expect(config.upgrade).toMatchObject({
       versionTagKey: documented.get('version-tag-key'),

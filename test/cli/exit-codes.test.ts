@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/cli/connect.ts';
+import type { Connection } from '../../src/app/connect.ts';
 import { main } from '../../src/cli/main.ts';
 import {
   ExitCode,

@@ -24,6 +24,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Run through bin/es-rolling-upgrade.js instead of src/cli/main.ts. */
   viaBin?: boolean;
+  /** Standard input: nothing (default), a pipe (a socket, as node makes it), or an open file descriptor. */
+  stdin?: 'ignore' | 'pipe' | number;
 }
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
@@ -31,11 +33,11 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
   // A clean environment: no AWS or ESRU settings of whoever runs the tests.
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...options.env };
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [entry, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [entry, ...args], { cwd: REPO, env, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -80,7 +80,7 @@ describe('PostDeploy.sh', () => {
 
     expect(result.status).toBe(0);
     expect(cli.recorded().argv).toEqual([
-      'plan', '--target-version', '9.5.4', '--report', '/tmp/plan.json', '--octopus', '--yes', '--no-progress',
+      'plan', '--target-version', '9.5.4', '--report', '/tmp/plan.json', '--octopus',
       '--es-url', 'http://localhost:9200',
     ]);
   });

@@ -5,14 +5,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/cli/connect.ts';
+import type { Connection } from '../../src/app/connect.ts';
 import { main } from '../../src/cli/main.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { createSimulatedWorld } from '../../src/sim/index.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import { memoryIo } from '../support/memory-io.ts';
 
-const ARGS = ['--es-url', 'https://es.internal:9200', '--region', 'ap-southeast-2', '--target-version', '9.5.4', '--yes'];
+const ARGS = ['--es-url', 'https://es.internal:9200', '--region', 'ap-southeast-2', '--target-version', '9.5.4'];
 
 
 function simulated(): Connection {
@@ -59,7 +59,7 @@ describe('the command line under Octopus', () => {
   it('found by TentacleHome without the flag: a run reports what it terminated, and a failure has a result message', async () => {
     const io = memoryIo({ TentacleHome: '/etc/octopus', OctopusCalamariWorkingDirectory: dir });
     const reportFile = join(dir, 'run.json');
-    const code = await main(['run', ...ARGS, '--report', reportFile], io, { connect: simulated, createLogger: silentLogger });
+    const code = await main(['run', ...ARGS, '--yes', '--report', reportFile], io, { connect: simulated, createLogger: silentLogger });
 
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as UpgradeReport;
     expect(code).toBe(report.exitCode);

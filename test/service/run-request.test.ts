@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createConfigSchema } from '../../src/cli/config-schema.ts';
-import { toCliConfig } from '../../src/cli/config.ts';
-import { mergeRunOptions, runDefaultsFrom } from '../../src/service/run-defaults.ts';
-import { createRunRequestValidator } from '../../src/service/run-request.ts';
+import { parseSettings } from '../../src/app/settings-schema.ts';
+import type { Settings } from '../../src/app/settings.ts';
+import { createRunRequestValidator, mergeRunSettings } from '../../src/service/run-request.ts';
 
 const serveSettings = {
   'es-url': 'https://es-1:9200,https://es-2:9200',
@@ -16,21 +15,19 @@ const serveSettings = {
   'poll-interval': '2s',
   'group-name': 'es-data,es-master',
 };
-const serveConfig = toCliConfig(createConfigSchema({ required: [] }).parse(serveSettings));
-
-describe('runDefaultsFrom', () => {
-  it('gives back settings that validate to the same configuration', () => {
-    const again = toCliConfig(createConfigSchema({ required: [] }).parse(runDefaultsFrom(serveConfig)));
-    expect(again).toEqual(serveConfig);
-  });
-});
+function validSettings(raw: Record<string, unknown>): Settings {
+  const parsed = parseSettings(raw);
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
+}
+const serviceSettings = validSettings(serveSettings);
 
 describe('a request over the service defaults', () => {
-  const validate = createRunRequestValidator(runDefaultsFrom(serveConfig));
+  const validate = createRunRequestValidator(serviceSettings);
 
   it('inherits the service settings and overrides what it gives', () => {
     const result = validate({ mode: 'plan', options: { 'target-version': '9.5.4', strategy: 'drain' } });
-    expect(result.ok && result.spec.config).toMatchObject({
+    expect(result.ok && result.spec.settings).toMatchObject({
       'es-url': ['https://es-1:9200', 'https://es-2:9200'],
       'es-password': 'default-secret-pw',
       'aws-endpoint': 'http://moto:5000',
@@ -44,12 +41,12 @@ describe('a request over the service defaults', () => {
   it('the default credentials do not follow a request to another cluster', () => {
     const result = validate({ mode: 'run', options: { 'target-version': '9.5.4', 'es-url': 'https://elsewhere:9200' } });
     expect(result.ok).toBe(true);
-    expect(result.ok && result.spec.config).not.toHaveProperty('es-password');
-    expect(result.ok && result.spec.config).not.toHaveProperty('es-username');
+    expect(result.ok && result.spec.settings).not.toHaveProperty('es-password');
+    expect(result.ok && result.spec.settings).not.toHaveProperty('es-username');
   });
 
   it('nor mix with credentials the request brings', () => {
-    const merged = mergeRunOptions(runDefaultsFrom(serveConfig), { 'es-api-key': 'request-key' });
+    const merged = mergeRunSettings(serviceSettings, { 'es-api-key': 'request-key' });
     expect(merged).toMatchObject({ 'es-api-key': 'request-key' });
     expect(merged).not.toHaveProperty('es-password');
   });

@@ -4,8 +4,8 @@
 
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createConfigSchema } from '../../src/cli/config-schema.ts';
-import { toCliConfig } from '../../src/cli/config.ts';
+import { toConfig } from '../../src/app/config.ts';
+import { parseSettings } from '../../src/app/settings-schema.ts';
 import type { CliIo, CommandContext } from '../../src/cli/context.ts';
 import { main } from '../../src/cli/main.ts';
 import { serveCommand } from '../../src/service/serve-command.ts';
@@ -21,9 +21,11 @@ function context(env: Record<string, string>, settings: Record<string, unknown> 
   const controller = new AbortController();
   let stderr = '';
   const io: CliIo = { stdout: () => undefined, stderr: (t) => void (stderr += t), stdoutIsTTY: false, stderrIsTTY: false, env };
-  const config = toCliConfig(createConfigSchema({ required: [] }).parse({ 'es-url': 'http://es-sim:9200', region: 'eu-west-1', ...settings }));
+  const parsed = parseSettings({ 'es-url': 'http://es-sim:9200', region: 'eu-west-1', ...settings });
+  if (!parsed.success) throw parsed.error;
   const ctx: CommandContext = {
-    config,
+    config: toConfig(parsed.data),
+    settings: parsed.data,
     log: silentLogger(),
     io,
     signal: controller.signal,
@@ -46,12 +48,12 @@ async function listeningUrl(stderr: () => string): Promise<string> {
 describe('serve', () => {
   it('refuses to start without ESRU_SERVICE_TOKEN', async () => {
     const { ctx, world } = context({});
-    await expect(serveCommand(ctx, world.clock)).rejects.toThrow(InvalidInputError);
+    await expect(serveCommand(ctx, { clock: world.clock })).rejects.toThrow(InvalidInputError);
   });
 
   it('plans and runs over HTTP with its own settings as defaults, and stops on SIGTERM', { timeout: 30_000 }, async () => {
     const { ctx, world, controller, stderr } = context({ ESRU_SERVICE_TOKEN: token }, { port: '0' });
-    const serving = serveCommand(ctx, world.clock);
+    const serving = serveCommand(ctx, { clock: world.clock });
     const url = await listeningUrl(stderr);
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${url}${path}`, {

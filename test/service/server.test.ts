@@ -136,7 +136,7 @@ describe('POST /v1/runs validation', () => {
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toBe(`/v1/runs/${String(res.json.id)}`);
     expect(res.json).toMatchObject({ mode: 'run', state: 'running', cluster: 'http://es-1:9200,http://es-2:9200' });
-    expect(runs.started[0]?.config).toMatchObject({ 'node-join-timeout': 300_000, order: 'data-first', 'target-version': '9.5.4' });
+    expect(runs.started[0]?.settings).toMatchObject({ 'node-join-timeout': 300_000, order: 'data-first', 'target-version': '9.5.4' });
   });
 });
 

@@ -1,20 +1,20 @@
 // `run`: replace every stale node, one at a time. With --dry-run it is `plan`.
 
 import { ExitCode } from '../../shared/errors.ts';
+import { requireConnection } from '../../app/config.ts';
+import { upgradeDeps } from '../../app/upgrade-deps.ts';
 import { planUpgrade, runUpgrade } from '../../upgrade/run-upgrade.ts';
 import type { CommandContext } from '../context.ts';
 import { emitReport } from '../emit-report.ts';
 import { formatPlanReport } from '../format-plan.ts';
 import { formatReport } from '../format-report.ts';
 import { plan } from './plan.ts';
-import { requireConnection } from './require-connection.ts';
-import { upgradeDeps } from './upgrade-deps.ts';
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.config.dryRun) return plan(ctx);
   const connection = ctx.connect(requireConnection(ctx.config), ctx.log, ctx.config.upgrade.versionTagKey);
   try {
-    const deps = upgradeDeps(ctx, connection);
+    const deps = upgradeDeps(connection, ctx);
     if (ctx.confirm) {
       // The plan goes to stderr: it is part of the question; stdout keeps only the result.
       const planned = await planUpgrade({ ...deps, onEvent: () => undefined }, ctx.config.upgrade);

@@ -17,7 +17,7 @@ function contextFor(world: SimulatedWorld, confirm?: (plan: Plan) => Promise<boo
   if (!profile) throw new Error('no run command');
   const out = { stdout: '', stderr: '' };
   const ctx: CommandContext = {
-    config: loadConfig(profile, { flags: args.flags, env: {} }),
+    ...loadConfig(profile, { flags: args.flags, env: {} }),
     log: silentLogger(),
     io: {
       stdout: (t) => void (out.stdout += t),

@@ -1,4 +1,5 @@
-// The wiring of real clients and adapters: the only place the CLI constructs SDK clients.
+// The wiring of real clients and adapters: the only place the command line and the service construct
+// SDK clients.
 
 import { createAwsClients } from '../cloud/aws-clients.ts';
 import { AwsFleet } from '../cloud/aws-fleet.ts';
@@ -17,6 +18,9 @@ export interface Connection {
   /** Close sockets so the process can exit. */
   close(): Promise<void>;
 }
+
+/** Builds the adapters for one connection; the real one is connect(), tests pass their own. */
+export type ConnectFn = (options: ConnectionOptions, log: Logger, versionTagKey: string) => Connection;
 
 export function connect(options: ConnectionOptions, log: Logger, versionTagKey: string): Connection {
   const es = createEsClient({

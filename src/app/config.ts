@@ -1,0 +1,127 @@
+// Validated settings -> what the upgrade logic, the adapters and the commands take. Shared by the
+// command line and the service: both validate with the one schema, then map here.
+
+import { InvalidInputError } from '../shared/errors.ts';
+import type { UpgradeOptions } from '../upgrade/plan-model.ts';
+import type { Settings } from './settings.ts';
+
+export interface EsConnection {
+  urls: string[];
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  caFile?: string;
+  tlsVerify: boolean;
+}
+
+export interface AwsConnection {
+  region: string;
+  profile?: string;
+  endpoint?: string;
+}
+
+export interface ConnectionOptions {
+  es: EsConnection;
+  aws: AwsConnection;
+}
+
+export type OutputFormat = 'table' | 'json';
+
+export interface Config {
+  upgrade: UpgradeOptions;
+  /** Present when the Elasticsearch URLs and the region are set (plan, run, and serve if given). */
+  connection?: ConnectionOptions;
+  output: OutputFormat;
+  reportFile?: string;
+  logLevel: string;
+  dryRun: boolean;
+  yes: boolean;
+  /** Undefined: decide from whether stderr is a terminal. */
+  progress?: boolean;
+  /** Undefined: decide from whether Octopus runs the command. */
+  octopus?: boolean;
+  /** Where `serve` listens; the other commands ignore it. */
+  service: { host: string; port: number };
+}
+
+export function toConfig(c: Settings): Config {
+  const upgrade: UpgradeOptions = {
+    targetVersion: c['target-version'] ?? '',
+    versionTagKey: c['version-tag-key'],
+    order: c.order,
+    strategy: c.strategy,
+    versionConflicts: c['version-conflicts'],
+    match: c.match,
+    groupNames: c['group-name'],
+    orphans: c.orphans,
+    disabledRules: c['disable-rule'],
+    timeouts: {
+      nodeLeaveMs: c['node-leave-timeout'],
+      nodeJoinMs: c['node-join-timeout'],
+      yellowMs: c['yellow-timeout'],
+      greenMs: c['green-timeout'],
+      drainMs: c['drain-timeout'],
+      safeToProceedMs: c['safe-to-proceed-timeout'],
+    },
+    pollIntervalMs: c['poll-interval'],
+    lockTtlMs: c['lock-ttl'],
+    ...(c['expected-es-version'] !== undefined ? { expectedEsVersion: c['expected-es-version'] } : {}),
+  };
+  const config: Config = {
+    upgrade,
+    output: c.output,
+    logLevel: c['log-level'],
+    dryRun: c['dry-run'],
+    yes: c.yes,
+    service: { host: c.host, port: c.port },
+    ...(c.report !== undefined ? { reportFile: c.report } : {}),
+    ...(c.progress !== undefined ? { progress: c.progress } : {}),
+    ...(c.octopus !== undefined ? { octopus: c.octopus } : {}),
+  };
+  const urls = c['es-url'];
+  if (urls !== undefined && urls.length > 0 && c.region !== undefined) {
+    config.connection = {
+      es: {
+        urls,
+        tlsVerify: c['tls-verify'],
+        ...(c['es-api-key'] !== undefined ? { apiKey: c['es-api-key'] } : {}),
+        ...(c['es-username'] !== undefined ? { username: c['es-username'] } : {}),
+        ...(c['es-password'] !== undefined ? { password: c['es-password'] } : {}),
+        ...(c['es-ca-file'] !== undefined ? { caFile: c['es-ca-file'] } : {}),
+      },
+      aws: {
+        region: c.region,
+        ...(c.profile !== undefined ? { profile: c.profile } : {}),
+        ...(c['aws-endpoint'] !== undefined ? { endpoint: c['aws-endpoint'] } : {}),
+      },
+    };
+  }
+  return config;
+}
+
+/** The schema requires the connection settings for the commands that connect; this narrows the type. */
+export function requireConnection(config: Config): ConnectionOptions {
+  if (config.connection === undefined) throw new InvalidInputError('--es-url and --region are required');
+  return config.connection;
+}
+
+/** A loggable view of the settings: secrets shown only as set or not. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const es = config.connection?.es;
+  return {
+    ...config,
+    ...(config.connection && es
+      ? {
+          connection: {
+            ...config.connection,
+            es: {
+              urls: es.urls,
+              tlsVerify: es.tlsVerify,
+              caFile: es.caFile,
+              auth: es.apiKey !== undefined ? 'api-key' : es.username !== undefined ? `basic (${es.username})` : 'none',
+            },
+          },
+        }
+      : {}),
+  };
+}
