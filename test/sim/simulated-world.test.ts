@@ -98,10 +98,13 @@ describe('a caller of the simulated world', () => {
   it('shares one lease between two controllers of the same world, and none between two worlds', async () => {
     const a = createSimulatedWorld(base);
     const b = createSimulatedWorld(base);
-    const now = a.clock.now();
-    expect(await a.lock.acquire('one', '9.5.4', 60_000, now)).toMatchObject({ acquired: true });
-    expect(await a.lock.acquire('two', '9.5.4', 60_000, now)).toMatchObject({ acquired: false, heldBy: { holder: 'one' } });
-    expect(await b.lock.acquire('two', '9.5.4', 60_000, now)).toMatchObject({ acquired: true });
+    const one = await a.lock.acquire('one', '9.5.4', 60_000);
+    if (!one.acquired) throw new Error('not acquired');
+    // 'one' renews its lease while 'two' watches it: 'two' must not take it.
+    a.clock.after(20_000, () => void a.lock.update(one.record, 60_000), 'renew');
+    expect(await a.newLock().acquire('two', '9.5.4', 60_000)).toMatchObject({ acquired: false, heldBy: { holder: 'one' } });
+    expect(await b.lock.acquire('two', '9.5.4', 60_000)).toMatchObject({ acquired: true });
+    expect(b.clock.nowMs()).toBe(new Date('2026-11-28T04:30:00Z').getTime());
   });
 });
 
