@@ -54,10 +54,12 @@ export class SimulatedClock implements Clock {
 
   /**
    * Answer an API call as a remote service would: on a later macrotask, so signal handlers and test
-   * timeouts still run even if the caller never waits. Fails once a caller has made too many calls
-   * without letting time pass (a busy loop that would hang the demo or a test).
+   * timeouts still run even if the caller never waits. With a latency the caller waits for the answer
+   * as for a sleep (virtual time moves meanwhile) and the answer reads the world as it is then; an
+   * abort meanwhile drops the call. Fails once a caller has made too many calls without letting time
+   * pass (a busy loop that would hang the demo or a test).
    */
-  respond<T>(operation: string, answer: () => T): Promise<T> {
+  respond<T>(operation: string, answer: () => T, options: { latencyMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     if (this.#instantMs !== this.#nowMs) {
       this.#instantMs = this.#nowMs;
       this.#callsThisInstant = 0;
@@ -67,6 +69,29 @@ export class SimulatedClock implements Clock {
       return Promise.reject(
         new Error(`simulated world: ${operation} is call ${this.#callsThisInstant} at ${this.now().toISOString()} without any time passing; the caller is spinning`),
       );
+    }
+    const latencyMs = options.latencyMs ?? 0;
+    if (latencyMs > 0) {
+      return this.#block<{ ok: true; value: T } | { ok: false; error: Error }>(options.signal, (settle) => {
+        const entry = this.#push(
+          this.#nowMs + latencyMs,
+          () => {
+            try {
+              settle({ ok: true, value: answer() });
+            } catch (err) {
+              settle({ ok: false, error: err as Error });
+            }
+          },
+          'wake',
+          true,
+        );
+        return () => {
+          entry.cancelled = true;
+        };
+      }).then((outcome) => {
+        if (!outcome.ok) throw outcome.error;
+        return outcome.value;
+      });
     }
     return new Promise<T>((resolve, reject) => {
       try {

@@ -17,6 +17,7 @@ import {
 import type { Cluster, HealthWait } from '../upgrade/ports.ts';
 import { isDataNode, isMasterEligible } from '../upgrade/world.ts';
 import { explainCopy } from './allocation-explainer.ts';
+import type { ApiGate } from './api-gate.ts';
 import { computeHealth, meetsWait } from './cluster-health.ts';
 import type { IdSource } from './id-source.ts';
 import { RoutingTable } from './routing-table.ts';
@@ -35,6 +36,7 @@ export interface SimNode extends EsNode {
 export interface SimulatedClusterDeps {
   clock: SimulatedClock;
   ids: IdSource;
+  gate: ApiGate;
   timings: SimTimings;
   roles: Record<GroupRole, string[]>;
   record: (kind: string, detail: string) => void;
@@ -84,19 +86,16 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   waitForHealth(wait: HealthWait, signal?: AbortSignal): Promise<ClusterHealth> {
     const { clock } = this.#deps;
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    let metNow: boolean;
-    try {
-      metNow = meetsWait(this.health(), wait);
-    } catch (err) {
-      return clock.respond('waitForHealth', () => {
+    return this.#respond('waitForHealth', signal, () => {
+      try {
+        return { health: this.health(), met: meetsWait(this.health(), wait) };
+      } catch (err) {
         throw new ServiceError('elasticsearch', `illegal_argument_exception: ${(err as Error).message}`);
-      });
-    }
-    if (metNow) return clock.respond('waitForHealth', () => this.health());
-    return clock
-      .waitUntil(() => meetsWait(this.health(), wait), wait.timeoutMs, signal)
-      .then((met) => ({ ...this.health(), timedOut: !met }));
+      }
+    }).then(({ health, met }) => {
+      if (met) return health;
+      return clock.waitUntil(() => meetsWait(this.health(), wait), wait.timeoutMs, signal).then((ok) => ({ ...this.health(), timedOut: !ok }));
+    });
   }
 
   explainUnassigned(shard: { index: string; shard: number; primary: boolean }, signal?: AbortSignal): Promise<AllocationExplanation> {
@@ -248,8 +247,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   /** Settings updates and reroute commands go through the elected master, which then reroutes. */
   #respond<T>(operation: string, signal: AbortSignal | undefined, answer: () => T): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    return this.#deps.clock.respond(operation, answer);
+    return this.#deps.gate.call('elasticsearch', operation, signal, answer);
   }
 
   #viaMaster(operation: string, signal: AbortSignal | undefined, apply: () => void): Promise<void> {
@@ -335,22 +333,43 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   // Elasticsearch's Reconfigurator with auto-shrink: as many live master-eligible nodes as keeps the
   // size odd, never fewer than three once there were three, so a departed master stays in the
-  // configuration until a new master-eligible node takes its place.
+  // configuration until a new master-eligible node takes its place. Excluded nodes never count, and a
+  // configuration the live nodes could not reach a quorum of is not adopted.
   #reconfigure(): void {
     if (this.#masterId === null) return;
     const excluded = new Set(this.#votingExclusions.map((e) => e.nodeId));
-    const live = this.#nodes.filter((n) => isMasterEligible(n) && !excluded.has(n.id)).map((n) => n.id);
-    const config = this.#votingConfig.filter((id) => !excluded.has(id));
+    const liveAll = new Set(this.#nodes.filter(isMasterEligible).map((n) => n.id));
+    const live = [...liveAll].filter((id) => !excluded.has(id));
+    const current = this.#votingConfig;
+    const config = current.filter((id) => !excluded.has(id));
     const liveInConfig = config.filter((id) => live.includes(id));
     const liveNotInConfig = live.filter((id) => !config.includes(id));
     const departed = config.filter((id) => !live.includes(id));
-    const target = Math.max(roundDownToOdd(live.length), config.length >= 3 ? 3 : 1);
+    const target = Math.max(roundDownToOdd(live.length), current.length >= 3 ? 3 : 1);
     const next = [...liveInConfig, ...liveNotInConfig, ...departed].slice(0, target);
-    const current = this.#votingConfig;
+    if (next.filter((id) => liveAll.has(id)).length * 2 <= next.length) return;
     if (next.length !== current.length || next.some((id) => !current.includes(id))) {
       this.#votingConfig = next;
       this.#deps.record('voting-config', next.map((id) => this.#nodes.find((n) => n.id === id)?.name ?? id).join(','));
     }
+    // A master no longer in the configuration it committed stands down; the others elect one of themselves.
+    if (!next.includes(this.#masterId)) {
+      this.#deps.record('master-abdicated', this.#nodes.find((n) => n.id === this.#masterId)?.name ?? '?');
+      this.#masterId = null;
+      this.#election?.cancel();
+      this.#election = this.#deps.clock.after(this.#deps.timings.electionMs, () => this.#tryElect(), 'master-election');
+    }
+  }
+
+  /** Node ids of the voting configuration. */
+  votingConfiguration(): string[] {
+    return [...this.#votingConfig];
+  }
+
+  /** Whether the master-eligible nodes present hold a quorum of the voting configuration. */
+  quorumPresent(): boolean {
+    const present = new Set(this.#nodes.filter(isMasterEligible).map((n) => n.id));
+    return this.#votingConfig.filter((id) => present.has(id)).length * 2 > this.#votingConfig.length;
   }
 }
 

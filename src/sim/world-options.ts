@@ -2,14 +2,40 @@
 // are roughly real-world shaped (a minute to boot, a minute of delayed allocation) since virtual time
 // costs nothing.
 
+import type { ApiFault, LatencySpec } from './api-gate.ts';
+
 export type GroupRole = 'master' | 'data';
 
+/**
+ * When the group launches the replacement of an instance terminated in it. `on-terminate` (the
+ * default): as soon as it notices the shortfall, since a terminating instance no longer counts toward
+ * desired capacity; AWS's default for replacements ("terminate and launch") provisions the new
+ * instance while the old one terminates. `after-termination`: only once the old one is gone (a
+ * group whose instance maintenance policy keeps capacity at or under 100 %, or a slow hook).
+ */
+export type ReplacementLaunch = 'on-terminate' | 'after-termination';
+
+/**
+ * A terminate of an instance already terminating: `reject` (the default) fails with a ValidationError,
+ * not transient; `accept` succeeds again without effect. Either way the call is counted.
+ */
+export type RepeatedTerminate = 'reject' | 'accept';
+
 export interface SimTimings {
-  /** Instance `shutting-down` → its Elasticsearch node has left the cluster. */
+  /** terminateInGroup → the group's termination hooks start (`Terminating` → `Terminating:Wait`). */
+  terminatingMs: number;
+  /**
+   * Time in `Terminating:Wait`: a termination lifecycle hook or a load-balancer deregistration delay
+   * (0: none, straight to `Terminating:Proceed`). EC2 says `running` and the node stays meanwhile.
+   */
+  terminationHookMs: number;
+  /** Time in `Pending:Wait` once the instance runs (a launch lifecycle hook; 0: none, straight to `InService`). */
+  launchHookMs: number;
+  /** Instance `shutting-down` → its Elasticsearch node has left the cluster (up to 30 s for a node that stops slowly). */
   nodeLeaveMs: number;
   /** Instance `shutting-down` → `terminated`. */
   shutdownMs: number;
-  /** Termination → the group launches a replacement (`pending`). */
+  /** The group notices the shortfall → it launches a replacement (`pending`); see ReplacementLaunch for when it notices. */
   replacementLaunchMs: number;
   /** `pending` → `running`. */
   instanceStartMs: number;
@@ -24,6 +50,9 @@ export interface SimTimings {
 }
 
 export const defaultTimings: SimTimings = {
+  terminatingMs: 1_000,
+  terminationHookMs: 10_000,
+  launchHookMs: 0,
   nodeLeaveMs: 2_000,
   shutdownMs: 45_000,
   replacementLaunchMs: 10_000,
@@ -102,6 +131,18 @@ export interface SimulatedWorldOptions {
   templateDefaultStale?: boolean;
   suspendedProcesses?: Partial<Record<GroupRole, string[]>>;
   launchFaults?: LaunchFault[];
+  /** See ReplacementLaunch (default `on-terminate`). */
+  replacementLaunch?: ReplacementLaunch;
+  /** See RepeatedTerminate (default `reject`). */
+  repeatedTerminate?: RepeatedTerminate;
+  /** This many of the group's first instances are in Standby at the start. */
+  standby?: Partial<Record<GroupRole, number>>;
+  /** The group has a warm pool of this many instances, stopped since a day before the start. */
+  warmPools?: Partial<Record<GroupRole, number>>;
+  /** Virtual time each API call takes (default none). */
+  latency?: LatencySpec;
+  /** API calls that fail as services under load do (throttling, 503s), by count or seeded probability. */
+  faults?: ApiFault[];
 }
 
 export const defaultStart = new Date('2026-11-28T04:30:00Z');

@@ -112,10 +112,11 @@ describe('the world history', () => {
   it('reads as a timeline', async () => {
     const world = createSimulatedWorld(base);
     await world.fleet.terminateInGroup(world.cluster.node('es-data-1')?.instanceId ?? '');
-    world.clock.advance(5_000);
+    world.clock.advance(15_000);
     const lines = world.historyText().split('\n');
-    expect(lines).toContainEqual(expect.stringMatching(/^2026-11-28T04:30:00.000Z instance-shutting-down i-[0-9a-f]{17} \(es-data\)$/));
-    expect(lines).toContainEqual('2026-11-28T04:30:02.000Z node-left es-data-1');
+    expect(lines).toContainEqual(expect.stringMatching(/^2026-11-28T04:30:00.000Z instance-terminating i-[0-9a-f]{17} \(es-data\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^2026-11-28T04:30:11.000Z instance-shutting-down i-[0-9a-f]{17} \(es-data\)$/));
+    expect(lines).toContainEqual('2026-11-28T04:30:13.000Z node-left es-data-1');
     expect(world.historyText(1).split('\n')).toHaveLength(1);
   });
 });
