@@ -29,6 +29,7 @@
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
 import { ApiGate, type ApiFault } from './api-gate.ts';
 import { IdSource } from './id-source.ts';
+import { DEFAULT_RECOVERY_LIMITS } from './shard-allocator.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { SimulatedCluster } from './simulated-cluster.ts';
 import { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
@@ -39,6 +40,7 @@ import {
   defaultRoles,
   defaultStart,
   defaultTimings,
+  MIB,
   type GroupRole,
   type IndexSpec,
   type LaunchFault,
@@ -50,12 +52,14 @@ export type {
   IndexSpec,
   LaunchFault,
   ReplacementLaunch,
+  RecoveryOptions,
   RepeatedTerminate,
   SimTimings,
   SimulatedWorldOptions,
 } from './world-options.ts';
 export type { ApiFault, FaultKind, LatencySpec } from './api-gate.ts';
 export type { LifecycleState, LifecycleStep, TerminateCall } from './simulated-fleet.ts';
+export type { AllocationRecord, RoutingStats } from './routing-table.ts';
 export { SimulatedClock } from './simulated-clock.ts';
 export { SimulatedCluster } from './simulated-cluster.ts';
 export { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
@@ -143,6 +147,7 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
     esVersionOf: options.esVersionOf ?? ((tag) => tag),
     record,
   });
+  const recovery = options.recovery ?? {};
   const cluster = new SimulatedCluster({
     clock,
     ids,
@@ -150,6 +155,19 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
     timings,
     roles: { ...defaultRoles, ...options.roles },
     record,
+    recovery: {
+      maxBytesPerSec: recovery.maxBytesPerSec ?? 40 * MIB,
+      limits: {
+        incoming: recovery.concurrentIncoming ?? DEFAULT_RECOVERY_LIMITS.incoming,
+        outgoing: recovery.concurrentOutgoing ?? DEFAULT_RECOVERY_LIMITS.outgoing,
+        initialPrimaries: recovery.initialPrimaries ?? DEFAULT_RECOVERY_LIMITS.initialPrimaries,
+      },
+      clusterConcurrentRebalance: recovery.clusterConcurrentRebalance ?? 2,
+      rebalance: recovery.rebalance ?? false,
+    },
+    awareness: { attributes: [...(options.awareness?.attributes ?? [])], force: { ...options.awareness?.force } },
+    zoneAttribute: options.zoneAttribute,
+    bytesPerDoc: recovery.bytesPerDoc ?? 420,
   });
   fleet.setListener(cluster);
   const groups: [GroupRole, number][] = [

@@ -390,6 +390,21 @@ export class SimulatedFleet implements Fleet {
     this.#deps.clock.notify('exit-standby');
   }
 
+  /**
+   * Scale the group out (SetDesiredCapacity): it launches the new instances at once, from its
+   * `$Default` template version. Scaling in is not simulated.
+   */
+  setDesiredCapacity(role: GroupRole, desired: number): void {
+    const group = this.#group(role);
+    if (!Number.isInteger(desired) || desired < group.desired) {
+      throw new Error(`desired capacity of ${group.name} can only grow here: ${desired} is below ${group.desired} or not a whole number`);
+    }
+    group.desired = desired;
+    group.max = Math.max(group.max, desired);
+    this.#deps.record('desired-capacity', `${group.name} ${desired}`);
+    this.#fillCapacity(group);
+  }
+
   /** Add a template version launching `version`; it becomes `$Default` unless told otherwise. */
   setLaunchVersion(role: GroupRole, version: string, options: { makeDefault?: boolean } = {}): void {
     const group = this.#group(role);
