@@ -2,11 +2,12 @@
 // the read model: per data node, only the deciders that did not say YES.
 
 import type { AllocationExplanation, NodeAllocationDecision } from '../upgrade/model.ts';
-import { decide, isDelayed, summarise, type AllocCopy, type AllocationState } from './shard-allocator.ts';
+import { isDelayed, refusals, summarise, type AllocationView, type AllocCopy, type AllocNode } from './shard-allocator.ts';
 
 const NODE_DECISION = { YES: 'yes', NO: 'no', THROTTLE: 'throttled' } as const;
 
-export function explainCopy(state: AllocationState, copy: AllocCopy): AllocationExplanation {
+/** @param dataNodes the data nodes present, in join order (the order explain lists them in). */
+export function explainCopy(view: AllocationView, copy: AllocCopy, dataNodes: AllocNode[]): AllocationExplanation {
   const base = {
     index: copy.index,
     shard: copy.shard,
@@ -23,27 +24,25 @@ export function explainCopy(state: AllocationState, copy: AllocCopy): Allocation
       canAllocate: 'no_valid_shard_copy',
       allocateExplanation:
         'cannot allocate because a previous copy of the primary shard existed but can no longer be found on the nodes in the cluster',
-      nodeDecisions: state.dataNodes.map((n) => ({ nodeId: n.id, nodeName: n.name, nodeDecision: 'no', deciders: [] })),
+      nodeDecisions: dataNodes.map((n) => ({ nodeId: n.id, nodeName: n.name, nodeDecision: 'no', deciders: [] })),
     };
   }
 
-  const nodeDecisions: NodeAllocationDecision[] = state.dataNodes.map((node) => {
-    const results = decide(state, copy, node);
-    return {
-      nodeId: node.id,
-      nodeName: node.name,
-      nodeDecision: NODE_DECISION[summarise(results)],
-      deciders: results.filter((r) => r.decision !== 'YES'),
-    };
+  let anyYes = false;
+  let anyThrottled = false;
+  const nodeDecisions: NodeAllocationDecision[] = dataNodes.map((node) => {
+    const deciders = refusals(view, copy, node);
+    const decision = summarise(deciders);
+    anyYes ||= decision === 'YES';
+    anyThrottled ||= decision === 'THROTTLE';
+    return { nodeId: node.id, nodeName: node.name, nodeDecision: NODE_DECISION[decision], deciders };
   });
-  const anyYes = nodeDecisions.some((d) => d.nodeDecision === 'yes');
-  const anyThrottled = nodeDecisions.some((d) => d.nodeDecision === 'throttled');
 
   // The same order as Elasticsearch: deciders first, the delay only once some node would take it.
   let canAllocate: string;
   let allocateExplanation: string;
-  if (anyYes && isDelayed(copy, state.nowMs)) {
-    const leftSeconds = ((copy.unassigned?.delayedUntilMs ?? state.nowMs) - state.nowMs) / 1000;
+  if (anyYes && isDelayed(copy, view.nowMs)) {
+    const leftSeconds = ((copy.unassigned?.delayedUntilMs ?? view.nowMs) - view.nowMs) / 1000;
     canAllocate = 'allocation_delayed';
     allocateExplanation = `cannot allocate because the cluster is still waiting [${leftSeconds.toFixed(1)}s] for the departed node holding a replica to rejoin, despite being allowed to allocate the shard to at least one other node`;
   } else if (anyYes) {

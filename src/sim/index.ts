@@ -14,9 +14,22 @@
 //                                                    replicas the balancer holds back (heldBackWhileMixed)
 //   world.when(condition, action)                    do something the moment the world gets there
 //   world.onEvent(observer)                          sample the world after every event
+//   world.always(name, check)                        an invariant checked after every event (violations())
+//   options.timings.terminationHookMs, launchHookMs  lifecycle hooks: Terminating:Wait (EC2 still running,
+//                                                    the node still in the cluster), Pending:Wait
+//   options.replacementLaunch                        the replacement launches at once or after termination
+//   options.repeatedTerminate                        a second terminate of a terminating instance: rejected
+//                                                    (ValidationError) or accepted; fleet.terminateCalls()
+//   options.standby, fleet.enterStandby/exitStandby  an instance in Standby
+//   options.warmPools                                replacements from a warm pool, launched before the run
+//   options.faults, world.injectFault                throttling, 503s, connection errors on any operation,
+//                                                    by count or seeded probability (transient ServiceError)
+//   options.latency                                  virtual time per API call
 
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
+import { ApiGate, type ApiFault } from './api-gate.ts';
 import { IdSource } from './id-source.ts';
+import { DEFAULT_RECOVERY_LIMITS } from './shard-allocator.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { SimulatedCluster } from './simulated-cluster.ts';
 import { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
@@ -27,13 +40,26 @@ import {
   defaultRoles,
   defaultStart,
   defaultTimings,
+  MIB,
   type GroupRole,
   type IndexSpec,
   type LaunchFault,
   type SimulatedWorldOptions,
 } from './world-options.ts';
 
-export type { GroupRole, IndexSpec, LaunchFault, SimTimings, SimulatedWorldOptions } from './world-options.ts';
+export type {
+  GroupRole,
+  IndexSpec,
+  LaunchFault,
+  ReplacementLaunch,
+  RecoveryOptions,
+  RepeatedTerminate,
+  SimTimings,
+  SimulatedWorldOptions,
+} from './world-options.ts';
+export type { ApiFault, FaultKind, LatencySpec } from './api-gate.ts';
+export type { LifecycleState, LifecycleStep, TerminateCall } from './simulated-fleet.ts';
+export type { AllocationRecord, RoutingStats } from './routing-table.ts';
 export { SimulatedClock } from './simulated-clock.ts';
 export { SimulatedCluster } from './simulated-cluster.ts';
 export { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
@@ -75,6 +101,26 @@ export interface SimulatedWorld {
   terminatedInstanceIds(): string[];
   /** Replacement nodes of that role (launched after the start) that have joined the cluster. */
   joinedReplacements(role: GroupRole): number;
+  /** Calls that fail as a service under load fails (see ApiFault). */
+  injectFault(fault: ApiFault): void;
+  /** API calls made to `operation` (all operations when omitted), failed ones included. */
+  apiCalls(operation?: string): number;
+  /**
+   * An invariant checked after every world event and every mutating API call, from now on: `check`
+   * returns null when it holds, or what is wrong. Violations are collected, not thrown (the event
+   * loop belongs to the world); read them with violations(). Returns an unsubscribe function.
+   */
+  always(name: string, check: (world: SimulatedWorld) => string | null): () => void;
+  /** Every invariant violation seen so far, in order (the first 100). */
+  violations(): InvariantViolation[];
+}
+
+export interface InvariantViolation {
+  at: Date;
+  /** The event after which the invariant did not hold. */
+  event: string;
+  invariant: string;
+  detail: string;
 }
 
 export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedWorld {
@@ -87,21 +133,41 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
     history.push({ at: clock.now(), kind, detail });
   };
   const versionTagKey = options.versionTagKey ?? 'Version';
+  // Faults draw from their own seeded source, so adding one shifts no id.
+  const gate = new ApiGate(clock, new IdSource(((options.seed ?? 1) ^ 0x5eedfa17) >>> 0), options.latency, options.faults);
 
   const fleet = new SimulatedFleet({
     clock,
     ids,
+    gate,
     timings,
+    replacementLaunch: options.replacementLaunch ?? 'on-terminate',
+    repeatedTerminate: options.repeatedTerminate ?? 'reject',
     versionTagKey,
     esVersionOf: options.esVersionOf ?? ((tag) => tag),
     record,
   });
+  const recovery = options.recovery ?? {};
   const cluster = new SimulatedCluster({
     clock,
     ids,
+    gate,
     timings,
     roles: { ...defaultRoles, ...options.roles },
     record,
+    recovery: {
+      maxBytesPerSec: recovery.maxBytesPerSec ?? 40 * MIB,
+      limits: {
+        incoming: recovery.concurrentIncoming ?? DEFAULT_RECOVERY_LIMITS.incoming,
+        outgoing: recovery.concurrentOutgoing ?? DEFAULT_RECOVERY_LIMITS.outgoing,
+        initialPrimaries: recovery.initialPrimaries ?? DEFAULT_RECOVERY_LIMITS.initialPrimaries,
+      },
+      clusterConcurrentRebalance: recovery.clusterConcurrentRebalance ?? 2,
+      rebalance: recovery.rebalance ?? false,
+    },
+    awareness: { attributes: [...(options.awareness?.attributes ?? [])], force: { ...options.awareness?.force } },
+    zoneAttribute: options.zoneAttribute,
+    bytesPerDoc: recovery.bytesPerDoc ?? 420,
   });
   fleet.setListener(cluster);
   const groups: [GroupRole, number][] = [
@@ -118,6 +184,8 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
       launchVersion: options.launchVersion,
       templateDefaultStale: options.templateDefaultStale ?? false,
       suspendedProcesses: options.suspendedProcesses?.[role] ?? [],
+      standby: options.standby?.[role] ?? 0,
+      ...(options.warmPools?.[role] !== undefined ? { warmPoolSize: options.warmPools[role] } : {}),
     });
   }
   for (const fault of options.launchFaults ?? []) fleet.injectLaunchFault(fault);
@@ -125,7 +193,9 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
   record('world-created', `${options.masters} masters + ${options.data} data on ${options.fromVersion}`);
 
   const startMs = start.getTime();
-  const leaseStore = new MemoryLeaseStore((operation, answer) => clock.respond(operation, answer));
+  // The lease lives in the cluster: its calls cost what Elasticsearch calls cost, and fail as they do.
+  const leaseStore = new MemoryLeaseStore((operation, answer, signal) => gate.call('elasticsearch', operation, signal, answer));
+  const violations: InvariantViolation[] = [];
   const world: SimulatedWorld = {
     cluster,
     fleet,
@@ -152,6 +222,14 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
         const instance = fleet.instance(n.attributes.instance_id ?? '');
         return instance?.role === role && instance.launchTimeMs > startMs;
       }).length,
+    injectFault: (fault) => gate.injectFault(fault),
+    apiCalls: (operation) => gate.calls(operation),
+    always: (name, check) =>
+      clock.onEvent((e) => {
+        const detail = check(world);
+        if (detail !== null && violations.length < 100) violations.push({ at: new Date(e.atMs), event: e.label, invariant: name, detail });
+      }),
+    violations: () => [...violations],
   };
   return world;
 }

@@ -1,8 +1,9 @@
 // The allocation deciders that matter to a rolling upgrade, named and worded as Elasticsearch names
-// and words them, so the explain output the upgrade logic judges looks like the real one. Pure: the
-// cluster keeps the routing table and acts on what these functions decide.
+// and words them, so the explain output the upgrade logic judges looks like the real one. They read
+// the routing table through AllocationView, whose lookups are indexed (no scan of every copy), and
+// report only what is not a YES: nothing downstream shows a YES's wording.
 
-import type { DeciderDecision, DeciderResult, ShardState } from '../upgrade/model.ts';
+import type { DeciderResult, HealthStatus, ShardCopy, ShardState } from '../upgrade/model.ts';
 import { compareVersions } from '../shared/versions.ts';
 
 export type AllocationEnable = 'all' | 'primaries' | 'new_primaries' | 'none';
@@ -11,18 +12,32 @@ export interface AllocNode {
   id: string;
   name: string;
   version: string;
+  /** Custom node attributes (`node.attr.*`), e.g. the zone awareness reads. */
+  attributes: Record<string, string>;
 }
 
 export interface AllocIndex {
   name: string;
   primaries: number;
   replicas: number;
-  docsPerShard: number;
+  /** Bytes of one shard copy: what a recovery or relocation moves. */
+  shardBytes: number;
   delayedTimeoutMs: number;
   requireName?: string;
   excludeNames: string[];
   /** See IndexSpec.heldBackWhileMixed. */
   heldBackWhileMixed: boolean;
+  /** The index's shards, by number. */
+  groups: ShardGroup[];
+}
+
+/** One shard: its primary and replicas. */
+export interface ShardGroup {
+  index: AllocIndex;
+  shard: number;
+  copies: AllocCopy[];
+  /** As `_cluster/health` judges this shard; kept current by the routing table. */
+  health: HealthStatus;
 }
 
 export interface UnassignedInfo {
@@ -36,6 +51,7 @@ export interface AllocCopy {
   allocationId: string;
   index: string;
   shard: number;
+  group: ShardGroup;
   primary: boolean;
   state: ShardState;
   nodeId?: string;
@@ -51,24 +67,54 @@ export interface AllocCopy {
   epoch: number;
   /** An unassigned replica the balancer holds back (IndexSpec.heldBackWhileMixed). */
   heldBack?: boolean;
+  /** The routing table's bookkeeping of the copy's running recovery or relocation. */
+  recovery?: CopyRecovery;
+  /** The copy as `_cat/shards` shows it, cached until it changes. */
+  row?: ShardCopy;
 }
 
-export interface AllocationState {
-  /** Data nodes, in join order. */
-  dataNodes: AllocNode[];
-  indices: Map<string, AllocIndex>;
-  copies: AllocCopy[];
-  enable: AllocationEnable;
-  excludeNames: string[];
-  nowMs: number;
+/** A recovery or relocation under way: what to stop, and where its recovery slots are held. */
+export interface CopyRecovery {
+  stop: () => void;
+  targetId: string;
+  sourceId: string | undefined;
 }
 
-/** Elasticsearch's defaults for concurrent incoming recoveries per node. */
-const INCOMING_RECOVERIES = 2;
-const INITIAL_PRIMARY_RECOVERIES = 4;
+export interface AwarenessSettings {
+  /** `cluster.routing.allocation.awareness.attributes`. */
+  attributes: string[];
+  /** `cluster.routing.allocation.awareness.force.<attribute>.values`. */
+  force: Record<string, string[]>;
+}
 
-const yes = (decider: string, explanation: string): DeciderResult => ({ decider, decision: 'YES', explanation });
+/** Elasticsearch's defaults: `node_concurrent_{incoming,outgoing}_recoveries`, `node_initial_primaries_recoveries`. */
+export interface RecoveryLimits {
+  incoming: number;
+  outgoing: number;
+  initialPrimaries: number;
+}
+
+export const DEFAULT_RECOVERY_LIMITS: RecoveryLimits = { incoming: 2, outgoing: 2, initialPrimaries: 4 };
+
+/** What the deciders read: the routing table's indexed state. */
+export interface AllocationView {
+  readonly nowMs: number;
+  readonly enable: AllocationEnable;
+  readonly excludeNames: ReadonlySet<string>;
+  readonly awareness: AwarenessSettings;
+  readonly limits: RecoveryLimits;
+  /** A data node present, by id. */
+  dataNode(id: string | undefined): AllocNode | undefined;
+  /** Recoveries onto the node: copies initializing there and relocations to it. */
+  incoming(nodeId: string): number;
+  /** Recoveries from the node: peer recoveries of replicas from its primaries and relocations away. */
+  outgoing(nodeId: string): number;
+  /** Values of a node attribute among the data nodes present. */
+  attributeValues(attribute: string): ReadonlySet<string>;
+}
+
 const no = (decider: string, explanation: string): DeciderResult => ({ decider, decision: 'NO', explanation });
+const throttle = (decider: string, explanation: string): DeciderResult => ({ decider, decision: 'THROTTLE', explanation });
 
 export function isActive(copy: AllocCopy): boolean {
   return copy.state === 'STARTED' || copy.state === 'RELOCATING';
@@ -78,8 +124,9 @@ export function isDelayed(copy: AllocCopy, nowMs: number): boolean {
   return copy.state === 'UNASSIGNED' && (copy.unassigned?.delayedUntilMs ?? 0) > nowMs;
 }
 
-export function copiesOf(state: AllocationState, index: string, shard: number): AllocCopy[] {
-  return state.copies.filter((c) => c.index === index && c.shard === shard);
+export function primaryOf(copy: AllocCopy): AllocCopy | undefined {
+  for (const c of copy.group.copies) if (c.primary) return c;
+  return undefined;
 }
 
 /** `[index][0], node[id], [P], s[STARTED], a[id=...]`, as ShardRouting prints itself. */
@@ -87,66 +134,76 @@ export function describeCopy(copy: AllocCopy): string {
   return `[${copy.index}][${copy.shard}], node[${copy.nodeId ?? 'null'}], [${copy.primary ? 'P' : 'R'}], s[${copy.state}], a[id=${copy.allocationId}]`;
 }
 
-/** Every decider's answer for putting `copy` on `node` (a new allocation, or the target of a move). */
-export function decide(state: AllocationState, copy: AllocCopy, node: AllocNode): DeciderResult[] {
-  const siblings = copiesOf(state, copy.index, copy.shard).filter((c) => c !== copy);
-  const primary = copy.primary ? undefined : siblings.find((c) => c.primary);
-  const index = state.indices.get(copy.index);
+/**
+ * Deciders that depend on the copy alone (the same answer on every node): checked once before
+ * looking for a node at all.
+ */
+export function copyRefusals(view: AllocationView, copy: AllocCopy): DeciderResult[] {
   const results: DeciderResult[] = [];
-
   if (!copy.primary) {
-    results.push(
-      primary && isActive(primary)
-        ? yes('replica_after_primary_active', 'primary shard for this replica is already active')
-        : no('replica_after_primary_active', 'primary shard for this replica is not yet active'),
-    );
+    const primary = primaryOf(copy);
+    if (!primary || !isActive(primary)) results.push(no('replica_after_primary_active', 'primary shard for this replica is not yet active'));
   }
-  results.push(decideEnable(state.enable, copy));
-  // Real masters answer a version conflict with two NOs, index_version before node_version.
-  const version = decideVersion(state, copy, node, primary);
-  if (version.decision === 'NO' && !copy.primary) {
-    results.push(no('index_version', version.explanation.replace('with version', 'with index version').replace('primary version', 'primary index version')));
-  }
-  results.push(version);
-  results.push(decideFilter(state, index, node));
-
-  const holder = siblings.find((c) => c.nodeId === node.id || c.relocatingNodeId === node.id);
-  results.push(
-    holder
-      ? no('same_shard', `a copy of this shard is already allocated to this node [${describeCopy(holder)}]`)
-      : yes('same_shard', 'this node does not hold a copy of this shard'),
-  );
-
-  const limit = copy.primary && copy.state === 'UNASSIGNED' ? INITIAL_PRIMARY_RECOVERIES : INCOMING_RECOVERIES;
-  const incoming = state.copies.filter(
-    (c) => (c.state === 'INITIALIZING' && c.nodeId === node.id) || c.relocatingNodeId === node.id,
-  ).length;
-  results.push(
-    incoming >= limit
-      ? {
-          decider: 'throttling',
-          decision: 'THROTTLE',
-          explanation: `reached the limit of incoming shard recoveries [${incoming}], cluster setting [cluster.routing.allocation.node_concurrent_incoming_recoveries=${INCOMING_RECOVERIES}] (can also be set via [cluster.routing.allocation.node_concurrent_recoveries])`,
-        }
-      : yes('throttling', 'below shard recovery limit'),
-  );
+  const enable = decideEnable(view.enable, copy);
+  if (enable) results.push(enable);
   return results;
 }
 
-function decideEnable(enable: AllocationEnable, copy: AllocCopy): DeciderResult {
+/** Every non-YES answer for putting `copy` on `node` (a new allocation, or the target of a move), in Elasticsearch's order. */
+export function refusals(view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult[] {
+  const results = copyRefusals(view, copy);
+  for (const decider of NODE_DECIDERS) {
+    const result = decider(view, copy, node);
+    if (result === null) continue;
+    if (Array.isArray(result)) results.push(...result);
+    else results.push(result);
+  }
+  return results;
+}
+
+/** Whether every node-level decider says YES (the copy-level ones are checked apart, once). */
+export function nodeAccepts(view: AllocationView, copy: AllocCopy, node: AllocNode): boolean {
+  for (const decider of FAST_ORDER) if (decider(view, copy, node) !== null) return false;
+  return true;
+}
+
+type NodeDecider = (view: AllocationView, copy: AllocCopy, node: AllocNode) => DeciderResult | DeciderResult[] | null;
+
+// The order explain lists them in.
+const NODE_DECIDERS: NodeDecider[] = [decideVersion, decideFilter, decideSameShard, decideThrottling, decideAwareness];
+// A yes or no needs no order: the cheap ones that refuse most often first.
+const FAST_ORDER: NodeDecider[] = [decideThrottling, decideSameShard, decideVersion, decideFilter, decideAwareness];
+
+const versionOrder = new Map<string, Map<string, number>>();
+
+/** compareVersions, remembered: a reroute compares the same few versions over and over. */
+export function compareVersionsCached(a: string, b: string): number {
+  if (a === b) return 0;
+  let row = versionOrder.get(a);
+  if (!row) {
+    row = new Map();
+    versionOrder.set(a, row);
+  }
+  let order = row.get(b);
+  if (order === undefined) {
+    order = compareVersions(a, b);
+    row.set(b, order);
+  }
+  return order;
+}
+
+function decideEnable(enable: AllocationEnable, copy: AllocCopy): DeciderResult | null {
   const setting = `cluster setting [cluster.routing.allocation.enable=${enable}]`;
   switch (enable) {
     case 'all':
-      return yes('enable', 'all allocations are allowed');
+      return null;
     case 'none':
       return no('enable', `no allocations are allowed due to ${setting}`);
     case 'primaries':
-      return copy.primary
-        ? yes('enable', 'primary allocations are allowed')
-        : no('enable', `replica allocations are forbidden due to ${setting}`);
+      return copy.primary ? null : no('enable', `replica allocations are forbidden due to ${setting}`);
     case 'new_primaries':
       return copy.primary && copy.state === 'UNASSIGNED' && !copy.existingStore
-        ? yes('enable', 'new primary allocations are allowed')
+        ? null
         : no('enable', `non-new primary allocations are forbidden due to ${setting}`);
   }
 }
@@ -154,75 +211,127 @@ function decideEnable(enable: AllocationEnable, copy: AllocCopy): DeciderResult 
 // Elasticsearch's NodeVersionAllocationDecider: a replica must not land on a node older than its
 // primary's (it could not replay operations written by the newer version), and a primary must not
 // move to an older node. This is what keeps a replica unassigned mid-upgrade: a "version conflict".
-function decideVersion(state: AllocationState, copy: AllocCopy, node: AllocNode, primary: AllocCopy | undefined): DeciderResult {
-  const nodeOf = (id: string | undefined): AllocNode | undefined => state.dataNodes.find((n) => n.id === id);
+// Real masters answer a replica's conflict with two NOs, index_version before node_version.
+function decideVersion(view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult | DeciderResult[] | null {
   if (copy.primary) {
-    const source = copy.state === 'UNASSIGNED' ? undefined : nodeOf(copy.nodeId);
-    if (source && compareVersions(node.version, source.version) < 0) {
+    const source = copy.state === 'UNASSIGNED' ? undefined : view.dataNode(copy.nodeId);
+    if (source && compareVersionsCached(node.version, source.version) < 0) {
       return no(
         'node_version',
         `cannot relocate primary shard from a node with version [${source.version}] to a node with older version [${node.version}]`,
       );
     }
-    return yes('node_version', 'the primary shard is new or already existed on the node');
+    return null;
   }
-  const primaryNode = primary && isActive(primary) ? nodeOf(primary.nodeId) : undefined;
-  if (!primaryNode) return yes('node_version', 'no active primary shard yet');
-  if (compareVersions(node.version, primaryNode.version) < 0) {
-    return no(
+  const primary = primaryOf(copy);
+  const primaryNode = primary && isActive(primary) ? view.dataNode(primary.nodeId) : undefined;
+  if (!primaryNode || compareVersionsCached(node.version, primaryNode.version) >= 0) return null;
+  return [
+    no(
+      'index_version',
+      `cannot allocate replica shard to a node with index version [${node.version}] since this is older than the primary index version [${primaryNode.version}]`,
+    ),
+    no(
       'node_version',
       `cannot allocate replica shard to a node with version [${node.version}] since this is older than the primary version [${primaryNode.version}]`,
-    );
-  }
-  return yes(
-    'node_version',
-    `can allocate replica shard to a node with version [${node.version}] since this is equal-or-newer than the primary version [${primaryNode.version}]`,
-  );
+    ),
+  ];
 }
 
-function decideFilter(state: AllocationState, index: AllocIndex | undefined, node: AllocNode): DeciderResult {
-  const reason = filterRefusal(state, index, node);
-  return reason ? no('filter', reason) : yes('filter', 'node passes include/exclude/require filters');
+function decideFilter(view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult | null {
+  const reason = filterRefusal(view, copy.group.index, node);
+  return reason ? no('filter', reason) : null;
 }
 
 /** Why the filters keep `node` from holding a copy of `index`, if they do (also decides "can remain"). */
-export function filterRefusal(state: AllocationState, index: AllocIndex | undefined, node: AllocNode): string | undefined {
-  if (index?.requireName !== undefined && index.requireName !== node.name) {
+export function filterRefusal(view: AllocationView, index: AllocIndex, node: AllocNode): string | undefined {
+  if (index.requireName !== undefined && index.requireName !== node.name) {
     return `node does not match index setting [index.routing.allocation.require] filters [_name:"${index.requireName}"]`;
   }
-  if (index?.excludeNames.includes(node.name)) {
+  if (index.excludeNames.includes(node.name)) {
     return `node matches index setting [index.routing.allocation.exclude] filters [_name:"${index.excludeNames.join(',')}"]`;
   }
-  if (state.excludeNames.includes(node.name)) {
-    return `node matches cluster setting [cluster.routing.allocation.exclude] filters [_name:"${state.excludeNames.join(',')}"]`;
+  if (view.excludeNames.has(node.name)) {
+    return `node matches cluster setting [cluster.routing.allocation.exclude] filters [_name:"${[...view.excludeNames].join(',')}"]`;
   }
   return undefined;
 }
 
-export function summarise(results: DeciderResult[]): DeciderDecision {
+function decideSameShard(_view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult | null {
+  for (const sibling of copy.group.copies) {
+    if (sibling === copy) continue;
+    if (sibling.nodeId === node.id || sibling.relocatingNodeId === node.id) {
+      return no('same_shard', `a copy of this shard is already allocated to this node [${describeCopy(sibling)}]`);
+    }
+  }
+  return null;
+}
+
+/** The node a recovery of `copy` would read from: its primary's (a replica), its own (a move), none (a new primary). */
+export function recoverySourceOf(copy: AllocCopy): string | undefined {
+  if (copy.state === 'STARTED' || copy.state === 'RELOCATING') return copy.nodeId;
+  if (copy.primary) return undefined;
+  return primaryOf(copy)?.nodeId;
+}
+
+function decideThrottling(view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult | null {
+  const { limits } = view;
+  const initialPrimary = copy.primary && copy.state === 'UNASSIGNED';
+  const limit = initialPrimary ? limits.initialPrimaries : limits.incoming;
+  const incoming = view.incoming(node.id);
+  if (incoming >= limit) {
+    return throttle(
+      'throttling',
+      initialPrimary
+        ? `reached the limit of ongoing initial primary recoveries [${incoming}], cluster setting [cluster.routing.allocation.node_initial_primaries_recoveries=${limits.initialPrimaries}]`
+        : `reached the limit of incoming shard recoveries [${incoming}], cluster setting [cluster.routing.allocation.node_concurrent_incoming_recoveries=${limits.incoming}] (can also be set via [cluster.routing.allocation.node_concurrent_recoveries])`,
+    );
+  }
+  const source = initialPrimary ? undefined : recoverySourceOf(copy);
+  if (source !== undefined && view.outgoing(source) >= limits.outgoing) {
+    return throttle(
+      'throttling',
+      `reached the limit of outgoing shard recoveries [${view.outgoing(source)}] on the node [${source}] which holds the primary, cluster setting [cluster.routing.allocation.node_concurrent_outgoing_recoveries=${limits.outgoing}] (can also be set via [cluster.routing.allocation.node_concurrent_recoveries])`,
+    );
+  }
+  return null;
+}
+
+// Elasticsearch's AwarenessAllocationDecider: with N copies of a shard and K values of the attribute
+// (those of the data nodes present, plus the forced ones), no value may hold more than ceil(N / K)
+// copies. Forced values that have no node keep their share unassigned instead of crowding the others.
+function decideAwareness(view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult | null {
+  const { attributes, force } = view.awareness;
+  if (attributes.length === 0) return null;
+  const setting = `cluster setting [cluster.routing.allocation.awareness.attributes=${attributes.join(',')}]`;
+  for (const attribute of attributes) {
+    const value = node.attributes[attribute];
+    if (value === undefined) return no('awareness', `node does not contain the awareness attribute [${attribute}]; required attributes ${setting}`);
+    const present = view.attributeValues(attribute);
+    const forced = force[attribute] ?? [];
+    const values = forced.length === 0 ? present.size : new Set([...present, ...forced]).size;
+    const copies = copy.group.index.replicas + 1;
+    const allowed = Math.ceil(copies / Math.max(1, values));
+    // Siblings count where they will be: a relocating one at its target.
+    let count = 1;
+    for (const sibling of copy.group.copies) {
+      if (sibling === copy || sibling.state === 'UNASSIGNED') continue;
+      const at = view.dataNode(sibling.state === 'RELOCATING' ? sibling.relocatingNodeId : sibling.nodeId);
+      if (at?.attributes[attribute] === value) count += 1;
+    }
+    if (count > allowed) {
+      const forcedText = forced.length > 0 ? `[${forced.join(', ')}] forced` : 'no forced awareness';
+      return no(
+        'awareness',
+        `there are [${copies}] copies of this shard and [${values}] values for attribute [${attribute}] ([${[...present].sort().join(', ')}] from nodes in the cluster and ${forcedText}) so there may be at most [${allowed}] copies of this shard allocated to nodes with each value, but (including this copy) there would be [${count}] copies allocated to nodes with [node.attr.${attribute}: ${value}]`,
+      );
+    }
+  }
+  return null;
+}
+
+export function summarise(results: DeciderResult[]): 'YES' | 'NO' | 'THROTTLE' {
   if (results.some((r) => r.decision === 'NO')) return 'NO';
   if (results.some((r) => r.decision === 'THROTTLE')) return 'THROTTLE';
   return 'YES';
-}
-
-/**
- * The node `copy` should go to: among nodes every decider accepts, the one holding the fewest copies
- * (ties: the earliest to join), or `preferNodeId` when it is acceptable.
- */
-export function chooseNode(state: AllocationState, copy: AllocCopy, preferNodeId?: string): AllocNode | undefined {
-  const candidates = state.dataNodes.filter((n) => summarise(decide(state, copy, n)) === 'YES');
-  const preferred = candidates.find((n) => n.id === preferNodeId);
-  if (preferred) return preferred;
-  const load = (n: AllocNode): number =>
-    state.copies.filter((c) => c.nodeId === n.id || c.relocatingNodeId === n.id).length;
-  let best: AllocNode | undefined;
-  for (const node of candidates) {
-    if (!best || load(node) < load(best)) best = node;
-  }
-  return best;
-}
-
-/** Recovery or relocation time of one copy. */
-export function recoveryMs(index: AllocIndex | undefined, baseMs: number, msPerDoc: number): number {
-  return Math.round(baseMs + (index?.docsPerShard ?? 0) * msPerDoc);
 }

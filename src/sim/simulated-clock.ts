@@ -31,7 +31,7 @@ interface ConditionWaiter {
 export class SimulatedClock implements Clock {
   #nowMs: number;
   #seq = 0;
-  /** Sorted by (atMs, seq): ties fire in scheduling order, which keeps runs deterministic. */
+  /** A binary heap on (atMs, seq): ties fire in scheduling order, which keeps runs deterministic. */
   #queue: Entry[] = [];
   #waiters = new Set<ConditionWaiter>();
   /** Actors blocked on this clock; time only moves while at least one is. */
@@ -54,10 +54,12 @@ export class SimulatedClock implements Clock {
 
   /**
    * Answer an API call as a remote service would: on a later macrotask, so signal handlers and test
-   * timeouts still run even if the caller never waits. Fails once a caller has made too many calls
-   * without letting time pass (a busy loop that would hang the demo or a test).
+   * timeouts still run even if the caller never waits. With a latency the caller waits for the answer
+   * as for a sleep (virtual time moves meanwhile) and the answer reads the world as it is then; an
+   * abort meanwhile drops the call. Fails once a caller has made too many calls without letting time
+   * pass (a busy loop that would hang the demo or a test).
    */
-  respond<T>(operation: string, answer: () => T): Promise<T> {
+  respond<T>(operation: string, answer: () => T, options: { latencyMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     if (this.#instantMs !== this.#nowMs) {
       this.#instantMs = this.#nowMs;
       this.#callsThisInstant = 0;
@@ -67,6 +69,29 @@ export class SimulatedClock implements Clock {
       return Promise.reject(
         new Error(`simulated world: ${operation} is call ${this.#callsThisInstant} at ${this.now().toISOString()} without any time passing; the caller is spinning`),
       );
+    }
+    const latencyMs = options.latencyMs ?? 0;
+    if (latencyMs > 0) {
+      return this.#block<{ ok: true; value: T } | { ok: false; error: Error }>(options.signal, (settle) => {
+        const entry = this.#push(
+          this.#nowMs + latencyMs,
+          () => {
+            try {
+              settle({ ok: true, value: answer() });
+            } catch (err) {
+              settle({ ok: false, error: err as Error });
+            }
+          },
+          'wake',
+          true,
+        );
+        return () => {
+          entry.cancelled = true;
+        };
+      }).then((outcome) => {
+        if (!outcome.ok) throw outcome.error;
+        return outcome.value;
+      });
     }
     return new Promise<T>((resolve, reject) => {
       try {
@@ -229,27 +254,54 @@ export class SimulatedClock implements Clock {
 
   #push(atMs: number, fn: () => void, label: string, wake: boolean): Entry {
     const entry: Entry = { atMs, seq: this.#seq++, label, fn, wake, cancelled: false };
-    // Binary search for the insertion point keeps the queue sorted by (atMs, seq).
-    let lo = 0;
-    let hi = this.#queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const other = this.#queue[mid];
-      if (other && (other.atMs < atMs || (other.atMs === atMs && other.seq < entry.seq))) lo = mid + 1;
-      else hi = mid;
+    const heap = this.#queue;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      const up = heap[parent];
+      if (!up || !before(entry, up)) break;
+      heap[i] = up;
+      i = parent;
     }
-    this.#queue.splice(lo, 0, entry);
+    heap[i] = entry;
     return entry;
   }
 
+  // Cancelled entries stay in the heap until they reach the top: cheaper than finding them.
   #peek(): Entry | undefined {
-    while (this.#queue[0]?.cancelled) this.#queue.shift();
+    while (this.#queue[0]?.cancelled) this.#pop();
     return this.#queue[0];
   }
 
   #take(): Entry {
-    const entry = this.#queue.shift();
+    const entry = this.#peek();
     if (!entry) throw new Error('no scheduled event');
+    this.#pop();
     return entry;
   }
+
+  #pop(): void {
+    const heap = this.#queue;
+    const last = heap.pop();
+    if (!last || heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const leftEntry = heap[left];
+      const rightEntry = heap[right];
+      const child = rightEntry && leftEntry && before(rightEntry, leftEntry) ? right : left;
+      const childEntry = heap[child];
+      if (!childEntry || !before(childEntry, last)) break;
+      heap[i] = childEntry;
+      i = child;
+    }
+    heap[i] = last;
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
 }

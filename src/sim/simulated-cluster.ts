@@ -17,10 +17,11 @@ import {
 import type { Cluster, HealthWait } from '../upgrade/ports.ts';
 import { isDataNode, isMasterEligible } from '../upgrade/world.ts';
 import { explainCopy } from './allocation-explainer.ts';
-import { computeHealth, meetsWait } from './cluster-health.ts';
+import type { ApiGate } from './api-gate.ts';
+import { meetsWait } from './cluster-health.ts';
 import type { IdSource } from './id-source.ts';
-import { RoutingTable } from './routing-table.ts';
-import type { AllocationEnable } from './shard-allocator.ts';
+import { RoutingTable, type AllocationRecord, type RecoverySettings, type RoutingStats } from './routing-table.ts';
+import type { AllocationEnable, AwarenessSettings } from './shard-allocator.ts';
 import type { ScheduledEvent, SimulatedClock } from './simulated-clock.ts';
 import type { InstanceLifecycleListener, SimInstance } from './simulated-fleet.ts';
 import type { GroupRole, IndexSpec, SimTimings } from './world-options.ts';
@@ -35,15 +36,23 @@ export interface SimNode extends EsNode {
 export interface SimulatedClusterDeps {
   clock: SimulatedClock;
   ids: IdSource;
+  gate: ApiGate;
   timings: SimTimings;
   roles: Record<GroupRole, string[]>;
   record: (kind: string, detail: string) => void;
+  recovery: RecoverySettings;
+  awareness: AwarenessSettings;
+  /** Nodes carry their instance's availability zone as this attribute (none when undefined). */
+  zoneAttribute: string | undefined;
+  /** Bytes of a shard given by its document count (IndexSpec.docsPerShard). */
+  bytesPerDoc: number;
 }
 
 export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   readonly #deps: SimulatedClusterDeps;
   /** Nodes in the cluster, in join order. */
   #nodes: SimNode[] = [];
+  readonly #nodeById = new Map<string, SimNode>();
   #masterId: string | null = null;
   #votingConfig: string[] = [];
   #election: ScheduledEvent | undefined;
@@ -62,18 +71,19 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       ids: deps.ids,
       timings: deps.timings,
       record: deps.record,
-      dataNodes: () => this.#nodes.filter(isDataNode).map((n) => ({ id: n.id, name: n.name, version: n.version })),
       hasMaster: () => this.#masterId !== null,
+      recovery: deps.recovery,
+      awareness: deps.awareness,
     });
   }
 
   /** Form the cluster at time zero from instances already running: nodes joined, master elected, shards started. */
   bootstrap(instances: SimInstance[], indices: IndexSpec[]): void {
-    for (const instance of instances) this.#nodes.push(this.#newNode(instance));
+    for (const instance of instances) this.#add(this.#newNode(instance));
     const eligible = this.#nodes.filter(isMasterEligible).map((n) => n.id);
     this.#votingConfig = eligible.slice(0, Math.max(1, roundDownToOdd(eligible.length)));
     this.#masterId = this.#votingConfig[0] ?? null;
-    for (const spec of indices) this.#routing.addIndex(spec, { instant: true });
+    for (const spec of indices) this.#routing.addIndex(spec, { instant: true, bytesPerDoc: this.#deps.bytesPerDoc });
   }
 
   // --- the Cluster port -------------------------------------------------------------------------
@@ -84,26 +94,21 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   waitForHealth(wait: HealthWait, signal?: AbortSignal): Promise<ClusterHealth> {
     const { clock } = this.#deps;
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    let metNow: boolean;
-    try {
-      metNow = meetsWait(this.health(), wait);
-    } catch (err) {
-      return clock.respond('waitForHealth', () => {
+    return this.#respond('waitForHealth', signal, () => {
+      try {
+        return { health: this.health(), met: meetsWait(this.health(), wait) };
+      } catch (err) {
         throw new ServiceError('elasticsearch', `illegal_argument_exception: ${(err as Error).message}`);
-      });
-    }
-    if (metNow) return clock.respond('waitForHealth', () => this.health());
-    return clock
-      .waitUntil(() => meetsWait(this.health(), wait), wait.timeoutMs, signal)
-      .then((met) => ({ ...this.health(), timedOut: !met }));
+      }
+    }).then(({ health, met }) => {
+      if (met) return health;
+      return clock.waitUntil(() => meetsWait(this.health(), wait), wait.timeoutMs, signal).then((ok) => ({ ...this.health(), timedOut: !ok }));
+    });
   }
 
   explainUnassigned(shard: { index: string; shard: number; primary: boolean }, signal?: AbortSignal): Promise<AllocationExplanation> {
     return this.#respond('explainUnassigned', signal, () => {
-      const candidates = this.#routing.copies.filter(
-        (c) => c.index === shard.index && c.shard === shard.shard && c.primary === shard.primary,
-      );
+      const candidates = (this.#routing.group(shard.index, shard.shard)?.copies ?? []).filter((c) => c.primary === shard.primary);
       const copy = candidates.find((c) => c.state === 'UNASSIGNED') ?? candidates[0];
       if (!copy) {
         throw new ServiceError(
@@ -111,7 +116,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
           `illegal_argument_exception: no shard [${shard.index}][${shard.shard}] (primary: ${shard.primary}) to explain`,
         );
       }
-      return explainCopy(this.#routing.state(), copy);
+      return explainCopy(this.#routing, copy, this.#routing.dataNodes());
     });
   }
 
@@ -128,7 +133,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       }
       this.#settings = { ...this.#settings, ...structuredClone(settings) };
       this.#routing.enable = (effectiveSetting(this.#settings[ALLOCATION_ENABLE]) ?? 'all') as AllocationEnable;
-      this.#routing.excludeNames = splitNames(effectiveSetting(this.#settings[ALLOCATION_EXCLUDE_NAME]));
+      this.#routing.excludeNames = new Set(splitNames(effectiveSetting(this.#settings[ALLOCATION_EXCLUDE_NAME])));
       for (const [key, value] of Object.entries(settings)) {
         this.#deps.record('setting', `${key}=${value.persistent ?? '(unset)'}${value.transient !== null ? ` (transient ${value.transient})` : ''}`);
       }
@@ -185,6 +190,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   instanceShuttingDown(instance: SimInstance): void {
     const node = this.#nodes.find((n) => n.instanceId === instance.id);
     if (!node) return;
+    // The node stops: it is gone from the cluster once it has (up to 30 s for a slow one).
     this.#deps.clock.after(this.#deps.timings.nodeLeaveMs, () => this.#leave(node.id), 'node-left');
   }
 
@@ -196,7 +202,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       nodes: this.nodes(),
       masterNodeId: this.#masterId,
       health,
-      shards: this.#routing.shards((id) => this.#nodes.find((n) => n.id === id)?.name),
+      shards: this.#routing.shards(),
       allocationEnable: effectiveSetting(this.#settings[ALLOCATION_ENABLE]),
       allocationExcludeNames: [...this.#routing.excludeNames],
       settings: structuredClone(this.#settings),
@@ -210,13 +216,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   }
 
   health(): ClusterHealth {
-    return computeHealth({
-      numberOfNodes: this.#nodes.length,
-      numberOfDataNodes: this.#nodes.filter(isDataNode).length,
-      hasMaster: this.#masterId !== null,
-      copies: this.#routing.copies,
-      nowMs: this.#deps.clock.nowMs(),
-    });
+    return this.#routing.health(this.#nodes.length, this.#masterId !== null);
   }
 
   nodes(): EsNode[] {
@@ -238,9 +238,29 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
     return this.#masterId;
   }
 
+  /** Shard allocation awareness as set (`cluster.routing.allocation.awareness.*`), until the snapshot carries it. */
+  awareness(): AwarenessSettings {
+    return structuredClone(this.#deps.awareness);
+  }
+
+  /** Bytes recovered and relocated so far (see RoutingStats). */
+  stats(): RoutingStats {
+    return this.#routing.stats();
+  }
+
+  /** Every shard copy given a node since the world was built, in order: for invariants such as "none onto X after T". */
+  allocations(): readonly AllocationRecord[] {
+    return this.#routing.allocations();
+  }
+
+  /** Shard copies the named node holds (any state but unassigned). */
+  copiesOn(nodeName: string): number {
+    return this.#routing.copiesOn(nodeName);
+  }
+
   /** Create an index now, e.g. the next hourly index in the middle of the upgrade. */
   createIndex(spec: IndexSpec): void {
-    this.#routing.addIndex(spec);
+    this.#routing.addIndex(spec, { bytesPerDoc: this.#deps.bytesPerDoc });
     this.#deps.clock.notify('index-created');
   }
 
@@ -248,8 +268,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   /** Settings updates and reroute commands go through the elected master, which then reroutes. */
   #respond<T>(operation: string, signal: AbortSignal | undefined, answer: () => T): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    return this.#deps.clock.respond(operation, answer);
+    return this.#deps.gate.call('elasticsearch', operation, signal, answer);
   }
 
   #viaMaster(operation: string, signal: AbortSignal | undefined, apply: () => void): Promise<void> {
@@ -264,16 +283,23 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   }
 
   #explainAllUnassigned(): AllocationExplanation[] {
-    const state = this.#routing.state();
     const seen = new Set<string>();
-    const explanations: AllocationExplanation[] = [];
-    for (const copy of this.#routing.copies) {
+    const copies = [];
+    for (const copy of this.#routing.unassignedCopies()) {
       const key = `${copy.index}\u0000${copy.shard}\u0000${copy.primary}`;
-      if (copy.state !== 'UNASSIGNED' || seen.has(key)) continue;
+      if (seen.has(key)) continue;
       seen.add(key);
-      explanations.push(explainCopy(state, copy));
+      copies.push(copy);
     }
-    return explanations;
+    copies.sort((a, b) => a.index.localeCompare(b.index) || a.shard - b.shard || Number(b.primary) - Number(a.primary));
+    const dataNodes = this.#routing.dataNodes();
+    return copies.map((copy) => explainCopy(this.#routing, copy, dataNodes));
+  }
+
+  #add(node: SimNode): void {
+    this.#nodes.push(node);
+    this.#nodeById.set(node.id, node);
+    if (isDataNode(node)) this.#routing.addNode({ id: node.id, name: node.name, version: node.version, attributes: node.attributes });
   }
 
   #newNode(instance: SimInstance): SimNode {
@@ -284,7 +310,10 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       ip: instance.privateIp,
       version: instance.boot.esVersion,
       roles: [...this.#deps.roles[instance.role]],
-      attributes: { instance_id: instance.id },
+      attributes: {
+        instance_id: instance.id,
+        ...(this.#deps.zoneAttribute !== undefined ? { [this.#deps.zoneAttribute]: instance.availabilityZone } : {}),
+      },
       instanceId: instance.id,
       joinedAtMs: this.#deps.clock.nowMs(),
     };
@@ -293,16 +322,18 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   #boot(instance: SimInstance): void {
     if (instance.state !== 'running') return;
     const node = this.#newNode(instance);
-    this.#nodes.push(node);
+    this.#add(node);
     this.#deps.record('node-joined', `${node.name} ${node.version} (${instance.id})`);
     if (this.#masterId === null) this.#tryElect();
     else this.#membershipChanged();
   }
 
   #leave(nodeId: string): void {
-    const node = this.#nodes.find((n) => n.id === nodeId);
+    const node = this.#nodeById.get(nodeId);
     if (!node) return;
     this.#nodes = this.#nodes.filter((n) => n.id !== nodeId);
+    this.#nodeById.delete(nodeId);
+    this.#routing.removeNode(nodeId);
     this.#deps.record('node-left', node.name);
     if (nodeId !== this.#masterId) {
       this.#membershipChanged();
@@ -324,7 +355,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       return;
     }
     this.#masterId = presentVoters[0] ?? null;
-    this.#deps.record('master-elected', this.#nodes.find((n) => n.id === this.#masterId)?.name ?? '?');
+    this.#deps.record('master-elected', this.#nodeById.get(this.#masterId ?? '')?.name ?? '?');
     this.#membershipChanged();
   }
 
@@ -335,22 +366,43 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
 
   // Elasticsearch's Reconfigurator with auto-shrink: as many live master-eligible nodes as keeps the
   // size odd, never fewer than three once there were three, so a departed master stays in the
-  // configuration until a new master-eligible node takes its place.
+  // configuration until a new master-eligible node takes its place. Excluded nodes never count, and a
+  // configuration the live nodes could not reach a quorum of is not adopted.
   #reconfigure(): void {
     if (this.#masterId === null) return;
     const excluded = new Set(this.#votingExclusions.map((e) => e.nodeId));
-    const live = this.#nodes.filter((n) => isMasterEligible(n) && !excluded.has(n.id)).map((n) => n.id);
-    const config = this.#votingConfig.filter((id) => !excluded.has(id));
+    const liveAll = new Set(this.#nodes.filter(isMasterEligible).map((n) => n.id));
+    const live = [...liveAll].filter((id) => !excluded.has(id));
+    const current = this.#votingConfig;
+    const config = current.filter((id) => !excluded.has(id));
     const liveInConfig = config.filter((id) => live.includes(id));
     const liveNotInConfig = live.filter((id) => !config.includes(id));
     const departed = config.filter((id) => !live.includes(id));
-    const target = Math.max(roundDownToOdd(live.length), config.length >= 3 ? 3 : 1);
+    const target = Math.max(roundDownToOdd(live.length), current.length >= 3 ? 3 : 1);
     const next = [...liveInConfig, ...liveNotInConfig, ...departed].slice(0, target);
-    const current = this.#votingConfig;
+    if (next.filter((id) => liveAll.has(id)).length * 2 <= next.length) return;
     if (next.length !== current.length || next.some((id) => !current.includes(id))) {
       this.#votingConfig = next;
-      this.#deps.record('voting-config', next.map((id) => this.#nodes.find((n) => n.id === id)?.name ?? id).join(','));
+      this.#deps.record('voting-config', next.map((id) => this.#nodeById.get(id)?.name ?? id).join(','));
     }
+    // A master no longer in the configuration it committed stands down; the others elect one of themselves.
+    if (!next.includes(this.#masterId)) {
+      this.#deps.record('master-abdicated', this.#nodeById.get(this.#masterId ?? '')?.name ?? '?');
+      this.#masterId = null;
+      this.#election?.cancel();
+      this.#election = this.#deps.clock.after(this.#deps.timings.electionMs, () => this.#tryElect(), 'master-election');
+    }
+  }
+
+  /** Node ids of the voting configuration. */
+  votingConfiguration(): string[] {
+    return [...this.#votingConfig];
+  }
+
+  /** Whether the master-eligible nodes present hold a quorum of the voting configuration. */
+  quorumPresent(): boolean {
+    const present = new Set(this.#nodes.filter(isMasterEligible).map((n) => n.id));
+    return this.#votingConfig.filter((id) => present.has(id)).length * 2 > this.#votingConfig.length;
   }
 }
 

@@ -7,7 +7,7 @@ import { LeaseLock, type LeaseStore, type StoredLease } from '../upgrade/lease-l
 import type { LeaseRecord } from '../upgrade/ports.ts';
 
 /** How answers are delivered (the world's clock answers on a later macrotask, as a remote store would). */
-export type Responder = <T>(operation: string, answer: () => T) => Promise<T>;
+export type Responder = <T>(operation: string, answer: () => T, signal?: AbortSignal) => Promise<T>;
 
 const immediately: Responder = <T>(_operation: string, answer: () => T): Promise<T> =>
   new Promise<T>((resolve) => resolve(answer()));
@@ -55,7 +55,7 @@ export class MemoryLeaseStore implements LeaseStore {
 
   #answer<T>(operation: string, signal: AbortSignal | undefined, answer: () => T): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    return this.#respond(operation, answer);
+    return this.#respond(operation, answer, signal);
   }
 }
 

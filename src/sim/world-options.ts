@@ -2,14 +2,40 @@
 // are roughly real-world shaped (a minute to boot, a minute of delayed allocation) since virtual time
 // costs nothing.
 
+import type { ApiFault, LatencySpec } from './api-gate.ts';
+
 export type GroupRole = 'master' | 'data';
 
+/**
+ * When the group launches the replacement of an instance terminated in it. `on-terminate` (the
+ * default): as soon as it notices the shortfall, since a terminating instance no longer counts toward
+ * desired capacity; AWS's default for replacements ("terminate and launch") provisions the new
+ * instance while the old one terminates. `after-termination`: only once the old one is gone (a
+ * group whose instance maintenance policy keeps capacity at or under 100 %, or a slow hook).
+ */
+export type ReplacementLaunch = 'on-terminate' | 'after-termination';
+
+/**
+ * A terminate of an instance already terminating: `reject` (the default) fails with a ValidationError,
+ * not transient; `accept` succeeds again without effect. Either way the call is counted.
+ */
+export type RepeatedTerminate = 'reject' | 'accept';
+
 export interface SimTimings {
-  /** Instance `shutting-down` → its Elasticsearch node has left the cluster. */
+  /** terminateInGroup → the group's termination hooks start (`Terminating` → `Terminating:Wait`). */
+  terminatingMs: number;
+  /**
+   * Time in `Terminating:Wait`: a termination lifecycle hook or a load-balancer deregistration delay
+   * (0: none, straight to `Terminating:Proceed`). EC2 says `running` and the node stays meanwhile.
+   */
+  terminationHookMs: number;
+  /** Time in `Pending:Wait` once the instance runs (a launch lifecycle hook; 0: none, straight to `InService`). */
+  launchHookMs: number;
+  /** Instance `shutting-down` → its Elasticsearch node has left the cluster (up to 30 s for a node that stops slowly). */
   nodeLeaveMs: number;
   /** Instance `shutting-down` → `terminated`. */
   shutdownMs: number;
-  /** Termination → the group launches a replacement (`pending`). */
+  /** The group notices the shortfall → it launches a replacement (`pending`); see ReplacementLaunch for when it notices. */
   replacementLaunchMs: number;
   /** `pending` → `running`. */
   instanceStartMs: number;
@@ -17,13 +43,17 @@ export interface SimTimings {
   bootMs: number;
   /** Elected master left → a new one is elected (if a quorum of the voting configuration is present). */
   electionMs: number;
-  /** Every shard recovery or relocation takes this long ... */
+  /**
+   * Fixed cost of every shard recovery or relocation (it holds its recovery slot meanwhile), before
+   * the shard's bytes move at the rate RecoveryOptions allow.
+   */
   recoveryBaseMs: number;
-  /** ... plus this much per document of the shard. */
-  recoveryMsPerDoc: number;
 }
 
 export const defaultTimings: SimTimings = {
+  terminatingMs: 1_000,
+  terminationHookMs: 10_000,
+  launchHookMs: 0,
   nodeLeaveMs: 2_000,
   shutdownMs: 45_000,
   replacementLaunchMs: 10_000,
@@ -31,15 +61,42 @@ export const defaultTimings: SimTimings = {
   bootMs: 60_000,
   electionMs: 3_000,
   recoveryBaseMs: 5_000,
-  recoveryMsPerDoc: 0.01,
 };
+
+/** Recovery and balancing settings, Elasticsearch's defaults unless given. */
+export interface RecoveryOptions {
+  /** `indices.recovery.max_bytes_per_sec`, inbound and outbound together, per node (default 40 MiB/s). */
+  maxBytesPerSec?: number;
+  /** `cluster.routing.allocation.node_concurrent_incoming_recoveries` (default 2). */
+  concurrentIncoming?: number;
+  /** `cluster.routing.allocation.node_concurrent_outgoing_recoveries` (default 2). */
+  concurrentOutgoing?: number;
+  /** `cluster.routing.allocation.node_initial_primaries_recoveries` (default 4). */
+  initialPrimaries?: number;
+  /** `cluster.routing.allocation.cluster_concurrent_rebalance` (default 2). */
+  clusterConcurrentRebalance?: number;
+  /**
+   * Rebalance by shard count once every shard is active (`allow_rebalance: indices_all_active`),
+   * as a joined node fills up (default true).
+   */
+  rebalance?: boolean;
+  /**
+   * Bytes per document, for indices sized by `docsPerShard` (default 420: at 40 MiB/s a lone
+   * recovery then takes what the earlier flat 0.01 ms per document gave).
+   */
+  bytesPerDoc?: number;
+}
+
+export const MIB = 1024 * 1024;
 
 export interface IndexSpec {
   name: string;
   primaries: number;
   replicas: number;
-  /** Documents per shard copy; recovery time grows with it. */
+  /** Documents per shard copy; its size in bytes is this many times RecoveryOptions.bytesPerDoc. */
   docsPerShard?: number;
+  /** Bytes of one shard copy (what a recovery or relocation moves); wins over docsPerShard. */
+  shardSizeBytes?: number;
   /** `index.unassigned.node_left.delayed_timeout`, default 60s. */
   delayedTimeoutMs?: number;
   /** `index.routing.allocation.require._name` (e.g. "nowhere": a red index). */
@@ -102,6 +159,31 @@ export interface SimulatedWorldOptions {
   templateDefaultStale?: boolean;
   suspendedProcesses?: Partial<Record<GroupRole, string[]>>;
   launchFaults?: LaunchFault[];
+  /** See ReplacementLaunch (default `on-terminate`). */
+  replacementLaunch?: ReplacementLaunch;
+  /** See RepeatedTerminate (default `reject`). */
+  repeatedTerminate?: RepeatedTerminate;
+  /** This many of the group's first instances are in Standby at the start. */
+  standby?: Partial<Record<GroupRole, number>>;
+  /** The group has a warm pool of this many instances, stopped since a day before the start. */
+  warmPools?: Partial<Record<GroupRole, number>>;
+  /** Virtual time each API call takes (default none). */
+  latency?: LatencySpec;
+  /** API calls that fail as services under load do (throttling, 503s), by count or seeded probability. */
+  faults?: ApiFault[];
+  /** Recovery throughput and concurrency, rebalancing (see RecoveryOptions). */
+  recovery?: RecoveryOptions;
+  /**
+   * Nodes carry their instance's availability zone as this node attribute (`node.attr.<name>`),
+   * e.g. "zone". Instances are spread over three zones either way.
+   */
+  zoneAttribute?: string;
+  /**
+   * `cluster.routing.allocation.awareness.attributes` and, forced, the values each must spread over
+   * (`awareness.force.<attribute>.values`): no two copies of a shard in one zone when zones suffice;
+   * with forced values, the copies of a lost zone stay unassigned.
+   */
+  awareness?: { attributes: string[]; force?: Record<string, string[]> };
 }
 
 export const defaultStart = new Date('2026-11-28T04:30:00Z');

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulatedWorld, type SimulatedWorld, type SimulatedWorldOptions } from '../../src/sim/index.ts';
+import { defaultTimings } from '../../src/sim/world-options.ts';
 import type { AllocationExplanation } from '../../src/upgrade/model.ts';
 
 const base: SimulatedWorldOptions = { masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' };
+/** A terminated instance's node stays through Terminating and Terminating:Wait, then takes this long to stop. */
+const LEAVE_MS = defaultTimings.terminatingMs + defaultTimings.terminationHookMs + defaultTimings.nodeLeaveMs;
 
 function instanceOf(world: SimulatedWorld, nodeName: string): string {
   const id = world.cluster.node(nodeName)?.instanceId;
@@ -60,7 +63,7 @@ describe('SimulatedCluster', () => {
   it('delays the reallocation of a departed node\'s replicas for delayed_timeout', async () => {
     const world = createSimulatedWorld(base);
     await world.fleet.terminateInGroup(instanceOf(world, 'es-data-2'));
-    world.clock.advance(2_000 + 1);
+    world.clock.advance(LEAVE_MS + 1);
     const during = await world.cluster.observe();
     expect(during.health.delayedUnassignedShards).toBe(during.health.unassignedShards);
     expect(during.unassignedExplanations?.[0]?.canAllocate).toBe('allocation_delayed');
@@ -200,7 +203,7 @@ describe('SimulatedCluster', () => {
     const before = await world.cluster.observe();
     const old = before.nodes[0];
     await world.fleet.terminateInGroup(instanceOf(world, 'es-master-1'));
-    world.clock.advance(2_000);
+    world.clock.advance(LEAVE_MS);
     const leaderless = await world.cluster.observe();
     expect(leaderless.masterNodeId).toBeNull();
     expect(leaderless.health.status).toBe('red');
@@ -270,7 +273,7 @@ describe('SimulatedCluster', () => {
   it('refuses settings changes while there is no elected master', async () => {
     const world = createSimulatedWorld(base);
     await world.fleet.terminateInGroup(instanceOf(world, 'es-master-1'));
-    world.clock.advance(2_500);
+    world.clock.advance(LEAVE_MS + 500);
     await expect(world.cluster.setAllocationEnable('primaries')).rejects.toThrow(/master_not_discovered_exception/);
   });
 
@@ -299,5 +302,56 @@ describe('SimulatedCluster', () => {
     expect(world.clock.nowMs() - new Date('2026-11-28T04:30:00Z').getTime()).toBeLessThan(60_000);
     expect(snapshot.health.delayedUnassignedShards).toBeGreaterThan(0);
     expect((await world.cluster.waitForHealth({ status: 'green', timeoutMs: 600_000 })).timedOut).toBe(false);
+  });
+});
+
+describe('SimulatedCluster settings and voting exclusions', () => {
+  it('stores allocation settings per layer, transient over persistent, and removes a layer given null', async () => {
+    const world = createSimulatedWorld(base);
+    await world.cluster.putSettings({ 'cluster.routing.allocation.enable': { persistent: 'primaries', transient: 'none' } });
+    const both = await world.cluster.observe();
+    expect(both.settings['cluster.routing.allocation.enable']).toEqual({ persistent: 'primaries', transient: 'none' });
+    expect(both.allocationEnable).toBe('none');
+    expect(both.settings['cluster.routing.allocation.exclude._name']).toEqual({ persistent: null, transient: null });
+
+    await world.cluster.putSettings({ 'cluster.routing.allocation.enable': { persistent: 'primaries', transient: null } });
+    expect((await world.cluster.observe()).allocationEnable).toBe('primaries');
+    await world.cluster.putSettings({ 'cluster.routing.allocation.exclude._name': { persistent: 'es-data-3', transient: 'es-data-1,es-data-2' } });
+    const excluded = await world.cluster.observe();
+    expect(excluded.allocationExcludeNames).toEqual(['es-data-1', 'es-data-2']);
+    expect(excluded.settings['cluster.routing.allocation.enable']).toEqual({ persistent: 'primaries', transient: null });
+  });
+
+  it('moves the vote off an excluded master before it goes: the elected one stands down, the quorum holds throughout', async () => {
+    const world = createSimulatedWorld({ ...base, masters: 3 });
+    let lostQuorum = 0;
+    world.onEvent((w) => {
+      if (!w.cluster.quorumPresent()) lostQuorum += 1;
+    });
+    const elected = world.cluster.nodes().find((n) => n.id === world.cluster.masterNodeId());
+    await world.cluster.excludeFromVoting(elected?.name ?? '');
+    const after = await world.cluster.observe();
+    expect(after.votingConfigExclusions).toEqual([{ nodeId: elected?.id, nodeName: elected?.name }]);
+    expect(after.votingConfigNodeIds).toHaveLength(2);
+    expect(after.votingConfigNodeIds).not.toContain(elected?.id);
+    expect(after.masterNodeId).toBeNull(); // it stood down ...
+    await world.cluster.waitForHealth({ status: 'green', timeoutMs: 60_000 });
+    expect(world.cluster.masterNodeId()).not.toBe(elected?.id); // ... and another was elected
+
+    await replace(world, elected?.name ?? '');
+    await world.cluster.clearVotingExclusions();
+    const done = await world.cluster.observe();
+    expect(done.votingConfigExclusions).toEqual([]);
+    expect(done.votingConfigNodeIds).toHaveLength(3);
+    expect(done.votingConfigNodeIds).toContain(done.nodes.find((n) => n.name === 'es-master-4')?.id);
+    expect(lostQuorum).toBe(0);
+  });
+
+  it('excludes a name no node has as _absent_, and refuses an eleventh exclusion', async () => {
+    const world = createSimulatedWorld(base);
+    await world.cluster.excludeFromVoting('gone-node');
+    expect((await world.cluster.observe()).votingConfigExclusions).toEqual([{ nodeId: '_absent_', nodeName: 'gone-node' }]);
+    for (let i = 0; i < 9; i += 1) await world.cluster.excludeFromVoting(`gone-${i}`);
+    await expect(world.cluster.excludeFromVoting('one-too-many')).rejects.toThrow(/cannot add more than \[10\] voting configuration exclusions/);
   });
 });

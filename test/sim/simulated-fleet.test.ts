@@ -41,7 +41,8 @@ describe('SimulatedFleet', () => {
     if (!old) throw new Error('no instance');
 
     await world.fleet.terminateInGroup(old.id);
-    expect(world.fleet.instance(old.id)?.state).toBe('shutting-down');
+    // The group takes it out of service; EC2 keeps it running until the hooks are done.
+    expect(world.fleet.instance(old.id)).toMatchObject({ state: 'running', lifecycle: 'Terminating' });
 
     world.clock.advance(60_000);
     const after = await world.fleet.observe({ privateIps: [], instanceIds: [old.id], groupNames: [] });
@@ -66,8 +67,8 @@ describe('SimulatedFleet', () => {
   });
 
   it.each([
-    { case: 'an unknown instance', id: () => 'i-00000000000000000', message: /no managed instance found/ },
-    { case: 'an instance already shutting down', id: (first: string) => first, message: /is shutting-down, not running/ },
+    { case: 'an unknown instance', id: () => 'i-00000000000000000', message: /ValidationError: Instance Id not found - No managed instance found/ },
+    { case: 'an instance already terminating', id: (first: string) => first, message: /ValidationError: The instance i-\w+ is Terminating \(EC2 running\), not InService or Standby/ },
   ])('refuses to terminate $case', async ({ id, message }) => {
     const world = createSimulatedWorld(base);
     const first = world.fleet.instances()[0]?.id ?? '';
@@ -102,14 +103,14 @@ describe('SimulatedFleet', () => {
 
 describe('SimulatedFleet terminate failures', () => {
   it.each([
-    { case: 'fails without effect', applied: false, state: 'running', recorded: 0 },
-    { case: 'fails after terminating (a lost response)', applied: true, state: 'shutting-down', recorded: 1 },
-  ])('the next terminate call $case', async ({ applied, state, recorded }) => {
+    { case: 'fails without effect', applied: false, lifecycle: 'InService', recorded: 0 },
+    { case: 'fails after terminating (a lost response)', applied: true, lifecycle: 'Terminating', recorded: 1 },
+  ])('the next terminate call $case', async ({ applied, lifecycle, recorded }) => {
     const world = createSimulatedWorld(base);
     const id = world.fleet.instances()[3]?.id ?? '';
     world.injectTerminateFailure({ applied, message: 'RequestTimeout' });
     await expect(world.fleet.terminateInGroup(id)).rejects.toThrow(/RequestTimeout/);
-    expect(world.fleet.instance(id)?.state).toBe(state);
+    expect(world.fleet.instance(id)).toMatchObject({ state: 'running', lifecycle });
     expect(world.terminatedInstanceIds()).toHaveLength(recorded);
     if (!applied) await expect(world.fleet.terminateInGroup(id)).resolves.toBeUndefined();
   });

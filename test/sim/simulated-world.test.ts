@@ -98,10 +98,13 @@ describe('a caller of the simulated world', () => {
   it('shares one lease between two controllers of the same world, and none between two worlds', async () => {
     const a = createSimulatedWorld(base);
     const b = createSimulatedWorld(base);
-    const now = a.clock.now();
-    expect(await a.lock.acquire('one', '9.5.4', 60_000, now)).toMatchObject({ acquired: true });
-    expect(await a.lock.acquire('two', '9.5.4', 60_000, now)).toMatchObject({ acquired: false, heldBy: { holder: 'one' } });
-    expect(await b.lock.acquire('two', '9.5.4', 60_000, now)).toMatchObject({ acquired: true });
+    const one = await a.lock.acquire('one', '9.5.4', 60_000);
+    if (!one.acquired) throw new Error('not acquired');
+    // 'one' renews its lease while 'two' watches it: 'two' must not take it.
+    a.clock.after(20_000, () => void a.lock.update(one.record, 60_000), 'renew');
+    expect(await a.newLock().acquire('two', '9.5.4', 60_000)).toMatchObject({ acquired: false, heldBy: { holder: 'one' } });
+    expect(await b.lock.acquire('two', '9.5.4', 60_000)).toMatchObject({ acquired: true });
+    expect(b.clock.nowMs()).toBe(new Date('2026-11-28T04:30:00Z').getTime());
   });
 });
 
@@ -109,10 +112,11 @@ describe('the world history', () => {
   it('reads as a timeline', async () => {
     const world = createSimulatedWorld(base);
     await world.fleet.terminateInGroup(world.cluster.node('es-data-1')?.instanceId ?? '');
-    world.clock.advance(5_000);
+    world.clock.advance(15_000);
     const lines = world.historyText().split('\n');
-    expect(lines).toContainEqual(expect.stringMatching(/^2026-11-28T04:30:00.000Z instance-shutting-down i-[0-9a-f]{17} \(es-data\)$/));
-    expect(lines).toContainEqual('2026-11-28T04:30:02.000Z node-left es-data-1');
+    expect(lines).toContainEqual(expect.stringMatching(/^2026-11-28T04:30:00.000Z instance-terminating i-[0-9a-f]{17} \(es-data\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^2026-11-28T04:30:11.000Z instance-shutting-down i-[0-9a-f]{17} \(es-data\)$/));
+    expect(lines).toContainEqual('2026-11-28T04:30:13.000Z node-left es-data-1');
     expect(world.historyText(1).split('\n')).toHaveLength(1);
   });
 });
