@@ -87,10 +87,32 @@ function decideStep(input: DecideInput): Decision {
     if (wrong) return { kind: 'halt', reason: wrong, refusals: [{ rule: 'replacement_at_target', reason: wrong }] };
   }
 
+  const leaving = leavingNodes(world, lease);
+  // Nodes on their way out are never candidates: an accepted terminate is never sent again.
+  const goingNames = new Set(leaving.map((n) => n.node.name));
+  const candidates = replacementOrder(world, options)
+    .filter((n) => !goingNames.has(n.node.name))
+    .sort((a, b) => Number(prepared(b, override)) - Number(prepared(a, override)));
+  const settlement = settle(input, override);
+  const ctx: RuleContext = {
+    world,
+    options,
+    lease,
+    settlement,
+    atStart: input.atStart,
+    ignoredInstanceIds: input.ignoredInstanceIds,
+  };
+
+  if (input.atStart) {
+    // Judge every stale node before touching any, or waiting for anything: a set-up problem
+    // refuses the whole run at once.
+    const structural = candidates.flatMap((c) => evaluateRules(c, ctx).filter((r) => r.kind === 'structural'));
+    if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
+  }
+
   // A node whose instance is going must leave before anything else, whoever terminated it: two
   // nodes missing is never a step. Then this upgrade's own replacements must join, whatever
   // --orphans says. Any other shortfall is for the all_expected_nodes_present rule.
-  const leaving = leavingNodes(world, lease);
   if (leaving.length > 0) {
     const names = leaving.map((n) => n.node.name);
     const states = leaving.map((n) => `${n.node.name} (instance ${n.instance?.id} ${n.instance?.lifecycleState ?? n.instance?.state})`);
@@ -109,25 +131,12 @@ function decideStep(input: DecideInput): Decision {
     return { kind: 'restore-allocation', settings: foundSettings(override) };
   }
 
-  const candidates = replacementOrder(world, options).sort(
-    (a, b) => Number(prepared(b, override)) - Number(prepared(a, override)),
-  );
-  const settlement = settle(input, override);
-
   // Replicas the balancer has held back past their grace go where explain says they may: otherwise
   // an old node holding their primary can never go (its copy would be the last), and green never
   // comes. Placing a replica only adds a copy.
   const placements = heldBackPlacements(input);
   if (placements.length > 0 && world.cluster.health.status !== 'red') return { kind: 'place-held-back', replicas: placements };
 
-  const ctx: RuleContext = {
-    world,
-    options,
-    lease,
-    settlement,
-    atStart: input.atStart,
-    ignoredInstanceIds: input.ignoredInstanceIds,
-  };
   const first = candidates[0];
   if (!first) {
     if (settlement.kind === 'green') return { kind: 'done', conflicts: [] };
@@ -136,12 +145,6 @@ function decideStep(input: DecideInput): Decision {
     }
     if (world.cluster.health.status === 'red') return wait('yellow', 'cluster to leave red', { status: 'yellow' });
     return recoveryWait(settlement, undefined, []);
-  }
-
-  if (input.atStart) {
-    // Judge every stale node before touching any, so a set-up problem refuses the whole run.
-    const structural = candidates.flatMap((c) => evaluateRules(c, ctx).filter((r) => r.kind === 'structural'));
-    if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
   }
 
   const { candidate, refusals } = pickCandidate(first, candidates, ctx, override);

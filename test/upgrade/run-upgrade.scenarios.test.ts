@@ -167,6 +167,85 @@ describe('runUpgrade where production differs from the proving ground', () => {
   });
 });
 
+describe('runUpgrade against the termination lag, lifecycle hooks and throttling of real AWS', () => {
+  const sentPerInstance = (world: SimulatedWorld): Map<string, number> => {
+    const sent = new Map<string, number>();
+    for (const c of world.fleet.terminateCalls()) if (c.outcome !== 'failed') sent.set(c.instanceId, (sent.get(c.instanceId) ?? 0) + 1);
+    return sent;
+  };
+
+  it.each(['accept', 'reject'] as const)(
+    'a 30-minute termination hook (group %ss a repeated terminate): each instance is asked once, and waited for',
+    async (repeatedTerminate) => {
+      const world = aWorld({ repeatedTerminate, timings: { terminationHookMs: 30 * 60_000 } });
+      const deps = depsFor(world);
+      const report = await runUpgrade(deps, options({ timeouts: { ...options().timeouts, nodeLeaveMs: 60 * 60_000 } }));
+
+      expect(report.outcome, report.message).toBe('completed');
+      expect([...sentPerInstance(world).values()]).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(report.terminatedInstanceIds).toHaveLength(6);
+      expect(deps.watch.minNodes).toBeGreaterThanOrEqual(5);
+      expect(world.violations()).toEqual([]);
+    },
+  );
+
+  it('a replacement held in Pending:Wait by a launch hook is waited for before the next node goes', async () => {
+    const world = aWorld({ timings: { launchHookMs: 10 * 60_000 } });
+    const deps = depsFor(world);
+    const report = await runUpgrade(deps, options());
+    expect(report.outcome, report.message).toBe('completed');
+    expect(deps.watch.minNodes).toBeGreaterThanOrEqual(5);
+  });
+
+  it('throttling and a scaling activity in progress on terminate are waited out: the run completes, nothing terminated twice', async () => {
+    const world = aWorld({
+      faults: [
+        { operation: 'terminateInGroup', count: 2, kind: 'ScalingActivityInProgress' },
+        { operation: 'terminateInGroup', count: 2, skip: 3, kind: 'Throttling' },
+      ],
+    });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report.outcome, report.message).toBe('completed');
+    expect([...sentPerInstance(world).values()].every((n) => n === 1)).toBe(true);
+    expect(new Set(report.terminatedInstanceIds).size).toBe(6);
+  });
+
+  it('a burst of 503s from Elasticsearch and throttled describes from AWS are waited out', async () => {
+    const world = aWorld({
+      faults: [
+        { operation: 'observe', count: 4, skip: 10, kind: 'ServiceUnavailable' },
+        { operation: 'fleet.observe', count: 3, skip: 20, kind: 'RequestLimitExceeded' },
+      ],
+    });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report.outcome, report.message).toBe('completed');
+  });
+
+  it('a transient condition that outlasts the safe-to-proceed timeout fails the run, allocation restored', async () => {
+    const world = aWorld({ faults: [{ operation: 'terminateInGroup', probability: 1, skip: 3, kind: 'Throttling' }] });
+    const report = await runUpgrade(depsFor(world), options({ order: 'data-first', timeouts: { ...options().timeouts, safeToProceedMs: 5 * 60_000 } }));
+    expect(report.outcome).toBe('failed');
+    expect(report.message).toMatch(/Throttling/);
+    expect(await allocation(world)).toBeNull();
+    expect((await world.cluster.observe()).allocationExcludeNames).toEqual([]);
+  });
+
+  it('an instance in Standby is refused by instance_in_service', async () => {
+    const world = aWorld({ standby: { data: 1 } });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report).toMatchObject({ outcome: 'refused', exitCode: 3 });
+    expect(report.refusals.map((r) => r.rule)).toContain('instance_in_service');
+    expect(world.terminatedInstanceIds()).toEqual([]);
+  });
+
+  it('a group with a warm pool is refused by no_warm_pool', async () => {
+    const world = aWorld({ warmPools: { data: 2 } });
+    const report = await runUpgrade(depsFor(world), options());
+    expect(report).toMatchObject({ outcome: 'refused', exitCode: 3 });
+    expect(report.refusals.map((r) => r.rule), report.message).toContain('no_warm_pool');
+  });
+});
+
 describe('runUpgrade on a simulated cluster', () => {
   it('does nothing when every instance already carries the target version', async () => {
     const world = aWorld({ fromVersion: TARGET });
