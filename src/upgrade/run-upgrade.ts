@@ -164,6 +164,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
     for (let tick = 0; !ending; tick++) {
       signal?.throwIfAborted();
       if (tick > 0) world = await observeWorld(cluster, fleet, options);
+      rec.observedHealth(world.cluster.health);
       if (clock.now().getTime() - lastRenewMs > options.lockTtlMs / 3) await saveLease(lease);
 
       const d = decide({ world, options, lease, atStart: !touched, ignoredInstanceIds: ignored, recoveryWaitedMs: rec.waitedFor('green') });

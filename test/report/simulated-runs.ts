@@ -1,0 +1,43 @@
+// Real reports for the report's tests: the demo's world upgraded by the real runner on virtual time,
+// as it went well and as it halts when a replacement never joins. Each run also keeps its events.
+
+import { DEMO_WORLD } from '../../src/cli/commands/demo.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { createSimulatedWorld, type LaunchFault, type SimulatedWorldOptions } from '../../src/sim/index.ts';
+import type { UpgradeEvent, UpgradeOptions, UpgradeReport } from '../../src/upgrade/plan-model.ts';
+import { runUpgrade } from '../../src/upgrade/run-upgrade.ts';
+import { defaultOptions } from '../upgrade/builders.ts';
+
+export interface SimulatedRun {
+  report: UpgradeReport;
+  events: UpgradeEvent[];
+}
+
+export async function simulatedRun(
+  world: Partial<SimulatedWorldOptions> = {},
+  options: Partial<UpgradeOptions> = {},
+  faults: LaunchFault[] = [],
+): Promise<SimulatedRun> {
+  const sim = createSimulatedWorld({ ...DEMO_WORLD, ...world });
+  for (const fault of faults) sim.injectLaunchFault(fault);
+  const events: UpgradeEvent[] = [];
+  const report = await runUpgrade(
+    {
+      cluster: sim.cluster,
+      fleet: sim.fleet,
+      lock: sim.lock,
+      clock: sim.clock,
+      log: silentLogger(),
+      holder: 'report-test',
+      onEvent: (e) => events.push(e),
+    },
+    defaultOptions({ targetVersion: DEMO_WORLD.launchVersion, ...options }),
+  );
+  return { report, events };
+}
+
+/** The demo: three masters and three data nodes replaced. */
+export const demoRun = (): Promise<SimulatedRun> => simulatedRun();
+
+/** The first data replacement never joins: the run halts after 15 minutes of waiting for it. */
+export const haltedRun = (): Promise<SimulatedRun> => simulatedRun({}, {}, [{ group: 'data', nth: 1, neverJoins: true }]);
