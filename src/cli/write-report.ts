@@ -7,10 +7,15 @@ import { randomBytes } from 'node:crypto';
 import type { UpgradeReport } from '../upgrade/plan-model.ts';
 
 export async function writeReportFile(path: string, report: UpgradeReport | object): Promise<void> {
+  await writeFileAtomically(path, JSON.stringify(report, null, 2) + '\n');
+}
+
+/** Write `text` to `path` so that a reader sees the old file or the whole new one (the HTML report too). */
+export async function writeFileAtomically(path: string, text: string): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid.toString()}.${randomBytes(4).toString('hex')}.tmp`);
   const file = await open(temp, 'w', 0o644);
   try {
-    await file.writeFile(JSON.stringify(report, null, 2) + '\n', 'utf8');
+    await file.writeFile(text, 'utf8');
     await file.sync();
   } catch (error) {
     await file.close();
