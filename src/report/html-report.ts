@@ -8,7 +8,7 @@ import { renderHealthChart, statusClass } from './health-chart.ts';
 import { attrs, escapeHtml, formatClock, formatUtc } from './html.ts';
 import { renderNodeRows } from './node-rows.ts';
 import { REPORT_CSS } from './report-css.ts';
-import { timeScaleOf, type ReportView } from './report-view.ts';
+import { timeScaleOf, type ReportView, type TimeScale } from './report-view.ts';
 
 export interface HtmlReportOptions {
   /** Reload the page every so many seconds (the live page of a run under way). */
@@ -38,17 +38,32 @@ export function renderHtmlReport(report: UpgradeReport | ReportView, options: Ht
     `<style>${REPORT_CSS}</style>`,
     '</head><body>',
     header(view),
+    ...(view.mode === 'plan' ? planSections(view) : runSections(view, scale, endMs)),
+    `<footer>es-rolling-upgrade report · ${e(view.tool)} · ${e(formatUtc(view.startedAt))}</footer>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+/** A plan changed nothing: what it would do, and what would stop it. */
+function planSections(view: ReportView): string[] {
+  return [planSection(view), section('refusals', 'Refusals', refusals(view))];
+}
+
+function runSections(view: ReportView, scale: TimeScale, endMs: number): string[] {
+  return [
     section('nodes', `Nodes (${view.nodes.length.toString()})`, renderNodeRows(view.nodes, scale, endMs)),
     section('health', 'Cluster health', renderHealthChart(view.healthSamples ?? [], view.nodes, scale) + samplesTable(view)),
     section('refusals', 'Refusals and halts', refusals(view)),
     section('conflicts', `Version conflicts accepted (${view.versionConflictsAccepted.length.toString()})`, conflicts(view)),
     section('replicas', `Replicas placed (${view.replicasPlaced.length.toString()})`, replicas(view)),
     section('instances', 'Terminated instances', instances(view)),
-    section('plan', `Plan (${view.plan.toReplace.toString()} of ${view.plan.rows.length.toString()} to replace)`, plan(view)),
-    `<footer>es-rolling-upgrade report · ${e(view.tool)} · ${e(formatUtc(view.startedAt))}</footer>`,
-    '</body></html>',
-    '',
-  ].join('\n');
+    planSection(view),
+  ];
+}
+
+function planSection(view: ReportView): string {
+  return section('plan', `Plan (${view.plan.toReplace.toString()} of ${view.plan.rows.length.toString()} to replace)`, plan(view));
 }
 
 function section(id: string, heading: string, body: string): string {
@@ -137,7 +152,8 @@ function refusals(r: ReportView): string {
   if (r.refusals.length > 0) {
     parts.push(table('refusals-table', ['Rule', 'Node', 'Reason'], r.refusals.map((x) => [x.rule, x.node ?? '-', x.reason]), 'refusal-row'));
   }
-  return parts.length > 0 ? parts.join('') : '<p class="empty">None: no safety rule refused and the run did not halt.</p>';
+  if (parts.length > 0) return parts.join('');
+  return r.mode === 'plan' ? '<p class="empty">None: no safety rule would refuse to start.</p>' : '<p class="empty">None: no safety rule refused and the run did not halt.</p>';
 }
 
 function conflicts(r: ReportView): string {

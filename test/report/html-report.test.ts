@@ -7,7 +7,7 @@ import { renderHtmlReport } from '../../src/report/html-report.ts';
 import type { ReportView } from '../../src/report/report-view.ts';
 import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import { aReport } from '../support/report-builder.ts';
-import { demoRun, haltedRun } from './simulated-runs.ts';
+import { demoPlan, demoRun, haltedRun } from './simulated-runs.ts';
 
 const HOSTILE = `<script>document.title='owned'</script><img src=x onerror="alert(1)">"'&`;
 
@@ -113,6 +113,17 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('<tr class="conflict-row"><td>orders</td><td>2</td>');
     expect(html).toContain('<tr class="replica-row"><td>logs</td><td>0</td><td>es-data-4</td>');
     expect(renderHtmlReport(demo)).toContain('None: no safety rule refused and the run did not halt.');
+  });
+
+  it('of a plan: the plan first, with a row per node, and no run sections', async () => {
+    const report = await demoPlan();
+    const html = renderHtmlReport(report);
+    expect(report.plan.rows).toHaveLength(6);
+    const sections = [...html.matchAll(/<section id="([a-z]+)">/g)].map((m) => m[1]);
+    expect(sections).toEqual(['plan', 'refusals']);
+    const planNodes = [...html.matchAll(/<tr class="plan-row"><td>[^<]*<\/td><td>[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(planNodes).toEqual(report.plan.rows.map((r) => r.nodeName + (r.isElectedMaster ? ' (elected master)' : '')));
+    expect(html).toContain('None: no safety rule would refuse to start.');
   });
 
   it('reloads itself only when asked (the live page of a run under way)', () => {
