@@ -177,6 +177,7 @@ function plainLinesFor(event: UpgradeEvent, p: RunProgress, s: PlainState): stri
     case 'node-done':
       return [stamp(`${event.node} replaced${event.replacement ? ` by ${event.replacement}` : ''} in ${formatDuration(event.durationMs)} (${p.replaced}${p.toReplace === undefined ? '' : ` of ${p.toReplace}`})`)];
     case 'call':
+    case 'health':
       return [];
     case 'finished':
       return renderSummary(event.report);

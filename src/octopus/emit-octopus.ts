@@ -27,9 +27,9 @@ export function octopusOutputVariables(report: UpgradeReport): [name: string, va
 }
 
 /** The service-message lines for a finished run, without line ends. Pure. */
-export function octopusMessagesFor(report: UpgradeReport, artifact?: OctopusArtifact): string[] {
+export function octopusMessagesFor(report: UpgradeReport, ...artifacts: OctopusArtifact[]): string[] {
   const lines = octopusOutputVariables(report).map(([name, value]) => setVariableMessage(name, value));
-  if (artifact) lines.push(createArtifactMessage(artifact));
+  for (const artifact of artifacts) lines.push(createArtifactMessage(artifact));
   if (report.exitCode !== 0) lines.push(resultMessage(oneLine(report.message)));
   return lines;
 }
@@ -40,6 +40,8 @@ export interface EmitOctopusOptions {
    * the report is written there first.
    */
   reportPath: string;
+  /** The HTML report, already written: attached too. */
+  htmlPath?: string;
   write: (text: string) => void;
 }
 
@@ -47,8 +49,10 @@ export interface EmitOctopusOptions {
 export function emitOctopusMessages(report: UpgradeReport, options: EmitOctopusOptions): void {
   const path = resolve(options.reportPath);
   if (!existsSync(path)) writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
-  const artifact: OctopusArtifact = { path, name: basename(path), length: statSync(path).size };
-  for (const line of octopusMessagesFor(report, artifact)) options.write(`${line}\n`);
+  const artifacts = [path, ...(options.htmlPath === undefined ? [] : [resolve(options.htmlPath)])].map(
+    (file): OctopusArtifact => ({ path: file, name: basename(file), length: statSync(file).size }),
+  );
+  for (const line of octopusMessagesFor(report, ...artifacts)) options.write(`${line}\n`);
 }
 
 function oneLine(text: string): string {

@@ -6,6 +6,7 @@
 //   GET  /v1/runs               runs kept in memory, newest first
 //   GET  /v1/runs/:id           state, per-node timeline, refusals, report when finished
 //   GET  /v1/runs/:id/events    Server-Sent Events (or NDJSON with ?format=ndjson): replay, then live
+//   GET  /v1/runs/:id/report.html  the HTML report: so far (reloading itself) while the run goes
 //   POST /v1/runs/:id/cancel    the same safe stop as SIGTERM -> 202
 //
 // Every route but /healthz needs `Authorization: Bearer <ESRU_SERVICE_TOKEN>`. One run per cluster at
@@ -13,6 +14,8 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { renderHtmlReport } from '../report/html-report.ts';
+import { LiveReport } from '../report/live-report.ts';
 import type { Logger } from '../shared/log.ts';
 import { checkBearer, MIN_TOKEN_LENGTH, SERVICE_TOKEN_ENV } from './auth.ts';
 import { InvalidInputError } from '../shared/errors.ts';
@@ -109,7 +112,7 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
       return sendJson(res, 202, summary(result.run, false));
     }
 
-    const m = /^\/v1\/runs\/([0-9a-f-]{36})(\/events|\/cancel)?$/.exec(path);
+    const m = /^\/v1\/runs\/([0-9a-f-]{36})(\/events|\/cancel|\/report\.html)?$/.exec(path);
     if (!m?.[1]) return sendJson(res, 404, { error: 'no such route' });
     const run = runs.get(m[1]);
     if (!run) return sendJson(res, 404, { error: 'no such run' });
@@ -119,6 +122,11 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
       const outcome = runs.cancel(run.id);
       if (outcome === 'already-ended') return sendJson(res, 409, { error: 'the run has already ended', ...summary(run, false) });
       return sendJson(res, 202, summary(run, false));
+    }
+    if (m[2] === '/report.html') {
+      if (method !== 'GET') return notAllowed(res, 'GET');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(reportPage(run, runs));
+      return;
     }
     if (m[2] === '/events') {
       if (method !== 'GET') return notAllowed(res, 'GET');
@@ -184,6 +192,18 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
       await closed;
     },
   };
+}
+
+/** The run's HTML report: the final one, or the report so far from the events kept, reloading itself. */
+function reportPage<S extends RunSpec>(run: Run<S>, runs: RunManager<S>): string {
+  if (run.report) return renderHtmlReport(run.report);
+  const live = new LiveReport(run.spec.mode);
+  // The replay is synchronous: stop following as soon as it is done.
+  runs.subscribe(run.id, 0, (e) => {
+    if (e !== 'end') live.apply(e.event);
+  })?.();
+  const ended = run.state === 'failed' || run.state === 'finished';
+  return renderHtmlReport(live.view(new Date(), run.error), ended ? {} : { refreshSeconds: 5 });
 }
 
 /** What GET answers about a run: never its options (they may hold secrets). */

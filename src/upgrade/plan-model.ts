@@ -129,6 +129,20 @@ export interface NodeTimeline {
   outcome: 'replaced' | 'halted' | 'interrupted' | 'in-progress';
 }
 
+/**
+ * The cluster as one observation saw it: a point of the report's health series. A sample holds until
+ * the next one (only changes are recorded).
+ */
+export interface HealthSample {
+  at: string;
+  status: string;
+  nodes: number;
+  dataNodes: number;
+  unassigned: number;
+  initializing: number;
+  relocating: number;
+}
+
 export type RunOutcome = 'nothing-to-do' | 'completed' | 'planned' | 'refused' | 'halted' | 'interrupted' | 'failed';
 
 /**
@@ -159,6 +173,11 @@ export interface UpgradeReport {
   /** Replicas this run placed itself because the balancer held them back (see README). */
   replicasPlaced: PlacedReplica[];
   finalHealth?: { status: string; numberOfNodes: number; unassignedShards: number };
+  /**
+   * The cluster's health and shard counts over the run, one sample per change (bounded: beyond a cap,
+   * neighbouring samples merge, keeping the worst of each). Absent in reports of older versions.
+   */
+  healthSamples?: HealthSample[];
   /** Instances this run terminated, in order: for deregistering deployment targets. */
   terminatedInstanceIds: string[];
   /** Instances terminated for the same target version by earlier, interrupted runs (from the lease). */
@@ -177,6 +196,7 @@ export type UpgradeEvent =
   | { type: 'wait-done'; at: string; kind: WaitKind; node?: string; durationMs: number }
   | { type: 'recovery'; at: string; status: string; initializing: number; relocating: number; unassigned: number }
   | { type: 'version-conflicts'; at: string; conflicts: AcceptedVersionConflict[] }
+  | { type: 'health'; at: string; sample: HealthSample }
   | { type: 'node-done'; at: string; node: string; replacement?: string; durationMs: number }
   | { type: 'call'; at: string; service: 'elasticsearch' | 'aws'; operation: string; ok: boolean }
   | { type: 'finished'; at: string; report: UpgradeReport };

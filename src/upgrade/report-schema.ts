@@ -97,6 +97,20 @@ export const upgradeReportSchema = z
       .array(z.object({ index: z.string(), shard: count, node: z.string(), at: timestamp }))
       .describe('replicas the balancer held back that the run placed itself'),
     finalHealth: z.object({ status: z.string(), numberOfNodes: count, unassignedShards: count }).optional(),
+    healthSamples: z
+      .array(
+        z.object({
+          at: timestamp,
+          status: z.string(),
+          nodes: count,
+          dataNodes: count,
+          unassigned: count,
+          initializing: count,
+          relocating: count,
+        }).meta({ id: 'HealthSample' }),
+      )
+      .optional()
+      .describe('the cluster over the run: one sample per change, merged past 500 keeping the worst of each value'),
     terminatedInstanceIds: z.array(z.string()).describe('instances this run terminated, in order'),
     previouslyTerminatedInstanceIds: z.array(z.string()).describe('instances terminated for the same target by earlier, interrupted runs'),
     exitCode: z.number().int().describe('the process exit code for this outcome'),

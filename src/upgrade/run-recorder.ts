@@ -3,6 +3,8 @@
 
 import type { Clock } from '../shared/clock.ts';
 import { toolVersion } from '../shared/tool-version.ts';
+import { HealthSeries } from './health-series.ts';
+import type { ClusterHealth } from './model.ts';
 import { REPORT_SCHEMA_VERSION } from './plan-model.ts';
 import type {
   AcceptedVersionConflict,
@@ -36,6 +38,7 @@ export class RunRecorder {
   readonly conflicts: AcceptedVersionConflict[] = [];
   readonly placed: PlacedReplica[] = [];
   readonly timelines: NodeTimeline[] = [];
+  readonly health = new HealthSeries();
   private current?: { timeline: NodeTimeline; startedMs: number; nodesBefore: Set<string> };
   private openWait?: OpenWait;
   private readonly startedMs: number;
@@ -160,6 +163,20 @@ export class RunRecorder {
     if (outcome === 'met') this.emit({ type: 'wait-done', kind: w.kind, node: w.node, durationMs });
   }
 
+  /** Called after each observation of the world: a health sample when anything changed. */
+  observedHealth(h: ClusterHealth): void {
+    const sample = {
+      at: this.clock.now().toISOString(),
+      status: h.status,
+      nodes: h.numberOfNodes,
+      dataNodes: h.numberOfDataNodes,
+      unassigned: h.unassignedShards,
+      initializing: h.initializingShards,
+      relocating: h.relocatingShards,
+    };
+    if (this.health.add(sample)) this.emit({ type: 'health', sample });
+  }
+
   replicaPlaced(replica: { index: string; shard: number; node: string }, detail: string): void {
     const placed = { ...replica, at: this.clock.now().toISOString() };
     this.placed.push(placed);
@@ -205,6 +222,7 @@ export class RunRecorder {
       versionConflictsAccepted: this.conflicts,
       replicasPlaced: this.placed,
       finalHealth: args.finalHealth,
+      healthSamples: this.health.toArray(),
       terminatedInstanceIds: [...this.terminatedInstanceIds],
       previouslyTerminatedInstanceIds: args.previouslyTerminatedInstanceIds,
       exitCode: args.exitCode,

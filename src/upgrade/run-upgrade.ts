@@ -211,6 +211,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
       signal?.throwIfAborted();
       try {
         if (tick > 0) world = await observeWorld(cluster, fleet, options, signal);
+        rec.observedHealth(world.cluster.health);
         await renewIfDue();
         heldBackSince = trackHeldBack(heldBackSince, world, clock.now().getTime());
         const d = decide({

@@ -87,6 +87,22 @@ describe('emitOctopusMessages', () => {
     expect(out.endsWith('\n')).toBe(true);
   });
 
+  it('attaches the HTML report too, after the JSON one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esru-emit-'));
+    const reportPath = join(dir, 'report.json');
+    const htmlPath = join(dir, 'report.html');
+    writeFileSync(htmlPath, '<!doctype html><p>é</p>');
+    let out = '';
+
+    emitOctopusMessages(aReport('completed').build(), { reportPath, htmlPath, write: (t) => (out += t) });
+
+    const artifacts = out.split('\n').filter(Boolean).map(parse).filter((m) => m.name === 'createArtifact');
+    expect(artifacts.map((a) => a.attrs)).toEqual([
+      { path: reportPath, name: 'report.json', length: String(readFileSync(reportPath).length) },
+      { path: htmlPath, name: 'report.html', length: '24' },
+    ]);
+  });
+
   it('attaches an existing report file as it is', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esru-emit-'));
     const reportPath = join(dir, 'report.json');
