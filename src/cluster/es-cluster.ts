@@ -173,13 +173,13 @@ export class EsCluster implements Cluster {
     );
   }
 
-  async excludeFromVoting(nodeName: string, signal?: AbortSignal): Promise<void> {
+  async excludeFromVoting(nodeIds: string[], signal?: AbortSignal): Promise<void> {
     await this.call(
       'POST _cluster/voting_config_exclusions',
-      () => this.client.cluster.postVotingConfigExclusions({ node_names: nodeName }, signal ? { signal } : {}),
+      () => this.client.cluster.postVotingConfigExclusions({ node_ids: nodeIds.join(',') }, signal ? { signal } : {}),
       signal,
     );
-    this.log.info({ node: nodeName }, 'excluded from the voting configuration');
+    this.log.info({ nodeIds }, 'excluded from the voting configuration');
   }
 
   async clearVotingExclusions(signal?: AbortSignal): Promise<void> {

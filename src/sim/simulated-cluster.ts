@@ -159,15 +159,17 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
     });
   }
 
-  excludeFromVoting(nodeName: string, signal?: AbortSignal): Promise<void> {
+  excludeFromVoting(nodeIds: string[], signal?: AbortSignal): Promise<void> {
     return this.#viaMaster('excludeFromVoting', signal, () => {
-      const node = this.#nodes.find((n) => n.name === nodeName);
-      if (this.#votingExclusions.length >= 10) {
+      if (this.#votingExclusions.length + nodeIds.length > 10) {
         throw new ServiceError('elasticsearch', 'illegal_argument_exception: cannot add more than [10] voting configuration exclusions');
       }
-      // Like Elasticsearch, a name that matches no node present is excluded as "_absent_".
-      this.#votingExclusions.push({ nodeId: node?.id ?? '_absent_', nodeName });
-      this.#deps.record('voting-exclusion', nodeName);
+      for (const nodeId of nodeIds) {
+        // Like Elasticsearch, an id that matches no node present is excluded with the name "_absent_".
+        const nodeName = this.#nodes.find((n) => n.id === nodeId)?.name ?? '_absent_';
+        this.#votingExclusions.push({ nodeId, nodeName });
+        this.#deps.record('voting-exclusion', `${nodeName} (${nodeId})`);
+      }
       this.#reconfigure();
     });
   }

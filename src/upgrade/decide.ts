@@ -67,7 +67,8 @@ export type Decision =
   | { kind: 'prepare-node'; node: NodeView; settings: Partial<AllocationSettings>; override: AllocationOverride }
   /** Put back the allocation settings as found; `keep`: nodes still leaving stay excluded. */
   | { kind: 'restore-allocation'; settings: Partial<AllocationSettings>; keep?: AllocationOverride }
-  | { kind: 'exclude-from-voting'; node: NodeView }
+  /** Move votes off: the candidate's (`node`), or departed nodes' the configuration kept. */
+  | { kind: 'exclude-from-voting'; nodeIds: string[]; nodeNames: string[]; node?: NodeView; why: string }
   | { kind: 'clear-voting-exclusion' }
   | { kind: 'place-held-back'; replicas: HeldBackPlacement[] }
   | { kind: 'terminate'; node: NodeView; conflicts: VersionConflict[] };
@@ -92,7 +93,7 @@ function decideStep(input: DecideInput): Decision {
   const goingNames = new Set(leaving.map((n) => n.node.name));
   const candidates = replacementOrder(world, options)
     .filter((n) => !goingNames.has(n.node.name))
-    .sort((a, b) => Number(prepared(b, override)) - Number(prepared(a, override)));
+    .sort((a, b) => Number(chosen(b, override)) - Number(chosen(a, override)));
   const settlement = settle(input, override);
   const ctx: RuleContext = {
     world,
@@ -126,7 +127,7 @@ function decideStep(input: DecideInput): Decision {
   }
 
   // The replaced node is gone and its replacement in: put back what was changed for it.
-  if (lease.votingExclusion && !present.has(lease.votingExclusion.nodeName)) return { kind: 'clear-voting-exclusion' };
+  if (lease.votingExclusion && votingExclusionDone(world, lease.votingExclusion.nodeIds)) return { kind: 'clear-voting-exclusion' };
   if (override && override.nodeNames.some((n) => !present.has(n))) {
     return { kind: 'restore-allocation', settings: foundSettings(override) };
   }
@@ -147,9 +148,17 @@ function decideStep(input: DecideInput): Decision {
     return recoveryWait(settlement, undefined, []);
   }
 
+  // A voting configuration that keeps a departed master (it never shrinks below three once it had
+  // three: a replacement joined while its predecessor lingered) would lose its quorum with the
+  // next master gone, and never settles by itself.
+  const kept = first.isMasterEligible ? departedVotersKept(world) : [];
+  if (kept.length > 0) {
+    return { kind: 'exclude-from-voting', nodeIds: kept, nodeNames: [], why: `the voting configuration keeps departed node${kept.length > 1 ? 's' : ''} ${kept.join(', ')}` };
+  }
+
   const { candidate, refusals } = pickCandidate(first, candidates, ctx, override);
   // A drain under way moves shards by design: wait for it before heeding the moving-shards rules.
-  const draining = options.strategy === 'drain' && prepared(candidate, override);
+  const draining = options.strategy === 'drain' && prepared(world, candidate, override);
   // Copies that cannot leave only because their primary is on a newer node (version conflict) stay:
   // no older node may take them, and the primary keeps the data. Waiting for them would never end.
   const held = draining
@@ -182,15 +191,33 @@ function decideStep(input: DecideInput): Decision {
     };
   }
 
-  if (candidate.isData && !prepared(candidate, override)) return prepareNode(world, candidate, override, options.strategy === 'replace', input.now);
-  if (candidate.isMasterEligible && needsVotingExclusion(world, candidate)) return { kind: 'exclude-from-voting', node: candidate };
+  if (candidate.isData && !prepared(world, candidate, override)) return prepareNode(world, candidate, override, options.strategy === 'replace', input.now);
+  if (candidate.isMasterEligible && needsVotingExclusion(world, candidate)) {
+    return {
+      kind: 'exclude-from-voting',
+      nodeIds: [candidate.node.id],
+      nodeNames: [candidate.node.name],
+      node: candidate,
+      why: 'its vote must move before it goes (one or two master-eligible nodes)',
+    };
+  }
   const conflicts = settlement.kind === 'version-conflicts-only' ? settlement.conflicts : [];
   return { kind: 'terminate', node: candidate, conflicts };
 }
 
-/** The node was readied for its replacement: excluded from allocation (and narrowed, replacing). */
-function prepared(view: NodeView, override: AllocationOverride | undefined): boolean {
+/** The lease says this upgrade chose the node to go next. */
+function chosen(view: NodeView, override: AllocationOverride | undefined): boolean {
   return override?.nodeNames.includes(view.node.name) === true;
+}
+
+/**
+ * The node was readied for its replacement, in the lease and in the cluster: excluded from
+ * allocation (and allocation narrowed, replacing). The lease alone is not enough: the settings
+ * write can have failed, or been interrupted, after the record was made.
+ */
+function prepared(world: World, view: NodeView, override: AllocationOverride | undefined): boolean {
+  if (!override || !chosen(view, override)) return false;
+  return world.cluster.allocationExcludeNames.includes(view.node.name) && (!override.narrowed || world.cluster.allocationEnable === NARROWED);
 }
 
 function settle(input: DecideInput, override: AllocationOverride | undefined): Settlement {
@@ -242,7 +269,7 @@ function pickCandidate(
   override: AllocationOverride | undefined,
 ): { candidate: NodeView; refusals: JudgedRefusal[] } {
   const own = { candidate: first, refusals: evaluateRules(first, ctx) };
-  if (prepared(first, override) || own.refusals.length === 0 || !own.refusals.every((r) => r.rule === 'require_other_started_copy')) return own;
+  if (chosen(first, override) || own.refusals.length === 0 || !own.refusals.every((r) => r.rule === 'require_other_started_copy')) return own;
   const ready = candidates.find((c) => c !== first && c.phase === first.phase && evaluateRules(c, ctx).length === 0);
   return ready ? { candidate: ready, refusals: [] } : own;
 }
@@ -253,7 +280,7 @@ function prepareNode(world: World, node: NodeView, override: AllocationOverride 
     [ALLOCATION_ENABLE]: override?.found[ALLOCATION_ENABLE] ?? world.cluster.settings[ALLOCATION_ENABLE],
     [ALLOCATION_EXCLUDE_NAME]: override?.found[ALLOCATION_EXCLUDE_NAME] ?? world.cluster.settings[ALLOCATION_EXCLUDE_NAME],
   };
-  const nodeNames = [...(override?.nodeNames ?? []), node.node.name];
+  const nodeNames = [...new Set([...(override?.nodeNames ?? []), node.node.name])];
   const operators = splitNames(effectiveSetting(found[ALLOCATION_EXCLUDE_NAME] ?? { persistent: null, transient: null }));
   const settings: Partial<AllocationSettings> = {
     [ALLOCATION_EXCLUDE_NAME]: { persistent: [...new Set([...operators, ...nodeNames])].join(','), transient: null },
@@ -295,6 +322,22 @@ export function restoreOnStop(world: World, lease: LeaseRecord): Decision | null
       found: { [ALLOCATION_EXCLUDE_NAME]: override.found[ALLOCATION_EXCLUDE_NAME] ?? world.cluster.settings[ALLOCATION_EXCLUDE_NAME] },
     },
   };
+}
+
+/** Departed nodes the voting configuration keeps because fewer live master-eligible nodes remain than it has members. */
+export function departedVotersKept(world: World): string[] {
+  const config = world.cluster.votingConfigNodeIds;
+  const present = new Set(world.cluster.nodes.map((n) => n.id));
+  const excluded = new Set(world.cluster.votingConfigExclusions.map((e) => e.nodeId));
+  const departed = config.filter((id) => !present.has(id) && !excluded.has(id));
+  const liveVoters = world.nodes.filter((n) => n.isMasterEligible && !excluded.has(n.node.id)).length;
+  return departed.length > 0 && liveVoters < config.length ? departed : [];
+}
+
+/** The nodes excluded from voting are gone and no longer named by the configuration: the exclusions can go. */
+function votingExclusionDone(world: World, nodeIds: string[]): boolean {
+  const present = new Set(world.cluster.nodes.map((n) => n.id));
+  return nodeIds.every((id) => !present.has(id) && !world.cluster.votingConfigNodeIds.includes(id));
 }
 
 /**

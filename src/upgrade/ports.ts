@@ -43,8 +43,11 @@ export interface Cluster {
    * that allocation explain says may take it. It only ever adds a copy.
    */
   allocateReplica(shard: { index: string; shard: number }, nodeName: string, signal?: AbortSignal): Promise<void>;
-  /** `POST _cluster/voting_config_exclusions?node_names=`: move the node's vote off before it goes. */
-  excludeFromVoting(nodeName: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * `POST _cluster/voting_config_exclusions?node_ids=`: move a node's vote off before it goes, or
+   * take a departed node out of a voting configuration that cannot shrink past it by itself.
+   */
+  excludeFromVoting(nodeIds: string[], signal?: AbortSignal): Promise<void>;
   /** `DELETE _cluster/voting_config_exclusions`, without waiting for the excluded nodes to leave. */
   clearVotingExclusions(signal?: AbortSignal): Promise<void>;
 }
@@ -108,8 +111,12 @@ export interface LeaseRecord {
   /** When and why the last holder let go (clean stop, or broken by hand). */
   released?: { at: string; by: string; reason: string };
   allocationOverride?: AllocationOverride;
-  /** A master-eligible node this upgrade excluded from the voting configuration before it goes. */
-  votingExclusion?: { nodeName: string; nodeId: string; setAt: string };
+  /**
+   * Nodes this upgrade excluded from the voting configuration: a master about to go (one or two
+   * master-eligible nodes), or departed ones the configuration kept. Cleared once none is present
+   * or named by the configuration any more.
+   */
+  votingExclusion?: { nodeIds: string[]; nodeNames: string[]; setAt: string };
   /** Instances this upgrade terminated (the terminate was accepted), across resumed runs. */
   terminatedInstanceIds: string[];
   /**

@@ -149,8 +149,9 @@ interface Ending {
 }
 
 /**
- * Run the upgrade. Never throws for refusals, halts or interrupts: those come back as a report with
- * the matching outcome and exitCode. Throws only when it cannot even reach the cluster at first.
+ * Run the upgrade. Never throws for refusals, halts or interrupts once under way: those come back as
+ * a report with the matching outcome and exitCode. Throws only when it cannot even reach the cluster
+ * at first, or is interrupted before its first observation (nothing changed either way).
  */
 export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Promise<UpgradeReport> {
   const { cluster, fleet } = wrapPorts(deps);
@@ -161,8 +162,19 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
 
   // The lease first: every decision is made on a world observed after this controller's own last
   // write, the lease index's copies included.
-  const acquired = await lock.acquire(deps.holder, options.targetVersion, ttl, signal);
-  let world = await observeWorld(cluster, fleet, options, signal);
+  const patiently = <T,>(what: string, fn: () => Promise<T>): Promise<T> => outlastTransient(what, fn, deps, options);
+  const acquired = await patiently('taking the lease', () => lock.acquire(deps.holder, options.targetVersion, ttl, signal));
+  let world: World;
+  try {
+    world = await patiently('the first observation', () => observeWorld(cluster, fleet, options, signal));
+  } catch (error) {
+    // Nothing was changed: let go of the lease (its record, if any, stays for the next run) and say why.
+    if (acquired.acquired) {
+      const reason = `stopped before the first observation: ${redactSecrets(error instanceof Error ? error.message : String(error))}`;
+      await lock.release(acquired.record, { complete: isEmptyRecord(acquired.record), reason }, AbortSignal.timeout(STOP_GRACE_MS)).catch(() => undefined);
+    }
+    throw error;
+  }
   const plan = buildPlan(world, options);
   rec.setPlan(plan);
   if (!acquired.acquired) {
@@ -186,12 +198,17 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   }
   const ignored = ignoredAtStart(world, options, lease);
   let lastRenewMs = 0;
-  // `recordingFact`: what just happened must be written down even if an interrupt came meanwhile.
+  /**
+   * Before an action, the record is written first and the action only follows once it is stored.
+   * After one, the record is a fact (`recordingFact`): it is kept in memory even if storing it fails
+   * (the next renewal stores it), and stored even if an interrupt came meanwhile.
+   */
   const saveLease = async (next: LeaseRecord, recordingFact = false): Promise<void> => {
+    if (recordingFact) lease = next;
     lease = await lock.update(next, ttl, recordingFact ? AbortSignal.timeout(STOP_GRACE_MS) : signal);
     lastRenewMs = clock.now().getTime();
   };
-  await saveLease(lease);
+  await patiently('writing the lease', () => saveLease(lease));
   // Renewed at least three times per TTL: each tick renews when a quarter has passed, and no
   // long-poll or sleep outlasts a quarter.
   const renewEveryMs = ttl / 4;
@@ -212,6 +229,8 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
       try {
         if (tick > 0) world = await observeWorld(cluster, fleet, options, signal);
         rec.observedHealth(world.cluster.health);
+        // A terminate whose outcome went unrecorded (the call or the write after it failed) is read off the world.
+        if (lease.terminationRequested) await saveLease(reconcileTerminationRequest(lease, world), true);
         await renewIfDue();
         heldBackSince = trackHeldBack(heldBackSince, world, clock.now().getTime());
         const d = decide({
@@ -321,11 +340,19 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
       }
       case 'exclude-from-voting': {
         signal?.throwIfAborted();
-        rec.touchNode(d.node, present());
-        await saveLease({ ...lease, votingExclusion: { nodeName: d.node.node.name, nodeId: d.node.node.id, setAt: clock.now().toISOString() } });
+        if (d.node) rec.touchNode(d.node, present());
+        const before = lease.votingExclusion;
+        await saveLease({
+          ...lease,
+          votingExclusion: {
+            nodeIds: [...new Set([...(before?.nodeIds ?? []), ...d.nodeIds])],
+            nodeNames: [...new Set([...(before?.nodeNames ?? []), ...d.nodeNames])],
+            setAt: before?.setAt ?? clock.now().toISOString(),
+          },
+        });
         touched = true;
-        await cluster.excludeFromVoting(d.node.node.name, signal);
-        rec.emit({ type: 'action', action: 'voting-exclusion', node: d.node.node.name, detail: 'vote moved off before it goes (one or two master-eligible nodes)' });
+        await cluster.excludeFromVoting(d.nodeIds, signal);
+        rec.emit({ type: 'action', action: 'voting-exclusion', ...(d.node ? { node: d.node.node.name } : {}), detail: `excluded ${[...d.nodeNames, ...d.nodeIds].join(', ')} from the voting configuration: ${d.why}` });
         return undefined;
       }
       case 'clear-voting-exclusion': {
@@ -363,6 +390,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
         touched = true;
         try {
           await fleet.terminateInGroup(id, signal);
+          rec.terminated(d.node);
         } catch (error) {
           // It did not land (the adapter looked): forget the request, so it may be sent again later.
           if (error instanceof ServiceError && error.transient && !signal?.aborted) {
@@ -376,7 +404,6 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           { ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id], terminatedNodeIds: [...(rest.terminatedNodeIds ?? []), nodeId] },
           true,
         );
-        rec.terminated(d.node);
         rec.emit({ type: 'action', action: 'terminate', node: d.node.node.name, instanceId: id, detail: `terminated ${id} in ${d.node.group?.name ?? '?'}; the group launches its replacement` });
         return undefined;
       }
@@ -406,7 +433,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
         if (restore.keep) log.warn({ nodes: restore.keep.nodeNames }, 'terminated nodes still in the cluster stay excluded from allocation until they leave; a rerun clears it');
       }
       const voting = lease.votingExclusion;
-      if (voting && !leavingNodes(last, lease).some((n) => n.node.name === voting.nodeName)) {
+      if (voting && !leavingNodes(last, lease).some((n) => voting.nodeIds.includes(n.node.id))) {
         await cluster.clearVotingExclusions(stop);
         const { votingExclusion: _done, ...rest } = lease;
         lease = rest;
@@ -419,6 +446,24 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
       log.error({ err: redactSecrets(err instanceof Error ? err.message : String(err)) }, 'could not restore settings or release the lock; a rerun will');
     }
     return last;
+  }
+}
+
+/**
+ * Before the loop starts, a transient failure (throttled, a node restarting) is waited out too, up
+ * to the safe-to-proceed timeout; anything else is thrown.
+ */
+async function outlastTransient<T>(what: string, fn: () => Promise<T>, deps: UpgradeDeps, options: UpgradeOptions): Promise<T> {
+  const startMs = deps.clock.now().getTime();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const waited = deps.clock.now().getTime() - startMs;
+      if (!(err instanceof ServiceError) || !err.transient || deps.signal?.aborted || waited >= options.timeouts.safeToProceedMs) throw err;
+      deps.log.warn({ err: redactSecrets(err.message), attempt }, `transient failure ${what}: trying again shortly`);
+      await deps.clock.sleep(sleepFor(waited + 1000, options.pollIntervalMs), deps.signal);
+    }
   }
 }
 
@@ -453,8 +498,10 @@ function logDecision(log: Logger, d: Decision): void {
       return;
     case 'terminate':
     case 'prepare-node':
-    case 'exclude-from-voting':
       log.info({ node: d.node.node.name, instance: d.node.instance?.id, decision: d.kind }, d.kind);
+      return;
+    case 'exclude-from-voting':
+      log.info({ nodeIds: d.nodeIds, decision: d.kind }, `voting exclusion: ${d.why}`);
       return;
     case 'place-held-back':
       log.info({ replicas: d.replicas, decision: d.kind }, 'placing replicas the balancer holds back');

@@ -25,7 +25,7 @@ describe('Elasticsearch calls abort within 2 s against a server that never answe
     ['observe', (signal) => cluster.observe(signal)],
     ['waitForHealth', (signal) => cluster.waitForHealth({ status: 'green', timeoutMs: 30_000 }, signal)],
     ['putSettings', (signal) => cluster.putSettings({ 'cluster.routing.allocation.enable': { persistent: null, transient: null } }, signal)],
-    ['excludeFromVoting', (signal) => cluster.excludeFromVoting('m-1', signal)],
+    ['excludeFromVoting', (signal) => cluster.excludeFromVoting(['id-m-1'], signal)],
     ['the lease read', (signal) => store.read(signal)],
   ];
 

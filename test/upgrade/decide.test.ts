@@ -587,13 +587,13 @@ const cases: Case[] = [
     world: () => ({ nodes: [aNode('m-1').master(), aNode('m-2').master().atTarget()], masterName: 'm-1', votingConfig: ['id-m-1'] }),
     expect: (d) => {
       expect(d.kind).toBe('exclude-from-voting');
-      if (d.kind === 'exclude-from-voting') expect(d.node.node.name).toBe('m-1');
+      if (d.kind === 'exclude-from-voting') expect(d.node?.node.name).toBe('m-1');
     },
   },
   {
     name: 'Two masters: the voter goes once the voting configuration has moved to the other',
     world: () => ({ nodes: [aNode('m-1').master(), aNode('m-2').master().atTarget()], masterName: 'm-2', votingConfig: ['id-m-2'], votingExclusions: ['m-1'] }),
-    lease: { votingExclusion: { nodeName: 'm-1', nodeId: 'id-m-1', setAt: T0.toISOString() } },
+    lease: { votingExclusion: { nodeIds: ['id-m-1'], nodeNames: ['m-1'], setAt: T0.toISOString() } },
     atStart: false,
     expect: terminates('m-1'),
   },
@@ -608,9 +608,28 @@ const cases: Case[] = [
     expect: terminates('m-1'),
   },
   {
+    name: 'A voting configuration that keeps a departed master (two masters, the replacement joined while its predecessor lingered) drops it before the next master goes',
+    world: () => ({ nodes: [aNode('m-1').master(), aNode('m-3').master().atTarget()], masterName: 'm-1', votingConfig: ['id-m-1', 'id-m-2', 'id-m-3'] }),
+    atStart: false,
+    expect: (d) => expect(d).toMatchObject({ kind: 'exclude-from-voting', nodeIds: ['id-m-2'] }),
+  },
+  {
+    name: 'A departed master still in a configuration that will settle by itself (three live masters) is waited for',
+    world: () => ({ nodes: threeMasters(), masterName: 'm-1', votingConfig: ['id-m-1', 'id-m-3', 'id-gone'] }),
+    atStart: false,
+    expect: waitsFor('safe-to-proceed', /voting_config_settled/),
+  },
+  {
+    name: 'The exclusion of a departed master is cleared once the configuration no longer names it',
+    world: () => ({ nodes: [aNode('m-1').master(), aNode('m-3').master().atTarget()], masterName: 'm-1', votingConfig: ['id-m-1'], votingExclusions: ['m-2'] }),
+    lease: { votingExclusion: { nodeIds: ['id-m-2'], nodeNames: [], setAt: T0.toISOString() } },
+    atStart: false,
+    expect: (d) => expect(d).toEqual({ kind: 'clear-voting-exclusion' }),
+  },
+  {
     name: 'The voting exclusion is cleared once its node has left',
     world: () => ({ nodes: [aNode('m-1n').master().atTarget().launchedAt(new Date(T0.getTime() + 60_000)), aNode('m-2').master().atTarget()], masterName: 'm-2', votingConfig: ['id-m-2'], votingExclusions: ['m-1'] }),
-    lease: { terminatedInstanceIds: ['i-m-1'], votingExclusion: { nodeName: 'm-1', nodeId: 'id-m-1', setAt: T0.toISOString() } },
+    lease: { terminatedInstanceIds: ['i-m-1'], votingExclusion: { nodeIds: ['id-m-1'], nodeNames: ['m-1'], setAt: T0.toISOString() } },
     atStart: false,
     expect: (d) => expect(d).toEqual({ kind: 'clear-voting-exclusion' }),
   },
