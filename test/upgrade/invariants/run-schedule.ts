@@ -6,7 +6,7 @@ import { InterruptedError } from '../../../src/shared/errors.ts';
 import { silentLogger } from '../../../src/shared/log.ts';
 import { createSimulatedWorld, type SimulatedWorld } from '../../../src/sim/index.ts';
 import type { UpgradeOptions, UpgradeReport } from '../../../src/upgrade/plan-model.ts';
-import type { Cluster, Fleet, Lock } from '../../../src/upgrade/ports.ts';
+import type { Cluster, Fleet } from '../../../src/upgrade/ports.ts';
 import { runUpgrade, type UpgradeDeps } from '../../../src/upgrade/run-upgrade.ts';
 import { defaultOptions, OLD, TARGET } from '../builders.ts';
 import type { Schedule } from './schedule.ts';
@@ -43,27 +43,25 @@ export async function runSchedule(schedule: Schedule): Promise<ScheduleResult> {
 
   const reports: UpgradeReport[] = [];
   const pending: Promise<void>[] = [];
-  const deps = (holder: string, extra: Partial<UpgradeDeps> = {}): UpgradeDeps => ({
-    cluster: guardTerminations(world, initialNodes, problems),
-    fleet: world.fleet,
+  const deps = (holder: string): UpgradeDeps => ({
+    cluster: world.cluster,
+    fleet: guardFleet(world, initialNodes, problems),
     lock: world.newLock(),
     clock: world.clock,
     log: silentLogger(),
     holder,
-    ...extra,
   });
-  const wrapFleet = (d: UpgradeDeps): UpgradeDeps => ({ ...d, fleet: guardFleet(world, initialNodes, problems) });
 
   for (let run = 0; run < MAX_RUNS; run++) {
     const interruption = schedule.interruptions[run];
     const holder = `controller-${run}`;
-    let base = wrapFleet(deps(holder));
+    let base = deps(holder);
     if (interruption?.kind === 'second-controller') {
       world.when(
         (w) => w.clock.nowMs() - startMs >= interruption.afterMs,
         () =>
           pending.push(
-            runUpgrade(wrapFleet(deps(`intruder-${run}`)), options).then(
+            runUpgrade(deps(`intruder-${run}`), options).then(
               (r) => void reports.push(r),
               (error: unknown) => void problems.push(`the second controller threw: ${error instanceof Error ? error.message : String(error)}`),
             ),
@@ -149,11 +147,6 @@ function installInvariants(world: SimulatedWorld, initialData: number): void {
     }
     return added.length === 0 ? null : added.join(', ');
   });
-}
-
-/** The cluster port as is; named for symmetry with the fleet guard (terminations are judged there). */
-function guardTerminations(world: SimulatedWorld, _initialNodes: number, _problems: string[]): Cluster {
-  return world.cluster;
 }
 
 /** Checks, at the moment of every terminate, that the cluster is not red and no replacement is pending. */
