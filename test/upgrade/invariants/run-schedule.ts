@@ -6,7 +6,7 @@ import { InterruptedError } from '../../../src/shared/errors.ts';
 import { silentLogger } from '../../../src/shared/log.ts';
 import { createSimulatedWorld, type SimulatedWorld } from '../../../src/sim/index.ts';
 import type { UpgradeOptions, UpgradeReport } from '../../../src/upgrade/plan-model.ts';
-import type { Cluster, Fleet } from '../../../src/upgrade/ports.ts';
+import type { Fleet } from '../../../src/upgrade/ports.ts';
 import { runUpgrade, type UpgradeDeps } from '../../../src/upgrade/run-upgrade.ts';
 import { defaultOptions, OLD, TARGET } from '../builders.ts';
 import type { Schedule } from './schedule.ts';
