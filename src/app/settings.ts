@@ -94,6 +94,8 @@ const CONNECTED = ['plan', 'run', 'serve'] as const satisfies readonly CommandNa
 const UPGRADE = ['plan', 'run', 'demo', 'serve'] as const satisfies readonly CommandName[];
 const REPORTING = ['plan', 'run', 'demo'] as const satisfies readonly CommandName[];
 const REAL_CLUSTER = ['plan', 'run'] as const satisfies readonly CommandName[];
+/** serve too: a request may not name the cluster, so the service must be started with it. */
+const ONE_CLUSTER = ['plan', 'run', 'serve'] as const satisfies readonly CommandName[];
 
 const timeout = () => duration('1s', '7d');
 
@@ -115,7 +117,7 @@ export const SETTINGS = [
     name: 'es-url',
     group: 'elasticsearch',
     commands: CONNECTED,
-    requiredBy: REAL_CLUSTER,
+    requiredBy: ONE_CLUSTER,
     env: ['ESRU_ES_URL'],
     value: listOf(custom(httpUrl)),
     valueName: 'URL',
@@ -185,7 +187,7 @@ export const SETTINGS = [
     name: 'region',
     group: 'aws',
     commands: CONNECTED,
-    requiredBy: REAL_CLUSTER,
+    requiredBy: ONE_CLUSTER,
     env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
     value: custom(region),
     valueName: 'REGION',
@@ -477,7 +479,7 @@ export const SETTINGS = [
     value: onOff(),
     default: false,
     help: 'plan and change nothing (the same as the plan command)',
-    request: 'local',
+    request: 'allowed',
     octopus: { name: 'EsRollingUpgrade.DryRun', label: 'Dry run', helpText: 'Only plan: show which nodes would be replaced and change nothing.' },
   },
   {
