@@ -7,6 +7,7 @@ import { createEsClient, type EsClientOptions } from '../cluster/es-client.ts';
 import { EsCluster } from '../cluster/es-cluster.ts';
 import { EsLock } from '../cluster/es-lock.ts';
 import type { Logger } from '../shared/log.ts';
+import { registerCredentials, registerSecret } from '../shared/redact.ts';
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
 import type { ConnectionOptions, EsConnection } from './config.ts';
 
@@ -33,7 +34,14 @@ export function esClientOptions(es: EsConnection): EsClientOptions {
   };
 }
 
+/** Every form of the connection's secrets is scrubbed from what follows: errors, logs, reports. */
+export function registerConnectionSecrets(es: EsConnection): void {
+  registerSecret(es.apiKey);
+  registerCredentials(es.username, es.password);
+}
+
 export function connect(options: ConnectionOptions, log: Logger, versionTagKey: string): Connection {
+  registerConnectionSecrets(options.es);
   const es = createEsClient(esClientOptions(options.es));
   const cluster = new EsCluster(es, log.child({ adapter: 'elasticsearch' }));
   const lock = new EsLock(es, log.child({ adapter: 'lock' }));

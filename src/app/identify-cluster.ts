@@ -3,9 +3,12 @@
 
 import { readClusterUuid } from '../cluster/cluster-uuid.ts';
 import type { EsConnection } from './config.ts';
-import { esClientOptions } from './connect.ts';
+import { esClientOptions, registerConnectionSecrets } from './connect.ts';
 
 /** Resolves with the cluster's UUID; rejects (with a ServiceError) when it cannot be read. */
 export type IdentifyCluster = (es: EsConnection, signal?: AbortSignal) => Promise<string>;
 
-export const identifyCluster: IdentifyCluster = (es, signal) => readClusterUuid(esClientOptions(es), signal);
+export const identifyCluster: IdentifyCluster = (es, signal) => {
+  registerConnectionSecrets(es);
+  return readClusterUuid(esClientOptions(es), signal);
+};

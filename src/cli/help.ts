@@ -31,6 +31,7 @@ const EXIT_CODES: [string, string][] = [
   ['2', 'invalid input (bad flag, environment variable or config file); nothing was contacted'],
   ['3', 'refused to start (a safety rule said no, or another controller holds the lock)'],
   ['4', 'halted mid-run (a wait timed out or the cluster became unsafe)'],
+  ['5', 'done, but the report file could not be written (a failed run keeps its own code)'],
   ['130', 'interrupted by SIGINT'],
   ['143', 'interrupted by SIGTERM'],
 ];
