@@ -3,6 +3,7 @@
 // its parameter in an Octopus step template. The argv parser, the config loader, --help, the README
 // test, the service's request validation and the step template all read this table.
 
+import type * as z from 'zod';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
 import {
   custom,
@@ -23,7 +24,6 @@ import {
   writableFilePath,
   type ValueType,
 } from './setting-values.ts';
-import * as z from 'zod';
 
 export const COMMAND_NAMES = ['plan', 'run', 'demo', 'serve'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -106,9 +106,8 @@ export const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-const ruleName = text('a rule name');
-const ruleNames = custom(
-  ruleName.schema.refine((name) => RULE_NAMES.includes(name), { error: `is not a safety rule; rules: ${RULE_NAMES.join(', ')}` }),
+const knownRule = custom(
+  text('a rule name').schema.refine((name) => RULE_NAMES.includes(name), { error: `is not a safety rule; rules: ${RULE_NAMES.join(', ')}` }),
 );
 
 export const SETTINGS = [
@@ -331,7 +330,7 @@ export const SETTINGS = [
     group: 'upgrade',
     commands: UPGRADE,
     env: ['ESRU_DISABLE_RULES'],
-    value: listOf(ruleNames),
+    value: listOf(knownRule),
     default: [],
     valueName: 'RULE',
     help: 'disable a safety rule by name (repeatable, or comma-separated); think twice',

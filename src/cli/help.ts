@@ -37,6 +37,8 @@ const EXIT_CODES: [string, string][] = [
 ];
 
 const PROGRAM = 'es-rolling-upgrade';
+/** Where descriptions start, so that the longest flag (--safe-to-proceed-timeout DURATION) fits. */
+const FLAG_COLUMN = 38;
 
 export function formatHelp(commands: readonly CommandEntry[], command?: CommandEntry, width = DEFAULT_HELP_WIDTH): string {
   const w = Math.max(MIN_WIDTH, width);
@@ -95,8 +97,6 @@ export function formatHelp(commands: readonly CommandEntry[], command?: CommandE
   lines.push('');
   return lines.join('\n');
 }
-
-const FLAG_COLUMN = 38;
 
 function describeSetting(s: SettingSpec, command: CommandName | undefined, groupTakers: readonly CommandName[], width: number): string[] {
   const flag = s.value.kind === 'boolean' ? `--[no-]${s.name}` : `--${s.name} ${s.valueName ?? 'VALUE'}`;
