@@ -1,7 +1,7 @@
 # es-rolling-upgrade: the CLI (plan, run, serve) on Node 24.
 #   docker build --build-arg REVISION=$(git rev-parse HEAD) -t es-rolling-upgrade .
 #   docker run --rm -e ESRU_ES_URL=... -e AWS_REGION=... es-rolling-upgrade plan --target-version 9.5.4
-#   docker run -d -p 8080:8080 -e ESRU_SERVICE_TOKEN=... es-rolling-upgrade serve
+#   docker run -d -p 8080:8080 -e ESRU_SERVICE_TOKEN=... -e ESRU_ES_URL=... -e AWS_REGION=... es-rolling-upgrade serve
 # Reproducible: a base pinned by digest, installs from package-lock.json only (npm ci).
 
 # node:24-slim (Node 24.19.0 on Debian bookworm) as published on 3 Aug 2026: the multi-platform index

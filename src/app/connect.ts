@@ -3,13 +3,14 @@
 
 import { createAwsClients } from '../cloud/aws-clients.ts';
 import { AwsFleet } from '../cloud/aws-fleet.ts';
-import { createEsClient } from '../cluster/es-client.ts';
+import { createEsClient, type EsClientOptions } from '../cluster/es-client.ts';
 import { EsCluster } from '../cluster/es-cluster.ts';
 import { createEsLock } from '../cluster/es-lock.ts';
 import { systemClock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
+import { registerCredentials, registerSecret } from '../shared/redact.ts';
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
-import type { ConnectionOptions } from './config.ts';
+import type { ConnectionOptions, EsConnection } from './config.ts';
 
 export interface Connection {
   cluster: Cluster;
@@ -22,15 +23,27 @@ export interface Connection {
 /** Builds the adapters for one connection; the real one is connect(), tests pass their own. */
 export type ConnectFn = (options: ConnectionOptions, log: Logger, versionTagKey: string) => Connection;
 
+/** The Elasticsearch client's options for a connection's settings. */
+export function esClientOptions(es: EsConnection): EsClientOptions {
+  return {
+    nodes: es.urls,
+    apiKey: es.apiKey,
+    username: es.username,
+    password: es.password,
+    caFile: es.caFile,
+    rejectUnauthorized: es.tlsVerify,
+  };
+}
+
+/** Every form of the connection's secrets is scrubbed from what follows: errors, logs, reports. */
+export function registerConnectionSecrets(es: EsConnection): void {
+  registerSecret(es.apiKey);
+  registerCredentials(es.username, es.password);
+}
+
 export function connect(options: ConnectionOptions, log: Logger, versionTagKey: string): Connection {
-  const es = createEsClient({
-    nodes: options.es.urls,
-    apiKey: options.es.apiKey,
-    username: options.es.username,
-    password: options.es.password,
-    caFile: options.es.caFile,
-    rejectUnauthorized: options.es.tlsVerify,
-  });
+  registerConnectionSecrets(options.es);
+  const es = createEsClient(esClientOptions(options.es));
   const cluster = new EsCluster(es, log.child({ adapter: 'elasticsearch' }));
   const lock = createEsLock(es, systemClock, log.child({ adapter: 'lock' }));
   const aws = createAwsClients({

@@ -26,11 +26,6 @@ export interface ValueType<S extends z.ZodType = z.ZodType> {
   range?: { min: string; max: string };
 }
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
 const UNIT_HINT = 'needs a unit: ms, s, m, h or d (e.g. 90s, 15m, 1h)';
 
 function kind<S extends z.ZodType>(k: ValueKind, schema: S, extra: Omit<ValueType, 'kind' | 'schema'> = {}): ValueType<S> {
@@ -245,5 +240,3 @@ export const port = z.unknown().transform((value, ctx) => {
   }
   return n;
 });
-
-export const TIME = { SECOND, MINUTE, HOUR, DAY } as const;

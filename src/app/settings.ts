@@ -3,6 +3,7 @@
 // its parameter in an Octopus step template. The argv parser, the config loader, --help, the README
 // test, the service's request validation and the step template all read this table.
 
+import type * as z from 'zod';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
 import {
   custom,
@@ -23,7 +24,6 @@ import {
   writableFilePath,
   type ValueType,
 } from './setting-values.ts';
-import * as z from 'zod';
 
 export const COMMAND_NAMES = ['plan', 'run', 'demo', 'serve'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -94,6 +94,8 @@ const CONNECTED = ['plan', 'run', 'serve'] as const satisfies readonly CommandNa
 const UPGRADE = ['plan', 'run', 'demo', 'serve'] as const satisfies readonly CommandName[];
 const REPORTING = ['plan', 'run', 'demo'] as const satisfies readonly CommandName[];
 const REAL_CLUSTER = ['plan', 'run'] as const satisfies readonly CommandName[];
+/** serve too: a request may not name the cluster, so the service must be started with it. */
+const ONE_CLUSTER = ['plan', 'run', 'serve'] as const satisfies readonly CommandName[];
 
 const timeout = () => duration('1s', '7d');
 
@@ -104,9 +106,8 @@ export const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-const ruleName = text('a rule name');
-const ruleNames = custom(
-  ruleName.schema.refine((name) => RULE_NAMES.includes(name), { error: `is not a safety rule; rules: ${RULE_NAMES.join(', ')}` }),
+const knownRule = custom(
+  text('a rule name').schema.refine((name) => RULE_NAMES.includes(name), { error: `is not a safety rule; rules: ${RULE_NAMES.join(', ')}` }),
 );
 
 export const SETTINGS = [
@@ -115,7 +116,7 @@ export const SETTINGS = [
     name: 'es-url',
     group: 'elasticsearch',
     commands: CONNECTED,
-    requiredBy: REAL_CLUSTER,
+    requiredBy: ONE_CLUSTER,
     env: ['ESRU_ES_URL'],
     value: listOf(custom(httpUrl)),
     valueName: 'URL',
@@ -185,7 +186,7 @@ export const SETTINGS = [
     name: 'region',
     group: 'aws',
     commands: CONNECTED,
-    requiredBy: REAL_CLUSTER,
+    requiredBy: ONE_CLUSTER,
     env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
     value: custom(region),
     valueName: 'REGION',
@@ -329,7 +330,7 @@ export const SETTINGS = [
     group: 'upgrade',
     commands: UPGRADE,
     env: ['ESRU_DISABLE_RULES'],
-    value: listOf(ruleNames),
+    value: listOf(knownRule),
     default: [],
     valueName: 'RULE',
     help: 'disable a safety rule by name (repeatable, or comma-separated); think twice',
@@ -477,7 +478,7 @@ export const SETTINGS = [
     value: onOff(),
     default: false,
     help: 'plan and change nothing (the same as the plan command)',
-    request: 'local',
+    request: 'allowed',
     octopus: { name: 'EsRollingUpgrade.DryRun', label: 'Dry run', helpText: 'Only plan: show which nodes would be replaced and change nothing.' },
   },
   {

@@ -2,7 +2,7 @@
 // setting table's (src/app/settings.ts).
 
 import { MIN_TOKEN_LENGTH, SERVICE_TOKEN_ENV } from '../service/auth.ts';
-import type { CommandName, SettingName } from '../app/settings.ts';
+import { requestSettings, type CommandName, type SettingName } from '../app/settings.ts';
 import type { CommandContext } from './context.ts';
 
 export type Command = (ctx: CommandContext) => Promise<number>;
@@ -76,7 +76,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     ],
     notes: [
       `Authentication: the service needs a bearer token in ${SERVICE_TOKEN_ENV}, from the environment only, at least ${MIN_TOKEN_LENGTH.toString()} characters (e.g. openssl rand -hex 32); it refuses to start without one. Every request but GET /healthz must carry "Authorization: Bearer <token>"; without it, or with another token, the answer is 401 and nothing starts.`,
-      'A request (POST /v1/runs) lays its options, keyed by flag name, over the settings the service was started with.',
+      `A request (POST /v1/runs) lays its options, keyed by flag name, over the settings the service was started with, and may set only these: ${requestSettings()
+        .map((s) => s.name)
+        .join(', ')}. The cluster, its credentials and TLS settings, the AWS region, profile and endpoint are the service's own: a request naming one gets 400. One run per cluster (by its UUID) at a time: another gets 409.`,
     ],
     load: async () => (await import('./commands/serve.ts')).serve,
   },

@@ -17,7 +17,7 @@ import {
   type SettingSpec,
 } from '../app/settings.ts';
 import { InvalidInputError } from '../shared/errors.ts';
-import { redactSecrets, registerSecret } from '../shared/redact.ts';
+import { redactSecrets, registerCredentials, registerSecret } from '../shared/redact.ts';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
 import type { FlagValue } from './args.ts';
 import { readConfigFile } from './config-file.ts';
@@ -83,6 +83,8 @@ export function loadConfig(command: CommandProfile, sources: ConfigSources): Loa
     const lines = result.error.issues.map((issue) => describeIssue(issue, merged));
     throw new InvalidInputError(redactSecrets([...new Set(lines)].join('\n')));
   }
+  // Only now is it known which user the password belongs to: register what a Basic header carries.
+  registerCredentials(result.data['es-username'], result.data['es-password']);
   return { config: toConfig(result.data), settings: result.data };
 }
 

@@ -1,28 +1,84 @@
-// Where a finished plan or run goes: the report file (if asked) and stdout, as a table or JSON.
+// Where a finished plan or run goes: the report file (if asked) and stdout, as a table or JSON, and
+// the Octopus service messages under Octopus.
+//
+// The report file is written at the end of what may be hours of work. If that fails (the directory
+// vanished, permission was taken away, the disk filled), the run has still happened: its outcome,
+// the instances it terminated and the Octopus output variables are printed all the same, the failure
+// is said on stderr, and the exit code is the run's own, or ExitCode.reportNotWritten (5) in place
+// of a 0, so tooling that needs the file does not read success.
 
-import { emitOctopusMessages } from '../octopus/emit-octopus.ts';
-import { isRunningUnderOctopus } from '../octopus/service-messages.ts';
+import { emitOctopusMessages, octopusMessagesFor } from '../octopus/emit-octopus.ts';
+import { isRunningUnderOctopus, resultMessage } from '../octopus/service-messages.ts';
+import { ExitCode } from '../shared/errors.ts';
+import { redactSecrets } from '../shared/redact.ts';
 import type { UpgradeReport } from '../upgrade/plan-model.ts';
 import type { CommandContext } from './context.ts';
 import { writeReportFile } from './write-report.ts';
 
+/** Prints and writes the report; resolves with the exit code of the command. */
 export async function emitReport(
   ctx: CommandContext,
   report: UpgradeReport,
   format: (report: UpgradeReport) => string,
-): Promise<void> {
+): Promise<number> {
+  const failures: string[] = [];
+  let written: string | undefined;
   // The file first: deployment tooling relies on it even if stdout is gone.
   if (ctx.config.reportFile !== undefined) {
-    await writeReportFile(ctx.config.reportFile, report);
-    ctx.log.info({ file: ctx.config.reportFile }, 'report written');
+    const failure = await tryWriteReport(ctx, ctx.config.reportFile, report);
+    if (failure === undefined) written = ctx.config.reportFile;
+    else failures.push(failure);
   }
   ctx.io.stdout(ctx.config.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : format(report));
-  if (ctx.config.octopus ?? isRunningUnderOctopus(ctx.io.env)) {
+  const octopus = ctx.config.octopus ?? isRunningUnderOctopus(ctx.io.env);
+  if (octopus) {
     // Octopus collects the report as an artifact: this run's, so written now when no --report asked.
-    const reportPath = ctx.config.reportFile ?? OCTOPUS_REPORT_FILE;
-    if (ctx.config.reportFile === undefined) await writeReportFile(reportPath, report);
-    emitOctopusMessages(report, { reportPath, write: (text) => ctx.io.stdout(text) });
+    if (ctx.config.reportFile === undefined) {
+      const failure = await tryWriteReport(ctx, OCTOPUS_REPORT_FILE, report);
+      if (failure === undefined) written = OCTOPUS_REPORT_FILE;
+      else failures.push(failure);
+    }
+    const write = (text: string): void => ctx.io.stdout(text);
+    // Without a file there is no artifact; the output variables are printed all the same.
+    if (written !== undefined) emitOctopusMessages(report, { reportPath: written, write });
+    else for (const line of octopusMessagesFor(report)) write(`${line}\n`);
   }
+  if (failures.length === 0) return report.exitCode;
+
+  const code = report.exitCode !== ExitCode.ok ? report.exitCode : ExitCode.reportNotWritten;
+  const terminated = report.terminatedInstanceIds.length > 0 ? `, terminated ${report.terminatedInstanceIds.join(', ')}` : '';
+  const summary = `${failures.join('; ')}. The ${report.mode} itself ended ${report.outcome} (exit ${report.exitCode.toString()})${terminated}; see above. Exit code ${code.toString()}.`;
+  ctx.io.stderr(`error: ${summary}\n`);
+  if (octopus && report.exitCode === ExitCode.ok) ctx.io.stdout(`${resultMessage(summary)}\n`);
+  ctx.log.error({ outcome: report.outcome, exitCode: code }, 'the report could not be written');
+  return code;
+}
+
+/** Writes the report; undefined when done, else what failed, for people. */
+export async function tryWriteReport(ctx: Pick<CommandContext, 'log'>, path: string, report: object): Promise<string | undefined> {
+  try {
+    await writeReportFile(path, report);
+    ctx.log.info({ file: path }, 'report written');
+    return undefined;
+  } catch (error) {
+    return redactSecrets(`the report could not be written to ${path}: ${whyNotWritten(error)}`);
+  }
+}
+
+function whyNotWritten(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why: Record<string, string> = {
+    ENOENT: 'its directory no longer exists',
+    ENOTDIR: 'a part of its path is not a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'the disk quota is exhausted',
+    EISDIR: 'it is a directory',
+  };
+  if (code !== undefined && why[code] !== undefined) return why[code];
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Where the report goes for Octopus when no --report is given (the step's working directory). */

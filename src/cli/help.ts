@@ -31,11 +31,14 @@ const EXIT_CODES: [string, string][] = [
   ['2', 'invalid input (bad flag, environment variable or config file); nothing was contacted'],
   ['3', 'refused to start (a safety rule said no, or another controller holds the lock)'],
   ['4', 'halted mid-run (a wait timed out or the cluster became unsafe)'],
+  ['5', 'done, but the report file could not be written (a failed run keeps its own code)'],
   ['130', 'interrupted by SIGINT'],
   ['143', 'interrupted by SIGTERM'],
 ];
 
 const PROGRAM = 'es-rolling-upgrade';
+/** Where descriptions start, so that the longest flag (--safe-to-proceed-timeout DURATION) fits. */
+const FLAG_COLUMN = 38;
 
 export function formatHelp(commands: readonly CommandEntry[], command?: CommandEntry, width = DEFAULT_HELP_WIDTH): string {
   const w = Math.max(MIN_WIDTH, width);
@@ -94,8 +97,6 @@ export function formatHelp(commands: readonly CommandEntry[], command?: CommandE
   lines.push('');
   return lines.join('\n');
 }
-
-const FLAG_COLUMN = 38;
 
 function describeSetting(s: SettingSpec, command: CommandName | undefined, groupTakers: readonly CommandName[], width: number): string[] {
   const flag = s.value.kind === 'boolean' ? `--[no-]${s.name}` : `--${s.name} ${s.valueName ?? 'VALUE'}`;

@@ -13,8 +13,10 @@ import type { ServiceMetrics } from './metrics.ts';
 /** What a validated request gives the manager; `S` carries the options opaque to the service. */
 export interface RunSpec {
   mode: 'plan' | 'run';
-  /** Identifies the cluster (its Elasticsearch URLs): one run per key at a time. */
+  /** Identifies the cluster (its UUID, whatever URLs reach it): one run per key at a time. */
   clusterKey: string;
+  /** How people know the cluster: its Elasticsearch URLs. */
+  clusterLabel: string;
 }
 
 /** Starts one plan or run; the real one calls planUpgrade/runUpgrade with adapters, tests a fake. */

@@ -9,6 +9,8 @@
 
 import { requireConnection, toConfig, type Config } from '../app/config.ts';
 import type { ConnectFn } from '../app/connect.ts';
+import { createHolderId } from '../app/holder.ts';
+import { identifyCluster, type IdentifyCluster } from '../app/identify-cluster.ts';
 import type { Settings } from '../app/settings.ts';
 import { upgradeDeps } from '../app/upgrade-deps.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
@@ -30,13 +32,15 @@ export interface ServeContext {
   io: { stderr(text: string): void; env: Readonly<Record<string, string | undefined>> };
   /** Aborted on SIGINT/SIGTERM: the service stops. */
   signal: AbortSignal;
-  /** This controller's id in the cluster lease. */
-  holder: string;
   connect: ConnectFn;
 }
 
 export interface ServeOptions {
   clock?: Clock;
+  /** A lease holder id for each run: never shared, so one run cannot renew another's lease. */
+  newHolder?: () => string;
+  /** Reads a cluster's UUID (default: GET / on the cluster). */
+  identifyCluster?: IdentifyCluster;
 }
 
 export async function serveCommand(ctx: ServeContext, options: ServeOptions = {}): Promise<number> {
@@ -47,7 +51,7 @@ export async function serveCommand(ctx: ServeContext, options: ServeOptions = {}
     host,
     port,
     log: ctx.log,
-    validate: createRunRequestValidator(ctx.settings),
+    validate: createRunRequestValidator({ settings: ctx.settings, identifyCluster: options.identifyCluster ?? identifyCluster }),
     startRun: realStartRun(ctx, options),
   }).catch((error: unknown) => {
     throw listenError(error, host, port);
@@ -78,12 +82,14 @@ function listenError(error: unknown, host: string, port: number): unknown {
 /** Plan or run against the real cluster and fleet named in the run's settings. */
 export function realStartRun(ctx: ServeContext, options: ServeOptions = {}): StartRun<ServiceRunSpec> {
   const clock = options.clock ?? systemClock;
+  const newHolder = options.newHolder ?? createHolderId;
   return async (spec, onEvent, signal) => {
     const config = toConfig(spec.settings);
-    const log = ctx.log.child({ cluster: spec.clusterKey, mode: spec.mode });
+    const holder = newHolder();
+    const log = ctx.log.child({ cluster: spec.clusterLabel, clusterUuid: spec.clusterKey, mode: spec.mode, holder });
     const connection = ctx.connect(requireConnection(config), log, config.upgrade.versionTagKey);
     try {
-      const deps = upgradeDeps(connection, { clock, log, signal, onEvent, holder: ctx.holder });
+      const deps = upgradeDeps(connection, { clock, log, signal, onEvent, holder });
       return spec.mode === 'plan' ? await planUpgrade(deps, config.upgrade) : await runUpgrade(deps, config.upgrade);
     } finally {
       await connection.close();

@@ -9,8 +9,8 @@
 //   GET  /v1/runs/:id/report.html  the HTML report: so far (reloading itself) while the run goes
 //   POST /v1/runs/:id/cancel    the same safe stop as SIGTERM -> 202
 //
-// Every route but /healthz needs `Authorization: Bearer <ESRU_SERVICE_TOKEN>`. One run per cluster at
-// a time: a second gets 409 with the id of the one under way.
+// Every route but /healthz needs `Authorization: Bearer <ESRU_SERVICE_TOKEN>`. One run per cluster
+// (by its UUID, whatever the spelling of its URLs) at a time: a second gets 409 naming the one under way.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,8 +22,11 @@ import { InvalidInputError } from '../shared/errors.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { RunManager, type Run, type RunSpec, type SequencedEvent, type StartRun } from './run-manager.ts';
 
+/** A run spec, or what is wrong: a bad request (400, the default status) or a cluster that cannot be identified (502). */
+export type ValidationResult<S> = { ok: true; spec: S } | { ok: false; status?: number; issues: string[] };
+
 /** Turns a request body into a run spec, or says what is wrong (messages never echo secret values). */
-export type ValidateRunRequest<S extends RunSpec> = (body: unknown) => { ok: true; spec: S } | { ok: false; issues: string[] };
+export type ValidateRunRequest<S extends RunSpec> = (body: unknown) => ValidationResult<S> | Promise<ValidationResult<S>>;
 
 export interface ServiceOptions<S extends RunSpec> {
   token: string;
@@ -99,13 +102,20 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
       if (method !== 'POST') return notAllowed(res, 'GET, POST');
       const body = await readJson(req);
       if (!body.ok) return sendJson(res, body.status, { error: body.error });
-      const validated = options.validate(body.value);
-      if (!validated.ok) return sendJson(res, 400, { error: 'invalid run request', issues: validated.issues });
+      const validated = await options.validate(body.value);
+      if (!validated.ok) {
+        const status = validated.status ?? 400;
+        return sendJson(res, status, { error: status === 400 ? 'invalid run request' : 'cannot start the run', issues: validated.issues });
+      }
       const result = runs.start(validated.spec);
       if (!result.started) {
+        const running = result.conflict;
         return sendJson(res, 409, {
-          error: `a ${result.conflict.spec.mode} is already under way on this cluster`,
-          runId: result.conflict.id,
+          error: `a ${running.spec.mode} is already under way on this cluster`,
+          runId: running.id,
+          clusterUuid: running.spec.clusterKey,
+          cluster: running.spec.clusterLabel,
+          location: `/v1/runs/${running.id}`,
         });
       }
       res.setHeader('Location', `/v1/runs/${result.run.id}`);
@@ -212,7 +222,8 @@ function summary<S extends RunSpec>(run: Run<S>, detailed: boolean): Record<stri
   const base: Record<string, unknown> = {
     id: run.id,
     mode: run.spec.mode,
-    cluster: run.spec.clusterKey,
+    cluster: run.spec.clusterLabel,
+    clusterUuid: run.spec.clusterKey,
     state: run.state,
     createdAt: run.createdAt,
     ...(run.finishedAt === undefined ? {} : { finishedAt: run.finishedAt }),

@@ -12,6 +12,8 @@ export const ExitCode = {
   refused: 3,
   /** Halted mid-run: a wait timed out or the cluster became unsafe. No further node was touched. */
   halted: 4,
+  /** The plan or run ended with 0, but its report file could not be written (a failed run keeps its own code). */
+  reportNotWritten: 5,
   /** Interrupted by SIGINT. */
   interruptedInt: 130,
   /** Interrupted by SIGTERM (or a cancel request). */

@@ -33,7 +33,7 @@ describe('the setting table', () => {
   it('requires a setting only of a command that takes it', () => {
     for (const s of all) for (const c of s.requiredBy ?? []) expect(s.commands, s.name).toContain(c);
     expect(requiredFor('run').sort()).toEqual(['es-url', 'region', 'target-version']);
-    expect(requiredFor('serve')).toEqual([]);
+    expect(requiredFor('serve').sort()).toEqual(['es-url', 'region']);
   });
 
   it('has defaults that validate, to the values help shows', () => {

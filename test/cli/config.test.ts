@@ -149,6 +149,8 @@ describe('the command line itself', () => {
 });
 
 describe('where serve listens', () => {
+  /** The cluster serve needs to start. */
+  const CLUSTER = { ESRU_ES_URL: 'https://es.internal:9200', AWS_REGION: 'eu-west-1' };
   const file = { name: 'service.yaml', content: 'host: 10.0.0.5\nport: 9300\n' };
   const env = { ESRU_SERVICE_HOST: 'localhost', ESRU_SERVICE_PORT: '9200' };
 
@@ -159,12 +161,12 @@ describe('where serve listens', () => {
     ['the defaults when nothing is set', [], {}, undefined, { host: '127.0.0.1', port: 8080 }],
     ['a free port for --port 0, and an IPv6 address', ['--host', '::1', '--port', '0'], env, undefined, { host: '::1', port: 0 }],
   ] as const)('takes %s', (_name, flags, e, f, expected) => {
-    expect(load({ argv: ['serve', ...flags], env: e, ...(f ? { file: f } : {}) }).service).toEqual(expected);
+    expect(load({ argv: ['serve', ...flags], env: { ...CLUSTER, ...e }, ...(f ? { file: f } : {}) }).service).toEqual(expected);
   });
 
   it('defaults to what --help and the README say', () => {
     const documented = new Map((SETTINGS as readonly SettingSpec[]).map((s) => [s.name, defaultText(s)]));
-    expect(load({ argv: ['serve'] }).service).toEqual({ host: documented.get('host'), port: Number(documented.get('port')) });
+    expect(load({ argv: ['serve'], env: CLUSTER }).service).toEqual({ host: documented.get('host'), port: Number(documented.get('port')) });
   });
 
   const badValues: [string, Input, string][] = [

@@ -1,8 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { createEsClient } from '../../src/cluster/es-client.ts';
+import { EsCluster } from '../../src/cluster/es-cluster.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { createSimulatedWorld } from '../../src/sim/index.ts';
+import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import { ExitCode, ServiceError } from '../../src/shared/errors.ts';
 import { captureLogger } from '../shared/capture-logger.ts';
 import { runCli, startRecordingServer, type RecordingServer } from './run-cli.ts';
@@ -97,5 +104,93 @@ describe('secrets never appear in the output of the process', () => {
     expect(result.code).not.toBe(ExitCode.ok);
     expect(result.stderr).toContain('"msg":"settings"');
     expectNoSecret(result.stdout, result.stderr);
+  });
+});
+
+describe('a server that echoes the Authorization header into its error', () => {
+  // A password and an API key whose every derived form differs from the plain one.
+  const ECHO_PASSWORD = 'echo-pw/Tr0ub4dor&3+horse';
+  const ECHO_API_ID = 'QmVjaG8tYXBpLWlk01';
+  const ECHO_API_SECRET = 'echo-api-secret-9tvNnw';
+  const ECHO_API_KEY = Buffer.from(`${ECHO_API_ID}:${ECHO_API_SECRET}`).toString('base64');
+  const basic = Buffer.from(`elastic:${ECHO_PASSWORD}`).toString('base64');
+  const DERIVED = [
+    ECHO_PASSWORD,
+    encodeURIComponent(ECHO_PASSWORD),
+    basic,
+    basic.replace(/=+$/, ''),
+    encodeURIComponent(basic),
+    ECHO_API_KEY,
+    `${ECHO_API_ID}:${ECHO_API_SECRET}`,
+    ECHO_API_SECRET,
+    encodeURIComponent(ECHO_API_KEY),
+  ];
+
+  function expectNothingDerived(...texts: string[]): void {
+    for (const text of texts) for (const form of DERIVED) expect(text).not.toContain(form);
+  }
+
+  let echo: { url: string; authorizations: string[]; close(): Promise<void> };
+  beforeAll(async () => {
+    const authorizations: string[] = [];
+    // Answers everything with 401, quoting the header it got, decoded and percent-encoded too.
+    const server = createServer((req, res) => {
+      const header = req.headers.authorization ?? '';
+      authorizations.push(header);
+      const decoded = Buffer.from(header.replace(/^\S+\s+/, ''), 'base64').toString('utf8');
+      req.resume();
+      res.writeHead(401, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+      res.end(JSON.stringify({
+        error: { type: 'security_exception', reason: `unable to authenticate with [${header}] (credentials [${decoded}], as sent [${encodeURIComponent(decoded)}])` },
+        status: 401,
+      }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    echo = {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port.toString()}`,
+      authorizations,
+      close: () => new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    };
+  });
+  afterAll(() => echo.close());
+
+  it.each([
+    ['basic authentication', ['--es-username', 'elastic'], { ESRU_ES_PASSWORD: ECHO_PASSWORD }, 'Basic '],
+    ['an API key', [], { ESRU_ES_API_KEY: ECHO_API_KEY }, 'ApiKey '],
+  ])('with %s: nothing derived from the secret reaches stdout or stderr', async (_name, flags, env, scheme) => {
+    const before = echo.authorizations.length;
+    const result = await runCli(['plan', ...BASE, '--es-url', echo.url, '--aws-endpoint', echo.url, '--log-level', 'trace', ...flags], {
+      env: { ...env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+    });
+    // The server did get the credential, and did echo it.
+    expect(echo.authorizations.slice(before).some((h) => h.startsWith(scheme))).toBe(true);
+    expect(result.code).not.toBe(ExitCode.ok);
+    expect(result.stderr).toContain('unable to authenticate with [');
+    expectNothingDerived(result.stdout, result.stderr);
+  });
+
+  it('a run that fails on the echo: nothing derived from the password in the report, stdout or stderr', async () => {
+    const report = join(dir, 'echo-report.json');
+    const world = createSimulatedWorld({ masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' });
+    // The run's health waits go to the real adapter and client, against the echoing server.
+    const echoing = new EsCluster(createEsClient({ nodes: [echo.url], username: 'elastic', password: ECHO_PASSWORD, maxRetries: 0 }), silentLogger());
+    world.cluster.waitForHealth = (wait, signal) => echoing.waitForHealth(wait, signal);
+    const io = memoryIo({ ESRU_ES_PASSWORD: ECHO_PASSWORD });
+    const captured = captureLogger('trace');
+
+    const code = await main(
+      ['run', '--target-version', '9.5.4', '--region', 'ap-southeast-2', '--es-url', echo.url, '--es-username', 'elastic', '--yes', '--report', report, '--log-level', 'trace'],
+      io,
+      { createLogger: () => captured.log, connect: () => ({ cluster: world.cluster, fleet: world.fleet, lock: world.lock, close: () => Promise.resolve() }) },
+    );
+
+    const written = readFileSync(report, 'utf8');
+    expect(code).toBe(ExitCode.internal);
+    expect((JSON.parse(written) as UpgradeReport).outcome).toBe('failed');
+    expect(written).toContain('unable to authenticate with [Basic [redacted]]');
+    expectNothingDerived(written, io.out, io.err, captured.lines().join('\n'));
   });
 });

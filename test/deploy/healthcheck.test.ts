@@ -52,7 +52,15 @@ describe('the image HEALTHCHECK', () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['bin/es-rolling-upgrade.js', 'serve'], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', ESRU_SERVICE_TOKEN: 'healthcheck-token-0123456789', ESRU_SERVICE_PORT: String(port), ESRU_LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ESRU_SERVICE_TOKEN: 'healthcheck-token-0123456789',
+        ESRU_SERVICE_PORT: String(port),
+        ESRU_LOG_LEVEL: 'warn',
+        // serve needs its cluster to start; the health check never reaches it.
+        ESRU_ES_URL: 'http://127.0.0.1:9',
+        AWS_REGION: 'eu-west-1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);

@@ -88,7 +88,8 @@ function boundedWaits(extra: string[]): string[] {
  */
 export async function upgradeCli(sandbox: Sandbox, label: string, command: 'plan' | 'run', extra: string[], target: string): Promise<UpgradeRun> {
   const file = reportPath(label);
-  const args = [command, ...sandbox.cliFlags(target), '--output', 'json', '--report', file, '--no-progress', ...(command === 'run' ? ['--yes'] : []),
+  // --no-progress and --yes are run's flags: plan refuses them.
+  const args = [command, ...sandbox.cliFlags(target), '--output', 'json', '--report', file, ...(command === 'run' ? ['--no-progress', '--yes'] : []),
     ...boundedWaits(extra), ...extra];
   const spawned = spawnCli(args, sandbox.env);
   const result = await spawned.done;

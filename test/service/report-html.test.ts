@@ -1,5 +1,6 @@
 // GET /v1/runs/:id/report.html over real HTTP: the report so far while a run goes, the final one after.
 
+import { parseSettings } from '../../src/app/settings-schema.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRunRequestValidator, type ServiceRunSpec } from '../../src/service/run-request.ts';
 import { startService, type RunningService } from '../../src/service/server.ts';
@@ -7,7 +8,7 @@ import { silentLogger } from '../../src/shared/log.ts';
 import { fakeRuns, type FakeRuns } from './fake-run.ts';
 
 const token = 'test-token-0123456789abcdef';
-const runBody = { mode: 'run', options: { 'es-url': ['http://es-1:9200'], region: 'eu-west-1', 'target-version': '9.5.4' } };
+const runBody = { mode: 'run', options: { 'target-version': '9.5.4' } };
 
 let service: RunningService<ServiceRunSpec>;
 let runs: FakeRuns;
@@ -29,7 +30,10 @@ async function startRun(): Promise<string> {
 
 beforeEach(async () => {
   runs = fakeRuns();
-  service = await startService({ token, startRun: runs.startRun, validate: createRunRequestValidator(), log: silentLogger(), port: 0 });
+  const parsed = parseSettings({ 'es-url': ['http://es-1:9200'], region: 'eu-west-1' });
+  if (!parsed.success) throw parsed.error;
+  const validate = createRunRequestValidator({ settings: parsed.data, identifyCluster: () => Promise.resolve('uuid-1') });
+  service = await startService({ token, startRun: runs.startRun, validate, log: silentLogger(), port: 0 });
 });
 afterEach(() => service.close());
 

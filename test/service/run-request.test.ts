@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { EsConnection } from '../../src/app/config.ts';
 import { parseSettings } from '../../src/app/settings-schema.ts';
-import type { Settings } from '../../src/app/settings.ts';
-import { createRunRequestValidator, mergeRunSettings } from '../../src/service/run-request.ts';
+import { SETTINGS, type Settings, type SettingSpec } from '../../src/app/settings.ts';
+import { createRunRequestValidator, type ServiceRunSpec } from '../../src/service/run-request.ts';
+import { RunManager } from '../../src/service/run-manager.ts';
+import { ServiceMetrics } from '../../src/service/metrics.ts';
+import { ServiceError } from '../../src/shared/errors.ts';
+import { silentLogger } from '../../src/shared/log.ts';
+import { aReport } from '../support/report-builder.ts';
 
 const serveSettings = {
   'es-url': 'https://es-1:9200,https://es-2:9200',
@@ -15,6 +21,7 @@ const serveSettings = {
   'poll-interval': '2s',
   'group-name': 'es-data,es-master',
 };
+
 function validSettings(raw: Record<string, unknown>): Settings {
   const parsed = parseSettings(raw);
   if (!parsed.success) throw parsed.error;
@@ -22,11 +29,24 @@ function validSettings(raw: Record<string, unknown>): Settings {
 }
 const serviceSettings = validSettings(serveSettings);
 
-describe('a request over the service defaults', () => {
-  const validate = createRunRequestValidator(serviceSettings);
+/** A cluster answering GET / with one UUID, whatever URLs reach it; records what it was asked. */
+function fakeCluster(uuid = 'cluster-uuid-1') {
+  const asked: EsConnection[] = [];
+  return {
+    asked,
+    identifyCluster: (es: EsConnection) => {
+      asked.push(es);
+      return Promise.resolve(uuid);
+    },
+  };
+}
 
-  it('inherits the service settings and overrides what it gives', () => {
-    const result = validate({ mode: 'plan', options: { 'target-version': '9.5.4', strategy: 'drain' } });
+describe('a request over the service settings', () => {
+  const cluster = fakeCluster();
+  const validate = createRunRequestValidator({ settings: serviceSettings, identifyCluster: cluster.identifyCluster });
+
+  it('inherits the service settings and overrides what it gives', async () => {
+    const result = await validate({ mode: 'plan', options: { 'target-version': '9.5.4', strategy: 'drain' } });
     expect(result.ok && result.spec.settings).toMatchObject({
       'es-url': ['https://es-1:9200', 'https://es-2:9200'],
       'es-password': 'default-secret-pw',
@@ -35,29 +55,114 @@ describe('a request over the service defaults', () => {
       order: 'data-first',
       'node-join-timeout': 25 * 60_000,
     });
-    expect(result.ok && result.spec.clusterKey).toBe('https://es-1:9200,https://es-2:9200');
+    expect(result.ok && result.spec).toMatchObject({ clusterKey: 'cluster-uuid-1', clusterLabel: 'https://es-1:9200,https://es-2:9200' });
+    expect(cluster.asked.at(-1)).toMatchObject({ urls: ['https://es-1:9200', 'https://es-2:9200'], username: 'upgrader', tlsVerify: true });
   });
 
-  it('the default credentials do not follow a request to another cluster', () => {
-    const result = validate({ mode: 'run', options: { 'target-version': '9.5.4', 'es-url': 'https://elsewhere:9200' } });
-    expect(result.ok).toBe(true);
-    expect(result.ok && result.spec.settings).not.toHaveProperty('es-password');
-    expect(result.ok && result.spec.settings).not.toHaveProperty('es-username');
+  it('takes dry-run as a plan', async () => {
+    const result = await validate({ mode: 'run', options: { 'target-version': '9.5.4', 'dry-run': true } });
+    expect(result.ok && result.spec.mode).toBe('plan');
   });
 
-  it('nor mix with credentials the request brings', () => {
-    const merged = mergeRunSettings(serviceSettings, { 'es-api-key': 'request-key' });
-    expect(merged).toMatchObject({ 'es-api-key': 'request-key' });
-    expect(merged).not.toHaveProperty('es-password');
+  const refused = (SETTINGS as readonly SettingSpec[]).filter((s) => s.request !== 'allowed');
+  const sample: Record<string, unknown> = {
+    'es-url': 'https://elsewhere:9200',
+    'es-api-key': 'cmVxdWVzdDprZXk=',
+    'es-username': 'attacker',
+    'es-password': 'request-secret-pw',
+    'es-ca-file': '/etc/passwd',
+    'tls-verify': false,
+    region: 'us-east-1',
+    profile: 'admin',
+    'aws-endpoint': 'http://attacker:5000',
+    report: '/etc/passwd',
+    output: 'json',
+    'log-level': 'trace',
+    yes: true,
+    progress: false,
+    octopus: true,
+    host: '0.0.0.0',
+    port: 9000,
+  };
+
+  it('knows a sample value of every setting a request may not set', () => {
+    expect(refused.length).toBeGreaterThan(10);
+    expect(refused.map((s) => s.name).sort()).toEqual(Object.keys(sample).sort());
   });
 
-  it('the address and port are the service\'s own', () => {
-    const result = validate({ mode: 'plan', options: { 'target-version': '9.5.4', host: '0.0.0.0', port: 9000 } });
-    expect(result).toEqual({ ok: false, issues: ['options.host: is not accepted by the service', 'options.port: is not accepted by the service'] });
+  it.each(refused.map((s) => [s.name, s.request] as const))('options.%s is refused (%s) with the reason, its value unsaid', async (name, reason) => {
+    const asked = cluster.asked.length;
+    const result = await validate({ mode: 'run', options: { 'target-version': '9.5.4', [name]: sample[name] } });
+    expect(result.ok).toBe(false);
+    const issues = result.ok ? [] : result.issues;
+    const why: Record<string, string> = {
+      connection: 'is a connection setting of the service: a run uses the cluster, credentials and TLS settings the service was started with',
+      local: 'means something only on a command line',
+      listener: 'is where the service itself listens',
+    };
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(new RegExp(`^options\\.${name}: may not be set by a request: it `));
+    expect(issues[0]).toContain(why[reason]);
+    expect(JSON.stringify(issues)).not.toContain(String(sample[name]));
+    expect(cluster.asked.length).toBe(asked);
   });
 
-  it('the AWS endpoint is the service\'s to set', () => {
-    const result = validate({ mode: 'run', options: { 'target-version': '9.5.4', 'aws-endpoint': 'http://attacker:5000' } });
-    expect(result).toEqual({ ok: false, issues: ['options.aws-endpoint: is not accepted by the service'] });
+  it('names an unknown option with a suggestion', async () => {
+    const result = await validate({ mode: 'run', options: { 'target-versoin': '9.5.4' } });
+    expect(result).toEqual({
+      ok: false,
+      issues: ['options.target-versoin: is not a setting (did you mean target-version?); the keys are the flag names, e.g. target-version'],
+    });
+  });
+
+  it('without a cluster in the service settings, says so', async () => {
+    const bare = createRunRequestValidator({ settings: {}, identifyCluster: fakeCluster().identifyCluster });
+    const result = await bare({ mode: 'run', options: { 'target-version': '9.5.4' } });
+    expect(result).toEqual({
+      ok: false,
+      issues: [
+        'es-url: the service was started without --es-url (ESRU_ES_URL), and a request may not set it',
+        'region: the service was started without --region (AWS_REGION or AWS_DEFAULT_REGION), and a request may not set it',
+      ],
+    });
+  });
+
+  it('a cluster that cannot be identified is 502, its error redacted', async () => {
+    const failing = createRunRequestValidator({
+      settings: serviceSettings,
+      identifyCluster: () => Promise.reject(new ServiceError('elasticsearch', 'GET / failed: connect ECONNREFUSED https://upgrader:default-secret-pw@es-1:9200')),
+    });
+    const result = await failing({ mode: 'run', options: { 'target-version': '9.5.4' } });
+    expect(result).toMatchObject({ ok: false, status: 502 });
+    const text = JSON.stringify(result);
+    expect(text).toContain('cannot tell which cluster https://es-1:9200, https://es-2:9200 is');
+    expect(text).not.toContain('default-secret-pw');
+  });
+});
+
+describe('one run per cluster, by its UUID', () => {
+  it('a second run for the same cluster under another spelling of its URLs is a conflict with the first', async () => {
+    // Two spellings of one cluster: a host name and an IP, another node, a trailing slash.
+    const cluster = fakeCluster('Xq3b7eU1Rj2pL0aE');
+    const byName = createRunRequestValidator({ settings: validSettings({ 'es-url': 'https://es-1.internal:9200', region: 'eu-west-1' }), ...cluster });
+    const byAddress = createRunRequestValidator({ settings: validSettings({ 'es-url': 'https://10.0.0.5:9200/,https://10.0.0.6:9200', region: 'eu-west-1' }), ...cluster });
+    const manager = new RunManager<ServiceRunSpec>(() => new Promise(() => undefined), { metrics: new ServiceMetrics(), log: silentLogger() });
+
+    const first = await byName({ mode: 'run', options: { 'target-version': '9.5.4' } });
+    const second = await byAddress({ mode: 'plan', options: { 'target-version': '9.5.4' } });
+    if (!first.ok || !second.ok) throw new Error('both requests are valid');
+    expect(first.spec.clusterLabel).not.toBe(second.spec.clusterLabel);
+
+    const started = manager.start(first.spec);
+    const conflict = manager.start(second.spec);
+    expect(started.started).toBe(true);
+    expect(conflict).toMatchObject({ started: false, conflict: { id: started.started ? started.run.id : '', spec: { clusterKey: 'Xq3b7eU1Rj2pL0aE' } } });
+  });
+
+  it('two clusters (two UUIDs) may run at the same time', () => {
+    const manager = new RunManager<ServiceRunSpec>(() => Promise.resolve(aReport('completed').build()), { metrics: new ServiceMetrics(), log: silentLogger() });
+    const spec = (uuid: string): ServiceRunSpec => ({ mode: 'run', clusterKey: uuid, clusterLabel: 'https://es:9200', settings: serviceSettings });
+    expect(manager.start(spec('uuid-a')).started).toBe(true);
+    expect(manager.start(spec('uuid-b')).started).toBe(true);
   });
 });

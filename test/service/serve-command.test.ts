@@ -8,13 +8,16 @@ import { toConfig } from '../../src/app/config.ts';
 import { parseSettings } from '../../src/app/settings-schema.ts';
 import type { CliIo, CommandContext } from '../../src/cli/context.ts';
 import { main } from '../../src/cli/main.ts';
-import { serveCommand } from '../../src/service/serve-command.ts';
+import type { ServiceRunSpec } from '../../src/service/run-request.ts';
+import { realStartRun, serveCommand } from '../../src/service/serve-command.ts';
 import { ExitCode, InterruptedError, InvalidInputError } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { createSimulatedWorld } from '../../src/sim/index.ts';
 import { memoryIo } from '../support/memory-io.ts';
 
 const token = 'serve-test-token-0123456789';
+/** The cluster serve is started with (no request may name another). */
+const CLUSTER = { ESRU_ES_URL: 'http://127.0.0.1:9', AWS_REGION: 'eu-west-1' };
 
 function context(env: Record<string, string>, settings: Record<string, unknown> = {}) {
   const world = createSimulatedWorld({ masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' });
@@ -48,12 +51,12 @@ async function listeningUrl(stderr: () => string): Promise<string> {
 describe('serve', () => {
   it('refuses to start without ESRU_SERVICE_TOKEN', async () => {
     const { ctx, world } = context({});
-    await expect(serveCommand(ctx, { clock: world.clock })).rejects.toThrow(InvalidInputError);
+    await expect(serveCommand(ctx, { clock: world.clock, identifyCluster: () => Promise.resolve('sim-cluster-uuid') })).rejects.toThrow(InvalidInputError);
   });
 
   it('plans and runs over HTTP with its own settings as defaults, and stops on SIGTERM', { timeout: 30_000 }, async () => {
     const { ctx, world, controller, stderr } = context({ ESRU_SERVICE_TOKEN: token }, { port: '0' });
-    const serving = serveCommand(ctx, { clock: world.clock });
+    const serving = serveCommand(ctx, { clock: world.clock, identifyCluster: () => Promise.resolve('sim-cluster-uuid') });
     const url = await listeningUrl(stderr);
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${url}${path}`, {
@@ -98,7 +101,7 @@ describe('serve', () => {
 describe('serve --host/--port, from the command line', () => {
   it('listens on the port --port names, over ESRU_SERVICE_PORT, on loopback by default', { timeout: 30_000 }, async () => {
     // Had the environment won, the URL would show port 1 (or, unprivileged, the service would not start).
-    const io = memoryIo({ ESRU_SERVICE_TOKEN: token, ESRU_SERVICE_PORT: '1' });
+    const io = memoryIo({ ESRU_SERVICE_TOKEN: token, ESRU_SERVICE_PORT: '1', ...CLUSTER });
     const serving = main(['serve', '--port', '0'], io, { createLogger: silentLogger });
     try {
       const url = new URL(await listeningUrl(() => io.err));
@@ -123,7 +126,7 @@ describe('serve --host/--port, from the command line', () => {
     ['a bad port from the environment', [], { ESRU_SERVICE_PORT: '80.5' }, 'ESRU_SERVICE_PORT: "80.5" is not a port number'],
     ['an address with a port in it', ['--host', '0.0.0.0:8080'], {}, '--host: "0.0.0.0:8080" is not an IP address or host name'],
   ])('refuses %s with exit code 2 before listening', async (_name, flags, env, expected) => {
-    const io = memoryIo({ ESRU_SERVICE_TOKEN: token, ...env });
+    const io = memoryIo({ ESRU_SERVICE_TOKEN: token, ...CLUSTER, ...env });
     const code = await main(['serve', ...flags], io, { createLogger: silentLogger });
     expect(code).toBe(ExitCode.invalidInput);
     expect(io.err).toContain(`error: ${expected}`);
@@ -135,7 +138,7 @@ describe('serve --host/--port, from the command line', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
     try {
-      const io = memoryIo({ ESRU_SERVICE_TOKEN: token });
+      const io = memoryIo({ ESRU_SERVICE_TOKEN: token, ...CLUSTER });
       const code = await main(['serve', '--port', String(port)], io, { createLogger: silentLogger });
       expect(code).toBe(ExitCode.invalidInput);
       expect(io.err).toContain(`127.0.0.1:${port} is already in use; choose another --port`);
@@ -143,5 +146,53 @@ describe('serve --host/--port, from the command line', () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  });
+});
+
+describe('serve needs its cluster', () => {
+  it('refuses to start without --es-url and --region (a request may not name them), exit 2', async () => {
+    const io = memoryIo({ ESRU_SERVICE_TOKEN: token });
+    const code = await main(['serve', '--port', '0'], io, { createLogger: silentLogger });
+    expect(code).toBe(ExitCode.invalidInput);
+    expect(io.err).toContain('error: --es-url is required (or set ESRU_ES_URL, "es-url" in the config file)');
+    expect(io.err).toContain('error: --region is required');
+    expect(io.err).not.toContain('listening on');
+  });
+});
+
+describe('each run holds the lease under its own id', () => {
+  it('a second run on the same cluster is refused by the lease instead of taking over the first one\'s', { timeout: 30_000 }, async () => {
+    const { ctx, world } = context({ ESRU_SERVICE_TOKEN: token }, { 'target-version': '9.5.4' });
+    const holders: string[] = [];
+    const acquire = world.lock.acquire.bind(world.lock);
+    world.lock.acquire = (holder, ...rest) => {
+      holders.push(holder);
+      return acquire(holder, ...rest);
+    };
+    // The first run stops at its first termination, holding the lease.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const entered: (() => void)[] = [];
+    const terminate = world.fleet.terminateInGroup.bind(world.fleet);
+    world.fleet.terminateInGroup = async (id) => {
+      entered.shift()?.();
+      await gate;
+      return terminate(id);
+    };
+    const enters = () => new Promise<string>((resolve) => entered.push(() => resolve('went past the lease')));
+    const start = realStartRun(ctx, { clock: world.clock });
+    const spec: ServiceRunSpec = { mode: 'run', clusterKey: 'sim-cluster-uuid', clusterLabel: 'http://es-sim:9200', settings: ctx.settings };
+
+    const firstEnters = enters();
+    const first = start(spec, () => undefined, new AbortController().signal);
+    await firstEnters;
+    const second = await Promise.race([start(spec, () => undefined, new AbortController().signal), enters()]);
+    release();
+
+    expect(second).toMatchObject({ outcome: 'refused', exitCode: ExitCode.refused });
+    expect(typeof second === 'object' && second.message).toContain('another controller holds the upgrade lock on this cluster');
+    expect(holders).toHaveLength(2);
+    expect(new Set(holders).size).toBe(2);
+    await first;
   });
 });

@@ -2,17 +2,25 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serviceTokenFromEnv } from '../../src/service/auth.ts';
+import type { IdentifyCluster } from '../../src/app/identify-cluster.ts';
+import { parseSettings } from '../../src/app/settings-schema.ts';
 import { createRunRequestValidator, type ServiceRunSpec } from '../../src/service/run-request.ts';
 import { startService, type RunningService } from '../../src/service/server.ts';
-import { InterruptedError, InvalidInputError } from '../../src/shared/errors.ts';
+import { InterruptedError, InvalidInputError, ServiceError } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import { fakeRuns, type FakeRuns } from './fake-run.ts';
 
 const token = 'test-token-0123456789abcdef';
-const runBody = (over: Record<string, unknown> = {}, mode = 'run') => ({
-  mode,
-  options: { 'es-url': ['http://es-1:9200', 'http://es-2:9200'], region: 'eu-west-1', 'target-version': '9.5.4', ...over },
-});
+const runBody = (over: Record<string, unknown> = {}, mode = 'run') => ({ mode, options: { 'target-version': '9.5.4', ...over } });
+
+/** The service's own settings: its cluster and region. */
+const serviceSettings = (() => {
+  const parsed = parseSettings({ 'es-url': ['http://es-1:9200', 'http://es-2:9200'], region: 'eu-west-1' });
+  if (!parsed.success) throw parsed.error;
+  return parsed.data;
+})();
+const validator = (identifyCluster: IdentifyCluster = () => Promise.resolve('uuid-1')) =>
+  createRunRequestValidator({ settings: serviceSettings, identifyCluster });
 
 let service: RunningService<ServiceRunSpec>;
 let runs: FakeRuns;
@@ -52,7 +60,7 @@ async function until(predicate: () => Promise<boolean> | boolean, timeoutMs = 20
 
 beforeEach(async () => {
   runs = fakeRuns();
-  service = await startService({ token, startRun: runs.startRun, validate: createRunRequestValidator(), log: silentLogger(), port: 0 });
+  service = await startService({ token, startRun: runs.startRun, validate: validator(), log: silentLogger(), port: 0 });
 });
 afterEach(() => service.close());
 
@@ -103,19 +111,21 @@ describe('authentication', () => {
     expect(() => serviceTokenFromEnv({ ESRU_SERVICE_TOKEN: 'short' })).toThrow(/at least 16 characters/);
     expect(serviceTokenFromEnv({ ESRU_SERVICE_TOKEN: token })).toBe(token);
     await expect(
-      startService({ token: '', startRun: runs.startRun, validate: createRunRequestValidator(), log: silentLogger(), port: 0 }),
+      startService({ token: '', startRun: runs.startRun, validate: validator(), log: silentLogger(), port: 0 }),
     ).rejects.toThrow(InvalidInputError);
   });
 });
 
 describe('POST /v1/runs validation', () => {
   it.each([
-    ['a missing target version', { mode: 'run', options: { 'es-url': 'http://es-1:9200' } }, 'options.target-version: is required'],
+    ['a missing target version', { mode: 'run', options: {} }, 'options.target-version: is required'],
     ['a bad mode', runBody({}, 'upgrade'), 'mode: must be "plan" or "run"'],
     ['an unknown option', runBody({ 'target-versoin': '9.5.4' }), 'options'],
     ['a duration without unit', runBody({ 'node-join-timeout': '20' }), 'options.node-join-timeout: needs a unit'],
-    ['a URL holding credentials', runBody({ 'es-url': 'http://elastic:hunter2-secret@es-1:9200' }), 'options.es-url.0: must not hold credentials'],
-    ['a report path on the service host', runBody({ report: '/etc/passwd' }), 'options.report: is not accepted by the service'],
+    ['another cluster, with credentials in its URL', runBody({ 'es-url': 'http://elastic:hunter2-secret@es-1:9200' }), 'options.es-url: may not be set by a request: it is a connection setting of the service'],
+    ['TLS verification off', runBody({ 'tls-verify': false }), 'options.tls-verify: may not be set by a request: it is a connection setting'],
+    ['another AWS profile', runBody({ profile: 'admin' }), 'options.profile: may not be set by a request: it is a connection setting'],
+    ['a report path on the service host', runBody({ report: '/etc/passwd' }), 'options.report: may not be set by a request: it means something only on a command line'],
     ['a top-level field that is not one', { ...runBody(), yes: true }, 'yes: is not a field of a run request'],
   ])('%s is 400 with the issue', async (_title, body, issue) => {
     const res = await call('POST', '/v1/runs', { body });
@@ -135,31 +145,52 @@ describe('POST /v1/runs validation', () => {
 
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toBe(`/v1/runs/${String(res.json.id)}`);
-    expect(res.json).toMatchObject({ mode: 'run', state: 'running', cluster: 'http://es-1:9200,http://es-2:9200' });
+    expect(res.json).toMatchObject({ mode: 'run', state: 'running', cluster: 'http://es-1:9200,http://es-2:9200', clusterUuid: 'uuid-1' });
     expect(runs.started[0]?.settings).toMatchObject({ 'node-join-timeout': 300_000, order: 'data-first', 'target-version': '9.5.4' });
   });
 });
 
 describe('one run per cluster', () => {
-  it('a second run on the same cluster is 409 with the id of the first, whatever the URL order', async () => {
+  it('a second run on the same cluster (by its UUID) is 409 naming the run under way', async () => {
     const first = await startedRunId();
 
-    const res = await call('POST', '/v1/runs', {
-      body: runBody({ 'es-url': ['http://es-2:9200/', 'http://es-1:9200'] }, 'plan'),
-    });
+    const res = await call('POST', '/v1/runs', { body: runBody({}, 'plan') });
 
     expect(res.status).toBe(409);
-    expect(res.json).toMatchObject({ runId: first, error: 'a run is already under way on this cluster' });
+    expect(res.json).toMatchObject({
+      runId: first,
+      error: 'a run is already under way on this cluster',
+      clusterUuid: 'uuid-1',
+      cluster: 'http://es-1:9200,http://es-2:9200',
+      location: `/v1/runs/${first}`,
+    });
     expect(runs.started).toHaveLength(1);
   });
 
-  it('another cluster may run at the same time, and the same cluster again once the first ended', async () => {
+  it('the same cluster may run again once the first ended', async () => {
     const first = await startedRunId();
-    await startedRunId(runBody({ 'es-url': 'http://other:9200' }));
     runs.finish();
     await until(async () => (await call('GET', `/v1/runs/${first}`)).json.state === 'finished');
 
     expect((await call('POST', '/v1/runs', { body: runBody() })).status).toBe(202);
+  });
+
+  it('a cluster that does not say who it is is 502 and starts nothing', async () => {
+    await service.close();
+    service = await startService({
+      token,
+      startRun: runs.startRun,
+      validate: validator(() => Promise.reject(new ServiceError('elasticsearch', 'GET / failed: connect ECONNREFUSED'))),
+      log: silentLogger(),
+      port: 0,
+    });
+
+    const res = await call('POST', '/v1/runs', { body: runBody() });
+
+    expect(res.status).toBe(502);
+    expect(res.json).toMatchObject({ error: 'cannot start the run' });
+    expect((res.json.issues as string[])[0]).toContain('cannot tell which cluster http://es-1:9200, http://es-2:9200 is (GET / for its UUID): GET / failed');
+    expect(runs.started).toEqual([]);
   });
 });
 
@@ -267,7 +298,7 @@ describe('cancel', () => {
     await startedRunId();
     await service.close();
     expect(runs.signals[0]?.aborted).toBe(true);
-    service = await startService({ token, startRun: runs.startRun, validate: createRunRequestValidator(), log: silentLogger(), port: 0 });
+    service = await startService({ token, startRun: runs.startRun, validate: validator(), log: silentLogger(), port: 0 });
   });
 });
 
@@ -277,7 +308,7 @@ describe('a run that fails internally', () => {
     service = await startService({
       token,
       startRun: () => Promise.reject(new Error('connect ECONNREFUSED http://elastic:pw-0123456789@es-1:9200')),
-      validate: createRunRequestValidator(),
+      validate: validator(),
       log: silentLogger(),
       port: 0,
     });

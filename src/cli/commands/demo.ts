@@ -4,7 +4,8 @@
 import { createSimulatedWorld, type SimulatedWorldOptions } from '../../sim/index.ts';
 import { planUpgrade, runUpgrade, type UpgradeDeps } from '../../upgrade/run-upgrade.ts';
 import type { CommandContext } from '../context.ts';
-import { writeReportFile } from '../write-report.ts';
+import { tryWriteReport } from '../emit-report.ts';
+import { ExitCode } from '../../shared/errors.ts';
 import { formatPlanReport } from '../format-plan.ts';
 import { formatReport } from '../format-report.ts';
 
@@ -32,10 +33,10 @@ export async function demo(ctx: CommandContext): Promise<number> {
   const planned = await planUpgrade(deps, ctx.config.upgrade);
   if (!json) ctx.io.stdout(`${formatPlanReport(planned)}\n`);
   const report = await runUpgrade(deps, ctx.config.upgrade);
-  if (ctx.config.reportFile !== undefined) {
-    await writeReportFile(ctx.config.reportFile, report);
-    ctx.log.info({ file: ctx.config.reportFile }, 'report written');
-  }
+  const failure = ctx.config.reportFile === undefined ? undefined : await tryWriteReport(ctx, ctx.config.reportFile, report);
   ctx.io.stdout(json ? JSON.stringify({ plan: planned, run: report }, null, 2) + '\n' : formatReport(report));
-  return report.exitCode;
+  if (failure === undefined) return report.exitCode;
+  const code = report.exitCode !== ExitCode.ok ? report.exitCode : ExitCode.reportNotWritten;
+  ctx.io.stderr(`error: ${failure}. The demo run itself ended ${report.outcome}; see above. Exit code ${code.toString()}.\n`);
+  return code;
 }

@@ -11,8 +11,7 @@ export async function plan(ctx: CommandContext): Promise<number> {
   const connection = ctx.connect(requireConnection(ctx.config), ctx.log, ctx.config.upgrade.versionTagKey);
   try {
     const report = await planUpgrade(upgradeDeps(connection, ctx), ctx.config.upgrade);
-    await emitReport(ctx, report, formatPlanReport);
-    return report.exitCode;
+    return await emitReport(ctx, report, formatPlanReport);
   } finally {
     await connection.close();
   }

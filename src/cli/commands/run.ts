@@ -27,8 +27,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       }
     }
     const report = await runUpgrade(deps, ctx.config.upgrade);
-    await emitReport(ctx, report, formatReport);
-    return report.exitCode;
+    return await emitReport(ctx, report, formatReport);
   } finally {
     await connection.close();
   }
