@@ -2,8 +2,12 @@
 
 export interface Clock {
   now(): Date;
-  /** Resolves after `ms`, or rejects with the signal's reason when aborted. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves after `ms`, or rejects with the signal's reason when aborted. `background`: a timer
+   * beside the work (a lease heartbeat), not the work waiting; a simulated clock does not move time
+   * for it, and wakes it when time gets there.
+   */
+  sleep(ms: number, signal?: AbortSignal, options?: { background?: boolean }): Promise<void>;
 }
 
 export const systemClock: Clock = {

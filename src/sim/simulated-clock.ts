@@ -20,6 +20,8 @@ interface Entry {
   fn: () => void;
   /** True for an actor's wake-up: the drain hands control back to the actors after it. */
   wake: boolean;
+  /** A background timer: the drain hands control back after it too, without it counting as blocked. */
+  background?: boolean;
   cancelled: boolean;
 }
 
@@ -162,7 +164,8 @@ export class SimulatedClock implements Clock {
     this.#afterChange(label);
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal, options?: { background?: boolean }): Promise<void> {
+    if (options?.background) return this.#timer(ms, signal);
     return this.#block(signal, (settle) => {
       const entry = this.#push(this.#nowMs + Math.max(0, ms), () => settle(undefined), 'wake', true);
       return () => {
@@ -186,6 +189,23 @@ export class SimulatedClock implements Clock {
         this.#waiters.delete(waiter);
         deadline.cancelled = true;
       };
+    });
+  }
+
+  /** A background timer: fires when time gets there, never makes it move. */
+  #timer(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        entry.cancelled = true;
+        reject(signal?.reason as Error);
+      };
+      const entry = this.#push(this.#nowMs + Math.max(0, ms), () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, 'timer', false);
+      entry.background = true;
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -230,9 +250,10 @@ export class SimulatedClock implements Clock {
     while (this.#blocked > 0) {
       const before = this.#blocked;
       if (!this.#peek()) return; // cannot happen: every blocked actor has a wake-up entry
-      this.#fire(this.#take());
-      if (this.#blocked < before) {
-        // Someone woke: let it run before moving time further.
+      const entry = this.#take();
+      this.#fire(entry);
+      if (this.#blocked < before || entry.background) {
+        // Someone woke (or a background timer fired): let it run before moving time further.
         if (this.#blocked > 0) this.#queueDrain();
         return;
       }

@@ -18,6 +18,7 @@ import { buildPlan } from './plan.ts';
 import type { EventSink, Plan, RunOutcome, UpgradeOptions, UpgradeReport } from './plan-model.ts';
 import type { Cluster, Fleet, LeaseRecord, Lock } from './ports.ts';
 import { isLeaving, isOwnReplacement, leavingNodes } from './replacements.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { fleetQueryFor, joinWorld, type World } from './world.ts';
 
@@ -188,35 +189,26 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   }
   log.info({ toReplace: plan.toReplace, order: options.order, strategy: options.strategy }, 'plan ready');
 
-  let lease: LeaseRecord = reconcileTerminationRequest(acquired.record, world);
-  const previouslyTerminated = acquired.resumed ? [...lease.terminatedInstanceIds] : [];
-  if (!isEmptyRecord(lease)) {
+  const resumed = reconcileTerminationRequest(acquired.record, world);
+  const previouslyTerminated = acquired.resumed ? [...resumed.terminatedInstanceIds] : [];
+  if (!isEmptyRecord(resumed)) {
     log.warn(
-      { allocationOverride: lease.allocationOverride, votingExclusion: lease.votingExclusion, previouslyTerminated },
+      { allocationOverride: resumed.allocationOverride, votingExclusion: resumed.votingExclusion, previouslyTerminated },
       'resuming an interrupted upgrade: its record is in the lease',
     );
   }
-  const ignored = ignoredAtStart(world, options, lease);
-  let lastRenewMs = 0;
-  /**
-   * Before an action, the record is written first and the action only follows once it is stored.
-   * After one, the record is a fact (`recordingFact`): it is kept in memory even if storing it fails
-   * (the next renewal stores it), and stored even if an interrupt came meanwhile.
-   */
-  const saveLease = async (next: LeaseRecord, recordingFact = false): Promise<void> => {
-    if (recordingFact) lease = next;
-    lease = await lock.update(next, ttl, recordingFact ? AbortSignal.timeout(STOP_GRACE_MS) : signal);
-    lastRenewMs = clock.now().getTime();
-  };
-  await patiently('writing the lease', () => saveLease(lease));
-  // Renewed at least three times per TTL: each tick renews when a quarter has passed, and no
-  // long-poll or sleep outlasts a quarter.
-  const renewEveryMs = ttl / 4;
-  const renewIfDue = async (): Promise<void> => {
-    if (clock.now().getTime() - lastRenewMs >= renewEveryMs) await saveLease(lease);
-  };
+  const ignored = ignoredAtStart(world, options, resumed);
+  // The lease is renewed in the background from here on; losing it stops the run at once.
+  const keeper = new LeaseKeeper(lock, clock, ttl, resumed, log);
+  await patiently('writing the lease', () => keeper.save(resumed, signal));
+  keeper.start();
+  const runSignal = signal ? AbortSignal.any([signal, keeper.lost]) : keeper.lost;
+  /** Record before acting: the action follows only once the record is stored. */
+  const saveLease = (next: LeaseRecord): Promise<void> => keeper.save(next, runSignal);
+  /** Record what just happened (see LeaseKeeper.recordFact). */
+  const recordFact = (next: LeaseRecord): Promise<void> => keeper.recordFact(next);
 
-  let touched = !isEmptyRecord(lease);
+  let touched = !isEmptyRecord(resumed);
   let ending: Ending | undefined;
   let lockLost = false;
   let heldBackSince = new Map<string, number>();
@@ -225,18 +217,17 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
 
   try {
     for (let tick = 0; !ending; tick++) {
-      signal?.throwIfAborted();
+      runSignal.throwIfAborted();
       try {
-        if (tick > 0) world = await observeWorld(cluster, fleet, options, signal);
+        if (tick > 0) world = await observeWorld(cluster, fleet, options, runSignal);
         rec.observedHealth(world.cluster.health);
         // A terminate whose outcome went unrecorded (the call or the write after it failed) is read off the world.
-        if (lease.terminationRequested) await saveLease(reconcileTerminationRequest(lease, world), true);
-        await renewIfDue();
+        if (keeper.record.terminationRequested) await recordFact(reconcileTerminationRequest(keeper.record, world));
         heldBackSince = trackHeldBack(heldBackSince, world, clock.now().getTime());
         const d = decide({
           world,
           options,
-          lease,
+          lease: keeper.record,
           atStart: !touched,
           ignoredInstanceIds: ignored,
           now: clock.now(),
@@ -250,23 +241,24 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
       } catch (err) {
         // A transient AWS or Elasticsearch condition the adapters' retries did not outlast: waited
         // out on later ticks, within the safe-to-proceed timeout, never by sending twice.
-        if (!(err instanceof ServiceError) || !err.transient || signal?.aborted) throw err;
+        if (!(err instanceof ServiceError) || !err.transient || runSignal.aborted) throw err;
         const nowMs = clock.now().getTime();
         failingSinceMs ??= nowMs;
         if (nowMs - failingSinceMs >= options.timeouts.safeToProceedMs) throw err;
         log.warn({ err: redactSecrets(err.message), since: new Date(failingSinceMs).toISOString() }, 'transient failure: trying again shortly');
-        await clock.sleep(Math.min(renewEveryMs, sleepFor(nowMs - failingSinceMs + 1000, options.pollIntervalMs)), signal);
+        await clock.sleep(sleepFor(nowMs - failingSinceMs + 1000, options.pollIntervalMs), runSignal);
       }
     }
   } catch (err) {
     rec.waitDone(signal?.aborted ? 'interrupted' : 'timed-out');
+    const lost: unknown = keeper.lost.aborted ? keeper.lost.reason : err;
     if (signal?.aborted) {
       const reason: unknown = signal.reason;
       const interrupted = reason instanceof InterruptedError ? reason : new InterruptedError('SIGTERM');
       ending = { outcome: 'interrupted', message: `${interrupted.message}: no further node will be touched`, exitCode: interrupted.exitCode };
-    } else if (err instanceof LockLostError) {
+    } else if (lost instanceof LockLostError) {
       lockLost = true;
-      ending = { outcome: 'halted', message: `halted: ${err.message}`, exitCode: ExitCode.halted };
+      ending = { outcome: 'halted', message: `halted: ${lost.message}`, exitCode: ExitCode.halted };
     } else {
       const text = redactSecrets(err instanceof Error ? err.message : String(err));
       log.error({ err: text }, 'run failed');
@@ -277,6 +269,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   if (ending.outcome !== 'completed' && ending.outcome !== 'nothing-to-do') {
     rec.finishNode(present(), ending.outcome === 'interrupted' ? 'interrupted' : 'halted');
   }
+  await keeper.stop();
   // Taken over: the new holder has this upgrade's record and puts things back; we touch nothing.
   if (!lockLost) world = await wrapUp(ending);
   return finish(rec, plan, options, world, ending, previouslyTerminated);
@@ -317,33 +310,33 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           const h = world.cluster.health;
           rec.emit({ type: 'recovery', status: h.status, initializing: h.initializingShards, relocating: h.relocatingShards, unassigned: h.unassignedShards });
         }
-        const chunk = Math.max(1, Math.min(left, LONG_POLL_MS, renewEveryMs));
-        if (d.health) await cluster.waitForHealth({ ...d.health, timeoutMs: chunk }, signal);
-        else await clock.sleep(Math.min(chunk, sleepFor(waited, options.pollIntervalMs)), signal);
+        const chunk = Math.max(1, Math.min(left, LONG_POLL_MS));
+        if (d.health) await cluster.waitForHealth({ ...d.health, timeoutMs: chunk }, runSignal);
+        else await clock.sleep(Math.min(chunk, sleepFor(waited, options.pollIntervalMs)), runSignal);
         return undefined;
       }
       case 'prepare-node': {
-        signal?.throwIfAborted();
+        runSignal.throwIfAborted();
         rec.touchNode(d.node, present());
         // Recorded before the change, so a crash leaves a trail to restore.
-        await saveLease({ ...lease, allocationOverride: d.override });
+        await saveLease({ ...keeper.record, allocationOverride: d.override });
         touched = true;
-        await cluster.putSettings(d.settings, signal);
+        await cluster.putSettings(d.settings, runSignal);
         rec.emit({ type: 'action', action: 'prepare', node: d.node.node.name, detail: describeSettings(d.settings) });
         return undefined;
       }
       case 'restore-allocation': {
-        await cluster.putSettings(d.settings, signal);
-        await saveLease(withOverride(lease, d.keep));
+        await cluster.putSettings(d.settings, runSignal);
+        await recordFact(withOverride(keeper.record, d.keep));
         rec.emit({ type: 'action', action: 'allocation-restored', detail: describeSettings(d.settings) });
         return undefined;
       }
       case 'exclude-from-voting': {
-        signal?.throwIfAborted();
+        runSignal.throwIfAborted();
         if (d.node) rec.touchNode(d.node, present());
-        const before = lease.votingExclusion;
+        const before = keeper.record.votingExclusion;
         await saveLease({
-          ...lease,
+          ...keeper.record,
           votingExclusion: {
             nodeIds: [...new Set([...(before?.nodeIds ?? []), ...d.nodeIds])],
             nodeNames: [...new Set([...(before?.nodeNames ?? []), ...d.nodeNames])],
@@ -351,27 +344,27 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           },
         });
         touched = true;
-        await cluster.excludeFromVoting(d.nodeIds, signal);
+        await cluster.excludeFromVoting(d.nodeIds, runSignal);
         rec.emit({ type: 'action', action: 'voting-exclusion', ...(d.node ? { node: d.node.node.name } : {}), detail: `excluded ${[...d.nodeNames, ...d.nodeIds].join(', ')} from the voting configuration: ${d.why}` });
         return undefined;
       }
       case 'clear-voting-exclusion': {
-        await cluster.clearVotingExclusions(signal);
-        const { votingExclusion: _done, ...rest } = lease;
-        await saveLease(rest);
+        await cluster.clearVotingExclusions(runSignal);
+        const { votingExclusion: _done, ...rest } = keeper.record;
+        await recordFact(rest);
         rec.emit({ type: 'action', action: 'voting-exclusion-cleared', detail: 'voting configuration exclusions cleared' });
         return undefined;
       }
       case 'place-held-back': {
-        signal?.throwIfAborted();
+        runSignal.throwIfAborted();
         touched = true;
         for (const r of d.replicas) {
           const what = `[${r.index}][${r.shard}] replica`;
           try {
-            await cluster.allocateReplica(r, r.node, signal);
+            await cluster.allocateReplica(r, r.node, runSignal);
             rec.replicaPlaced(r, `${what} placed on ${r.node}: the balancer had held it back for ${HELD_BACK_GRACE_MS / 1000}s`);
           } catch (error) {
-            if (signal?.aborted) throw error;
+            if (runSignal.aborted) throw error;
             // Assigned meanwhile, or the node went away: the next tick sees which.
             const reason = redactSecrets(error instanceof Error ? error.message : String(error));
             log.warn({ err: reason, index: r.index, shard: r.shard, node: r.node }, `could not place the held-back ${what}`);
@@ -380,30 +373,27 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
         return undefined;
       }
       case 'terminate': {
-        signal?.throwIfAborted();
+        runSignal.throwIfAborted();
         const id = d.node.instance?.id;
         if (!id) throw new Error(`no instance for ${d.node.node.name}`);
         rec.acceptConflicts(d.conflicts);
         rec.touchNode(d.node, present());
         const nodeId = d.node.node.id;
-        await saveLease({ ...lease, terminationRequested: { instanceId: id, nodeId, at: clock.now().toISOString() } });
+        await saveLease({ ...keeper.record, terminationRequested: { instanceId: id, nodeId, at: clock.now().toISOString() } });
         touched = true;
         try {
-          await fleet.terminateInGroup(id, signal);
+          await fleet.terminateInGroup(id, runSignal);
           rec.terminated(d.node);
         } catch (error) {
           // It did not land (the adapter looked): forget the request, so it may be sent again later.
-          if (error instanceof ServiceError && error.transient && !signal?.aborted) {
-            const { terminationRequested: _no, ...rest } = lease;
-            await saveLease(rest, true);
+          if (error instanceof ServiceError && error.transient && !runSignal.aborted) {
+            const { terminationRequested: _no, ...rest } = keeper.record;
+            await recordFact(rest);
           }
           throw error;
         }
-        const { terminationRequested: _sent, ...rest } = lease;
-        await saveLease(
-          { ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id], terminatedNodeIds: [...(rest.terminatedNodeIds ?? []), nodeId] },
-          true,
-        );
+        const { terminationRequested: _sent, ...rest } = keeper.record;
+        await recordFact({ ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id], terminatedNodeIds: [...(rest.terminatedNodeIds ?? []), nodeId] });
         rec.emit({ type: 'action', action: 'terminate', node: d.node.node.name, instanceId: id, detail: `terminated ${id} in ${d.node.group?.name ?? '?'}; the group launches its replacement` });
         return undefined;
       }
@@ -424,6 +414,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
     } catch {
       // The last observed world stands.
     }
+    let lease = keeper.record;
     try {
       const restore = restoreOnStop(last, lease);
       if (restore?.kind === 'restore-allocation') {

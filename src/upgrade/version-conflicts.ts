@@ -41,22 +41,26 @@ export function isHeldBackByBalancer(e: AllocationExplanation): boolean {
 }
 
 /**
- * Refused only by this controller's own doing (its narrowing, the exclusion of the node it replaces
- * next) and `same_shard` where a copy already is: a replica of an index created while a node is
- * being replaced, say. It is not on that node, and once the node is gone and the settings are put
- * back, it can be allocated (to the replacement, if nowhere else); until then it is no reason to wait.
+ * Refused by this controller's own doing (its narrowing, the exclusion of the node it replaces
+ * next) on some node that would otherwise take it, and elsewhere only by that, by `same_shard` where a
+ * copy already is, or by versions: a replica of an index created while a node is being replaced, say.
+ * It is not on that node, and once the node is gone and the settings are put back it can be
+ * allocated; until then it is no reason to wait.
  */
 export function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>, tolerated: Tolerated): boolean {
   if (e.primary || tolerated === NOTHING_TOLERATED || e.canAllocate !== 'no' || e.nodeDecisions.length === 0) return false;
-  let ours = false;
+  let freedByLifting = false;
   for (const d of e.nodeDecisions) {
     const holdsCopy = holders.has(d.nodeName) || holders.has(d.nodeId);
     const refusing = d.deciders.filter((x) => x.decision !== 'YES');
-    const excused = refusing.every((x) => x.decision === 'NO' && (tolerated(d.nodeName, x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER)));
+    const ours = (x: { decider: string; decision: string }): boolean => x.decision === 'NO' && tolerated(d.nodeName, x.decider);
+    const excused = refusing.every(
+      (x) => ours(x) || (x.decision === 'NO' && (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER))),
+    );
     if (refusing.length === 0 || !excused) return false;
-    ours ||= refusing.some((x) => tolerated(d.nodeName, x.decider));
+    freedByLifting ||= refusing.every(ours);
   }
-  return ours;
+  return freedByLifting;
 }
 
 /** Whether a decider's NO on a node is this controller's own doing right now (its narrowing, its exclusions). */

@@ -20,8 +20,9 @@ export interface ScheduleResult {
 
 const MAX_RUNS = 6;
 
-export async function runSchedule(schedule: Schedule): Promise<ScheduleResult> {
+export async function runSchedule(schedule: Schedule, prepare?: (world: SimulatedWorld) => void): Promise<ScheduleResult> {
   const world = createSimulatedWorld({ ...schedule.world, fromVersion: OLD, launchVersion: TARGET });
+  prepare?.(world);
   const options: UpgradeOptions = defaultOptions({
     order: schedule.order,
     match: { kind: 'private-ip' },
