@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# System packages some tests need, from Debian: tmux (the progress view on a real pseudo-terminal)
-# and docker-compose (validating docker-compose.yml with `docker-compose config`; Docker itself is
-# not needed for that). Installs only what is missing.
+# System packages some tests need, from Debian: tmux (the progress view on a real pseudo-terminal),
+# docker-compose (validating docker-compose.yml with `docker-compose config`; Docker itself is
+# not needed for that) and openssl (the sandbox's TLS certificates). Installs only what is missing.
 set -euo pipefail
 
 missing=()
 command -v tmux >/dev/null || missing+=(tmux)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
 if [ "$(id -u)" -ne 0 ]; then
