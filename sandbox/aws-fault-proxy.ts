@@ -462,3 +462,14 @@ async function describeMember(moto: AwsClients, instanceId: string): Promise<Gro
   const i = answer.AutoScalingInstances?.find((x) => x.InstanceId === instanceId);
   return i ? toMember(i.AutoScalingGroupName ?? '', i) : undefined;
 }
+
+/** The fault layer as the sandbox's background process (`aws-proxy run`), until SIGTERM. */
+export async function runAwsFaultProxy(options: AwsFaultProxyOptions): Promise<void> {
+  const proxy = await startAwsFaultProxy(options);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await proxy.close();
+  options.log?.info({}, 'AWS fault layer stopped');
+}

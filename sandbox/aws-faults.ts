@@ -4,7 +4,7 @@
 // when it changes, so a test or `npm run sandbox -- fault add ...` takes effect on the next call.
 
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile, writeJsonFile } from './sandbox-state.ts';
 import type { AwsService } from './aws-wire.ts';
@@ -143,6 +143,7 @@ export function readAwsFaults(dir: string): AwsFaultConfig {
 export function writeAwsFaults(dir: string, config: AwsFaultConfig): AwsFaultConfig {
   validateAwsFaults(config);
   const written: AwsFaultConfig = { ...config, ...(config.errors ? { errors: config.errors.map((r) => ({ ...r, id: r.id ?? newRuleId() })) } : {}) };
+  mkdirSync(dir, { recursive: true });
   writeJsonFile(awsFaultsFile(dir), written);
   return written;
 }
@@ -158,6 +159,7 @@ function newRuleId(): string {
 }
 
 export function clearAwsFaults(dir: string): void {
+  mkdirSync(dir, { recursive: true });
   writeJsonFile(awsFaultsFile(dir), {});
 }
 

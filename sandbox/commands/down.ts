@@ -1,4 +1,5 @@
-// `down`: stop the writer, the agent, every Elasticsearch process and moto; remove the sandbox's files.
+// `down`: stop the writer, the agent, every Elasticsearch process, the AWS fault layer and moto;
+// remove the sandbox's files.
 
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ export async function down(): Promise<string[]> {
     const stopped = outcomes.filter(([, o]) => o !== 'not-running').length;
     if (stopped > 0) lines.push(`${stopped} Elasticsearch process(es) stopped`);
   }
+  if (await stopBackground(paths.awsPid)) lines.push('AWS fault layer stopped');
   await stopMoto(paths.moto);
   // Keep a fixture capture that may be running beside the sandbox.
   if (existsSync(sandboxDir)) {
