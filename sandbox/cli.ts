@@ -41,7 +41,7 @@ const USAGE = `usage: npm run sandbox -- <verb> [flags]
   aws calls [--operation A] [--instance I]        the calls the AWS fault layer answered (not the sandbox's own)
   env                                             connection settings of the running sandbox
   agent restart                                   restart the fleet agent (it adopts running nodes)
-  down                                            stop everything and clean .sandbox`;
+  down                                            stop everything; keep the logs in .sandbox/last-run`;
 
 /** Bad flags or values: exit code 2, nothing changed. */
 class UsageError extends Error {}

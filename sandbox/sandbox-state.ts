@@ -60,6 +60,8 @@ export const paths = {
   awsPid: join(sandboxDir, 'aws', 'proxy.pid'),
   awsLog: join(sandboxDir, 'aws', 'proxy.log'),
   esTls: join(sandboxDir, 'es-tls'),
+  /** Logs of the last sandbox `down` took away, kept for diagnosis until the next `down`. */
+  lastRun: join(sandboxDir, 'last-run'),
   moto: join(sandboxDir, 'moto'),
   writer: join(sandboxDir, 'writer'),
   writerPid: join(sandboxDir, 'writer', 'writer.pid'),

@@ -15,7 +15,7 @@ import { up } from '../../sandbox/commands/up.ts';
 import { EsHttp } from '../../sandbox/es-http.ts';
 import { nodeRunning } from '../../sandbox/es-node.ts';
 import type { AgentNodeRecord } from '../../sandbox/fleet-agent.ts';
-import { esHome, motoServerBin, repoRoot } from '../../sandbox/paths.ts';
+import { esHome, motoServerBin, repoRoot, sandboxDir } from '../../sandbox/paths.ts';
 import { paths, readJsonFile, readState, type EsTlsState, type SandboxState } from '../../sandbox/sandbox-state.ts';
 import { readVersions, type SandboxVersions } from '../../sandbox/versions.ts';
 import { NodeSampler } from './node-sampler.ts';
@@ -104,7 +104,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await up({ masters: options.masters, data: options.data, version: options.version, ...(options.tls ? { tls: true } : {}) });
     if (options.awsFaults) writeAwsFaults(paths.aws, options.awsFaults);
   } catch (error) {
-    // `down` removes the logs: print what they say about a cluster that never formed first.
+    // Print what the logs say about a cluster that never formed (down keeps them in .sandbox/last-run too).
     console.log(['----- sandbox set-up diagnostics -----', ...sandboxFileDiagnostics({ masterLogs: true })].join('\n'));
     await down();
     throw error;
@@ -168,24 +168,33 @@ function tail(text: string, lines: number): string {
  * What the sandbox's files say, read from disk so it works before a Sandbox exists: every process
  * the agent keeps; the console, server and crash logs of each node no longer running although nobody
  * stopped it (why a node left on its own is only written there), and with `masterLogs` the server
- * logs of the masters too (a cluster that never elects one); the agent log's tail.
+ * logs of the masters too (a cluster that never elects one); the agent log's tail. Once `down` has
+ * run, the same from the logs it kept in .sandbox/last-run.
  */
 export function sandboxFileDiagnostics(options: { masterLogs?: boolean } = {}): string[] {
   const out: string[] = [];
-  const records = readJsonFile<AgentNodeRecord[]>(paths.agentNodes, []);
-  const clusterName = existsSync(paths.state) ? readState().clusterName : 'sandbox';
+  const live = existsSync(paths.agentNodes);
+  const root = live || !existsSync(join(paths.lastRun, 'agent', 'nodes.json')) ? sandboxDir : paths.lastRun;
+  if (!live && root === paths.lastRun) out.push(`-- the sandbox is down; from the logs it kept in ${paths.lastRun}`);
+  const records = readJsonFile<AgentNodeRecord[]>(join(root, 'agent', 'nodes.json'), []);
+  const stateFile = join(root, 'state.json');
+  const clusterName = existsSync(stateFile) ? readJsonFile<{ clusterName?: string }>(stateFile, {}).clusterName ?? 'sandbox' : 'sandbox';
   out.push(`-- agent's processes:\n${records.map((r) => `${r.instanceId} ${r.role} ${r.version} ${r.status}`
-    + `${nodeRunning(r.dir) ? ' (process alive)' : ' (no process)'}${r.faults.length > 0 ? ` faults=${r.faults.join(',')}` : ''}`).join('\n')}`);
+    + `${live ? (nodeRunning(r.dir) ? ' (process alive)' : ' (no process)') : ''}${r.faults.length > 0 ? ` faults=${r.faults.join(',')}` : ''}`).join('\n')}`);
   for (const r of records) {
-    const died = r.status !== 'stopped' && r.status !== 'stopping' && !nodeRunning(r.dir);
+    const died = r.status !== 'stopped' && r.status !== 'stopping' && (!live || !nodeRunning(r.dir));
     if (!died && !(options.masterLogs && r.role === 'master')) continue;
+    const dir = join(root, 'nodes', r.instanceId);
     // hs_err_pid*.log: a JVM that crashed writes it into its working directory, the logs dir.
-    const logs = join(r.dir, 'logs');
+    const logs = join(dir, 'logs');
     const crashes = existsSync(logs) ? readdirSync(logs).filter((f) => f.startsWith('hs_err')).map((f) => join(logs, f)) : [];
-    for (const file of [join(r.dir, 'console.log'), join(logs, `${clusterName}.log`), ...crashes]) {
+    for (const file of [join(dir, 'console.log'), join(logs, `${clusterName}.log`), ...crashes]) {
       if (existsSync(file)) out.push(`-- ${r.instanceId}: tail of ${file}:\n${tail(readFileSync(file, 'utf8'), 40)}`);
     }
   }
-  if (existsSync(paths.agentLog)) out.push(`-- agent log tail:\n${tail(readFileSync(paths.agentLog, 'utf8'), 30)}`);
+  const agentLog = join(root, 'agent', 'agent.log');
+  if (existsSync(agentLog)) out.push(`-- agent log tail:\n${tail(readFileSync(agentLog, 'utf8'), 30)}`);
+  const awsLog = join(root, 'aws', 'proxy.log');
+  if (existsSync(awsLog)) out.push(`-- AWS fault layer log tail:\n${tail(readFileSync(awsLog, 'utf8'), 15)}`);
   return out;
 }
