@@ -1,5 +1,5 @@
 // One Elasticsearch process on loopback: its config directory, its start and its "machine shutdown".
-// Layout per node: <dir>/config, <dir>/data, <dir>/logs, <dir>/server.pid, <dir>/console.log.
+// Layout per node: <dir>/config, <dir>/data, <dir>/logs, <dir>/tmp (ES_TMPDIR), <dir>/server.pid, <dir>/console.log.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { chownSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,7 @@ export function writeNodeConfig(spec: EsNodeSpec): void {
   const config = join(spec.dir, 'config');
   mkdirSync(join(spec.dir, 'data'), { recursive: true });
   mkdirSync(join(spec.dir, 'logs'), { recursive: true });
+  mkdirSync(join(spec.dir, 'tmp'), { recursive: true });
   if (!existsSync(config)) cpSync(join(esHome(spec.version), 'config'), config, { recursive: true });
   const settings: Record<string, unknown> = {
     'cluster.name': spec.clusterName,
@@ -106,6 +107,9 @@ export function startNode(spec: EsNodeSpec, options: StartOptions = {}): number 
       ES_PATH_CONF: join(spec.dir, 'config'),
       ES_JAVA_HOME: javaHomeFor(spec.version),
       ES_JAVA_OPTS: javaOpts.join(' '),
+      // Without it the launcher makes a fresh elasticsearch-* directory in the system temp directory
+      // for every start and leaves it behind; here it goes with the node's other files.
+      ES_TMPDIR: join(spec.dir, 'tmp'),
       JAVA_HOME: '',
     },
   });
