@@ -26,7 +26,8 @@ const USAGE = `usage: npm run sandbox -- <verb> [flags]
                                                   green; --tls: HTTPS with basic auth in front of Elasticsearch
   roll --version <new>                            new default launch template version with Version=<new>
   index [--indices 4] [--replicas 1] [--docs 20000] [--shards 2] [--node-left-delay 1m]
-  writer start|stop                               background writer recording acknowledged ids
+  writer start [--node-left-delay 1m] [--shards 2] [--replicas 1] | writer stop
+                                                  background writer recording acknowledged ids (makes its index)
   status                                          nodes, health, instances, agent processes, held AWS lifecycles
   terminate <instance-id>                         TerminateInstanceInAutoScalingGroup, keeping capacity
   verify                                          every acknowledged document present; node versions
@@ -107,12 +108,18 @@ async function main(argv: string[]): Promise<number> {
         nodeLeftDelay: values['node-left-delay'],
       }));
       return 0;
-    case 'writer':
-      if (sub === 'start') console.log(startWriter());
+    case 'writer': {
+      const index = {
+        ...(values['node-left-delay'] ? { nodeLeftDelay: values['node-left-delay'] } : {}),
+        ...(values.shards ? { shards: Number(values.shards) } : {}),
+        ...(values.replicas ? { replicas: Number(values.replicas) } : {}),
+      };
+      if (sub === 'start') console.log(startWriter(index));
       else if (sub === 'stop') console.log(await stopWriter());
-      else if (sub === 'run') await runWriter();
+      else if (sub === 'run') await runWriter({ index });
       else throw new UsageError('writer start|stop');
       return 0;
+    }
     case 'status':
       console.log(await status());
       return 0;
