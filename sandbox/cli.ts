@@ -25,7 +25,7 @@ const USAGE = `usage: npm run sandbox -- <verb> [flags]
                                                   start moto, the AWS fault layer, the fleet, the fleet agent; wait for
                                                   green; --tls: HTTPS with basic auth in front of Elasticsearch
   roll --version <new>                            new default launch template version with Version=<new>
-  index [--indices 4] [--replicas 1] [--docs 20000] [--shards 2] [--node-left-delay 1m]
+  index [--indices 4] [--replicas 1] [--docs 20000] [--shards 2] [--node-left-delay 1m] [--prefix data]
   writer start [--node-left-delay 1m] [--shards 2] [--replicas 1] | writer stop
                                                   background writer recording acknowledged ids (makes its index)
   status                                          nodes, health, instances, agent processes, held AWS lifecycles
@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
       instance: { type: 'string' },
       'fault-version': { type: 'string' },
       'delay-ms': { type: 'string' },
+      prefix: { type: 'string' },
       tls: { type: 'boolean' },
       'es-username': { type: 'string' },
       'terminating-ms': { type: 'string' },
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     case 'index':
       console.log(await indexDocs({
         indices: num(values.indices, 4), replicas: num(values.replicas, 1), docs: num(values.docs, 20_000), shards: num(values.shards, 2),
-        nodeLeftDelay: values['node-left-delay'],
+        nodeLeftDelay: values['node-left-delay'], prefix: values.prefix,
       }));
       return 0;
     case 'writer': {

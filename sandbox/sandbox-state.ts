@@ -26,8 +26,8 @@ export interface SandboxState {
   initialVersion: string;
   launchVersion: string;
   counts: { master: number; data: number };
-  /** Written by `index`, read by `verify`. */
-  indexed?: { indices: string[]; docsPerIndex: number };
+  /** Written by `index`, read by `verify`: documents per index (`counts`; `docsPerIndex` for older states). */
+  indexed?: { indices: string[]; docsPerIndex: number; counts?: Record<string, number> };
 }
 
 export interface EsTlsState {
