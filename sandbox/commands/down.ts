@@ -19,9 +19,10 @@ export async function down(): Promise<string[]> {
   if (await stopBackground(paths.agentPid)) lines.push('fleet agent stopped');
   if (existsSync(paths.nodes)) {
     const dirs = readdirSync(paths.nodes).map((d) => join(paths.nodes, d));
+    const started = Date.now();
     const outcomes = await Promise.all(dirs.map(async (dir) => [dir, await stopNode(dir, 15_000)] as const));
     const stopped = outcomes.filter(([, o]) => o !== 'not-running').length;
-    if (stopped > 0) lines.push(`${stopped} Elasticsearch process(es) stopped`);
+    if (stopped > 0) lines.push(`${stopped} Elasticsearch node(s) stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const killed = outcomes.filter(([, o]) => o === 'killed').map(([dir]) => dir);
     if (killed.length > 0) lines.push(`killed after the grace period: ${killed.join(', ')}`);
   }
