@@ -1,11 +1,12 @@
 // One Elasticsearch process on loopback: its config directory, its start and its "machine shutdown".
-// Layout per node: <dir>/config, <dir>/data, <dir>/logs, <dir>/server.pid, <dir>/console.log.
+// Layout per node: <dir>/config, <dir>/data, <dir>/logs, <dir>/tmp (ES_TMPDIR), <dir>/server.pid, <dir>/console.log.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { chownSync, cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { isNodeProcess, isZombieOrGone, nodeProcesses, type NodeProcess } from './node-processes.ts';
 import { esHome } from './paths.ts';
 import { javaHomeFor } from './versions.ts';
 
@@ -35,6 +36,7 @@ export function writeNodeConfig(spec: EsNodeSpec): void {
   const config = join(spec.dir, 'config');
   mkdirSync(join(spec.dir, 'data'), { recursive: true });
   mkdirSync(join(spec.dir, 'logs'), { recursive: true });
+  mkdirSync(join(spec.dir, 'tmp'), { recursive: true });
   if (!existsSync(config)) cpSync(join(esHome(spec.version), 'config'), config, { recursive: true });
   const settings: Record<string, unknown> = {
     'cluster.name': spec.clusterName,
@@ -106,6 +108,9 @@ export function startNode(spec: EsNodeSpec, options: StartOptions = {}): number 
       ES_PATH_CONF: join(spec.dir, 'config'),
       ES_JAVA_HOME: javaHomeFor(spec.version),
       ES_JAVA_OPTS: javaOpts.join(' '),
+      // Without it the launcher makes a fresh elasticsearch-* directory in the system temp directory
+      // for every start and leaves it behind; here it goes with the node's other files.
+      ES_TMPDIR: join(spec.dir, 'tmp'),
       JAVA_HOME: '',
     },
   });
@@ -125,36 +130,63 @@ export function readPid(file: string): number | undefined {
   }
 }
 
+/** The process exists and has not exited (a zombie, exited but not yet reaped, counts as gone). */
 export function isAlive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return isZombieOrGone(pid) !== true;
 }
 
-/** True while either the launcher or the server JVM of the node is running. */
+/** The node's processes by pid file, where /proc cannot tell (no reuse check there). */
+function processesByPidFile(dir: string): NodeProcess[] {
+  return [['server.pid', true], ['launcher.pid', false]].flatMap(([file, server]) => {
+    const pid = readPid(join(dir, String(file)));
+    return pid !== undefined && isAlive(pid) ? [{ pid, ppid: 0, server: Boolean(server) }] : [];
+  });
+}
+
+/** True while the launcher or the server JVM of the node runs (a stale pid file counts for nothing). */
 export function nodeRunning(dir: string): boolean {
-  return isAlive(readPid(join(dir, 'server.pid'))) || isAlive(readPid(join(dir, 'launcher.pid')));
+  const pids = [readPid(join(dir, 'server.pid')), readPid(join(dir, 'launcher.pid'))];
+  const byProc = pids.map((pid) => isNodeProcess(pid, dir));
+  if (byProc.some((alive) => alive === undefined)) return processesByPidFile(dir).length > 0;
+  // The server writes its pid file seconds into its boot: before that, or once the launcher has
+  // gone, only a scan finds it.
+  return byProc.some(Boolean) || (nodeProcesses(dir)?.length ?? 0) > 0;
 }
 
 /**
- * Stop the node like a machine shutdown: SIGTERM to the server JVM (Elasticsearch shuts down
- * gracefully), then SIGKILL after the grace period. Resolves when nothing of the node is left.
+ * Stop the node like a machine shutdown: SIGTERM to the server JVM, as Elasticsearch documents (its
+ * launcher exits when it does), then SIGKILL to every process of the node after the grace period.
+ * Processes are found by what they run (node-processes.ts), not by pid files alone: a server still
+ * booting has written no pid file yet, and a launcher stopped then leaves its server running on its
+ * own. Before there is a server, the launcher gets the SIGTERM. Resolves when nothing of the node is left.
  */
 export async function stopNode(dir: string, graceMs = 30_000): Promise<'stopped' | 'killed' | 'not-running'> {
-  const pids = [readPid(join(dir, 'server.pid')), readPid(join(dir, 'launcher.pid'))].filter((pid): pid is number => isAlive(pid));
-  if (pids.length === 0) return 'not-running';
-  for (const pid of pids) signal(pid, 'SIGTERM');
+  const scan = (): NodeProcess[] => nodeProcesses(dir) ?? processesByPidFile(dir);
+  if (scan().length === 0) return 'not-running';
+  const signalled = new Set<number>();
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!pids.some(isAlive)) return 'stopped';
+    const processes = scan();
+    if (processes.length === 0) return 'stopped';
+    const servers = processes.filter((p) => p.server);
+    for (const p of servers.length > 0 ? servers : processes) {
+      if (!signalled.has(p.pid)) signal(p.pid, 'SIGTERM');
+      signalled.add(p.pid);
+    }
     await sleep(100);
   }
-  for (const pid of pids) signal(pid, 'SIGKILL');
-  while (pids.some(isAlive)) await sleep(50);
+  // SIGKILL cannot be refused; the bound only guards against a process we may not signal.
+  const killDeadline = Date.now() + 10_000;
+  for (let left = scan(); left.length > 0 && Date.now() < killDeadline; left = scan()) {
+    for (const p of left) signal(p.pid, 'SIGKILL');
+    await sleep(50);
+  }
   return 'killed';
 }
 

@@ -1,14 +1,18 @@
 // The fleet agent: plays the machines. Keeps exactly one Elasticsearch process per running instance
-// of the cluster's groups, of the version the instance's Version tag names, with its group's roles.
+// of the cluster's groups, of the version the instance's Version tag names, with its group's roles,
+// started once the group reports the instance InService. It reads AWS through the fault layer, so
+// lifecycle lags hold its processes back and keep them running as they would real machines.
 // A terminated instance's process is stopped like a machine shutdown. Faults (faults.ts) make
 // replacements misbehave on request. Every action is logged.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AwsClients } from './aws-clients.ts';
 import { startEsProxy } from './es-proxy.ts';
+import { startEsTlsProxy } from './es-tls-proxy.ts';
+import { readEsTlsSecrets } from './es-tls-setup.ts';
 import { nodeRunning, startNode, stopNode, writeNodeConfig, writeSeedHosts } from './es-node.ts';
 import { takeFaults, type Fault, type FaultKind } from './faults.ts';
 import { instanceStates, observeFleet, type ObservedInstance } from './fleet-observer.ts';
@@ -70,7 +74,16 @@ export async function runFleetAgent(options: AgentOptions): Promise<void> {
     () => [...records.values()].filter((r) => r.status === 'running' && !r.isolated).map((r) => ({ name: r.nodeName, port: r.httpPort })),
     (message) => log.warn({ proxy: true }, message),
   );
-  log.info({ esUrl: state.esUrl, groups: [...groupRole.keys()] }, 'fleet agent started');
+  const tls = state.esTls;
+  const tlsFront = tls ? await startEsTlsProxy({
+    port: tls.port,
+    key: readFileSync(tls.keyFile, 'utf8'),
+    cert: readFileSync(tls.certFile, 'utf8'),
+    upstream: state.esUrl,
+    users: [{ username: tls.username, password: readEsTlsSecrets(tls).password }],
+    apiKeys: [readEsTlsSecrets(tls).apiKey],
+  }) : undefined;
+  log.info({ esUrl: state.esUrl, ...(tls ? { esTlsUrl: tls.url } : {}), groups: [...groupRole.keys()] }, 'fleet agent started');
 
   const launch = async (instance: ObservedInstance, role: Role, bootstrapMasters: string[] | undefined): Promise<void> => {
     const faults: Fault[] = bootstrapMasters ? [] : takeFaults(instance.id, instance.groupName ?? '');
@@ -141,17 +154,33 @@ export async function runFleetAgent(options: AgentOptions): Promise<void> {
     record.status = 'stopping';
     save();
     nodeLog.info({ instanceState, graceMs: stopGraceMs }, 'instance is gone: shutting Elasticsearch down (SIGTERM)');
+    const stopping = Date.now();
     const outcome = wasWaiting ? 'not-running' : await stopNode(record.dir, stopGraceMs);
     record.status = 'stopped';
     record.stoppedAt = new Date().toISOString();
-    nodeLog.info({ outcome }, 'Elasticsearch process is down');
+    nodeLog.info({ outcome, stopMs: Date.now() - stopping }, 'Elasticsearch process is down');
     save();
   };
 
+  /** Instances already logged as waiting for InService, so each is logged once per state. */
+  const waitingLogged = new Map<string, string>();
+
   const tick = async (): Promise<void> => {
     const view = await observeFleet(aws, [...groupRole.keys()]);
-    const wanted = view.instances.filter((i) => i.state === 'running' && i.groupName && groupRole.has(i.groupName));
-    const wantedIds = new Set(wanted.map((i) => i.id));
+    const lifecycle = new Map(view.groups.flatMap((g) => g.members.map((m) => [m.id, m.lifecycleState])));
+    // A machine keeps its process while EC2 runs it, through Terminating and Terminating:Wait.
+    const running = view.instances.filter((i) => i.state === 'running' && i.groupName && groupRole.has(i.groupName));
+    const runningIds = new Set(running.map((i) => i.id));
+    // It starts one only once the group has it in service: a launch hook holds it in Pending:Wait.
+    const wanted = running.filter((i) => {
+      const state = lifecycle.get(i.id);
+      if (state === undefined || state === 'InService') return true;
+      if (!records.has(i.id) && waitingLogged.get(i.id) !== state) {
+        waitingLogged.set(i.id, state);
+        log.info({ instance: i.id, lifecycleState: state }, 'instance is running but not InService; no Elasticsearch yet');
+      }
+      return false;
+    });
 
     let bootstrapMasters: string[] | undefined;
     if (!existsSync(paths.agentBootstrap)) {
@@ -174,7 +203,7 @@ export async function runFleetAgent(options: AgentOptions): Promise<void> {
       void launch(instance, role, undefined).catch((error: unknown) => log.error({ err: error, instance: instance.id }, 'could not start Elasticsearch'));
     }
 
-    const gone = [...records.values()].filter((r) => ACTIVE.includes(r.status) && !wantedIds.has(r.instanceId));
+    const gone = [...records.values()].filter((r) => ACTIVE.includes(r.status) && !runningIds.has(r.instanceId));
     const goneStates = gone.length > 0 ? await instanceStates(aws, gone.map((r) => r.instanceId)) : new Map<string, string>();
     for (const record of records.values()) {
       if (gone.includes(record)) {
@@ -213,5 +242,6 @@ export async function runFleetAgent(options: AgentOptions): Promise<void> {
     await sleep(pollMs);
   }
   proxy.close();
+  await tlsFront?.close();
   log.info('fleet agent stopped (Elasticsearch processes keep running; `down` stops them)');
 }

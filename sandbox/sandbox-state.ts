@@ -8,10 +8,16 @@ import { sandboxDir } from './paths.ts';
 export interface SandboxState {
   clusterName: string;
   region: string;
+  /** The AWS endpoint clients use: the fault layer in front of moto (aws-fault-proxy.ts). */
   awsEndpoint: string;
+  /** moto itself, behind the fault layer (only `up` and the fault layer talk to it directly). */
+  motoEndpoint?: string;
+  awsProxyPort?: number;
   /** Stable Elasticsearch URL: the agent's proxy to whichever nodes are up. */
   esUrl: string;
   proxyPort: number;
+  /** `up --tls`: the HTTPS front with basic auth before esUrl, for the controller. */
+  esTls?: EsTlsState;
   imageId: string;
   vpcId: string;
   subnetIds: string[];
@@ -20,8 +26,23 @@ export interface SandboxState {
   initialVersion: string;
   launchVersion: string;
   counts: { master: number; data: number };
-  /** Written by `index`, read by `verify`. */
-  indexed?: { indices: string[]; docsPerIndex: number };
+  /** Written by `index`, read by `verify`: documents per index (`counts`; `docsPerIndex` for older states). */
+  indexed?: { indices: string[]; docsPerIndex: number; counts?: Record<string, number> };
+}
+
+export interface EsTlsState {
+  url: string;
+  port: number;
+  /** PEM of the CA that signed the front's certificate (`--es-ca-file`). */
+  caFile: string;
+  /** A CA that signed nothing here, for tests of a wrong CA. */
+  wrongCaFile: string;
+  certFile: string;
+  keyFile: string;
+  username: string;
+  /** Mode 0600 files holding the password and the encoded API key; never printed. */
+  passwordFile: string;
+  apiKeyFile: string;
 }
 
 export const paths = {
@@ -34,6 +55,13 @@ export const paths = {
   agentNodes: join(sandboxDir, 'agent', 'nodes.json'),
   agentBootstrap: join(sandboxDir, 'agent', 'bootstrapped.json'),
   faults: join(sandboxDir, 'faults.json'),
+  /** The AWS fault layer: faults.json, calls.jsonl, state.json, its pid and log. */
+  aws: join(sandboxDir, 'aws'),
+  awsPid: join(sandboxDir, 'aws', 'proxy.pid'),
+  awsLog: join(sandboxDir, 'aws', 'proxy.log'),
+  esTls: join(sandboxDir, 'es-tls'),
+  /** Logs of the last sandbox `down` took away, kept for diagnosis until the next `down`. */
+  lastRun: join(sandboxDir, 'last-run'),
   moto: join(sandboxDir, 'moto'),
   writer: join(sandboxDir, 'writer'),
   writerPid: join(sandboxDir, 'writer', 'writer.pid'),

@@ -14,12 +14,20 @@ export interface IndexOptions {
    * new node, so its copies wait out the whole delay: short values keep tests quick.
    */
   nodeLeftDelay?: string;
+  /** Indices are named `<prefix>-<n>` (default `data`), numbered on from those that exist already. */
+  prefix?: string;
 }
 
 export async function indexDocs(options: IndexOptions): Promise<string> {
   const state = readState();
   const http = new EsHttp([state.esUrl]);
-  const names = Array.from({ length: options.indices }, (_, i) => `data-${i + 1}`);
+  const prefix = options.prefix ?? 'data';
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(prefix)) throw new Error(`index prefix must be lower-case letters, digits, - or _; got ${JSON.stringify(prefix)}`);
+  // A second `index` adds indices instead of failing on the names of the first.
+  const existing = await http.json<{ index: string }[]>('GET', `/_cat/indices/${prefix}-*?format=json&h=index&expand_wildcards=all`);
+  const taken = existing.map((i) => Number(i.index.slice(prefix.length + 1))).filter((n) => Number.isInteger(n));
+  const first = Math.max(0, ...taken) + 1;
+  const names = Array.from({ length: options.indices }, (_, i) => `${prefix}-${first + i}`);
   const docsPerIndex = Math.ceil(options.docs / options.indices);
   for (const name of names) {
     await http.json('PUT', `/${name}`, {
@@ -44,7 +52,11 @@ export async function indexDocs(options: IndexOptions): Promise<string> {
     }
   }
   await http.json('POST', `/${names.join(',')}/_refresh`);
-  const previous = state.indexed?.indices ?? [];
-  writeState({ ...state, indexed: { indices: [...new Set([...previous, ...names])], docsPerIndex } });
+  // Read again: the state may have changed while the documents went in.
+  const latest = readState();
+  const previous = latest.indexed;
+  const counts = { ...Object.fromEntries((previous?.indices ?? []).map((i) => [i, previous?.counts?.[i] ?? previous?.docsPerIndex ?? 0])),
+    ...Object.fromEntries(names.map((n) => [n, docsPerIndex])) };
+  writeState({ ...latest, indexed: { indices: Object.keys(counts), docsPerIndex, counts } });
   return `indexed ${docsPerIndex} documents into each of ${names.join(', ')} (${options.replicas} replica(s))`;
 }

@@ -1,7 +1,9 @@
 // `status`: the cluster as Elasticsearch sees it, the fleet as AWS (moto) sees it, and the agent's
 // processes, side by side.
 
+import { join } from 'node:path';
 import { createAwsClients } from '../aws-clients.ts';
+import { launchPhase, terminationPhase, type LayerState } from '../aws-lifecycle.ts';
 import { EsHttp } from '../es-http.ts';
 import type { AgentNodeRecord } from '../fleet-agent.ts';
 import { observeFleet } from '../fleet-observer.ts';
@@ -31,6 +33,13 @@ export async function status(): Promise<string> {
   for (const group of view.groups) {
     out.push(`group ${group.name}: desired ${group.desired}, members ${group.members.map((m) => `${m.id}(${m.lifecycleState ?? '?'}, lt v${m.launchTemplateVersion ?? '?'})`).join(' ')}`);
   }
+  const layer = readJsonFile<LayerState>(join(paths.aws, 'state.json'), { terminations: [], launches: [] });
+  const now = Date.now();
+  for (const t of layer.terminations) {
+    out.push(`  fault layer: ${t.instanceId} ${terminationPhase(t, now)} since the terminate ${((now - t.requestedAt) / 1000).toFixed(1)} s ago`
+      + ` (lag ${t.terminatingMs} + ${t.waitMs} ms, replacement ${t.replacement}, ${t.requests} terminate call(s))`);
+  }
+  for (const l of layer.launches) out.push(`  fault layer: ${l.instanceId} ${launchPhase(l, now)} (launched ${((now - l.launchedAt) / 1000).toFixed(1)} s ago)`);
   const records = new Map(readJsonFile<AgentNodeRecord[]>(paths.agentNodes, []).map((r) => [r.instanceId, r]));
   for (const instance of view.instances.sort((a, b) => (a.launchTime?.getTime() ?? 0) - (b.launchTime?.getTime() ?? 0))) {
     const record = records.get(instance.id);

@@ -27,7 +27,7 @@ export async function verify(): Promise<VerifyResult> {
   for (const index of state.indexed?.indices ?? []) {
     await http.json('POST', `/${index}/_refresh`);
     const count = (await http.json<{ count: number }>('GET', `/${index}/_count`)).count;
-    const expected = state.indexed?.docsPerIndex ?? 0;
+    const expected = state.indexed?.counts?.[index] ?? state.indexed?.docsPerIndex ?? 0;
     if (count < expected) missing += expected - count;
     lines.push(`index ${index}: ${count} of ${expected} documents${count < expected ? ' MISSING SOME' : ''}`);
   }

@@ -6,30 +6,62 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backgroundAlive, startBackground, stopBackground } from '../background.ts';
 import { EsHttp } from '../es-http.ts';
 import { paths, readState } from '../sandbox-state.ts';
+import { waitFor } from '../wait-for.ts';
 
 export const WRITER_INDEX = 'writes';
 
-/**
- * Makes the writer's index ahead of the writer (which would otherwise create it with one shard and
- * Elasticsearch's 1m node-left delay: each replaced node's replicas would wait the whole minute).
- */
-export async function createWriterIndex(options: { nodeLeftDelay: string; shards?: number; replicas?: number }): Promise<void> {
-  const http = new EsHttp([readState().esUrl]);
-  await http.json('PUT', `/${WRITER_INDEX}`, {
+export interface WriterIndexOptions {
+  /** `index.unassigned.node_left.delayed_timeout`; Elasticsearch's 1m when absent. */
+  nodeLeftDelay?: string;
+  shards?: number;
+  replicas?: number;
+}
+
+function writerIndexBody(options: WriterIndexOptions): unknown {
+  return {
     settings: {
       index: {
         number_of_shards: options.shards ?? 2,
         number_of_replicas: options.replicas ?? 1,
-        'unassigned.node_left.delayed_timeout': options.nodeLeftDelay,
+        ...(options.nodeLeftDelay ? { 'unassigned.node_left.delayed_timeout': options.nodeLeftDelay } : {}),
       },
     },
-  });
+  };
 }
 
-export function startWriter(): string {
+/**
+ * Makes the writer's index ahead of the writer, with a short node-left delay (Elasticsearch's 1m would
+ * hold each replaced node's replicas back for the whole minute).
+ */
+export async function createWriterIndex(options: WriterIndexOptions & { nodeLeftDelay: string }): Promise<void> {
+  const http = new EsHttp([readState().esUrl]);
+  await http.json('PUT', `/${WRITER_INDEX}`, writerIndexBody(options));
+}
+
+/**
+ * The writer's index as it needs it: made with `options` when absent (an index the writer's first
+ * bulk created would have one shard and the default delay), left as it is when present.
+ */
+export async function ensureWriterIndex(http: EsHttp, options: WriterIndexOptions): Promise<'created' | 'exists'> {
+  const head = await http.request({ method: 'HEAD', path: `/${WRITER_INDEX}` });
+  if (head.status === 200) return 'exists';
+  if (head.status !== 404) throw new Error(`HEAD /${WRITER_INDEX} -> ${head.status}`);
+  const put = await http.request({ method: 'PUT', path: `/${WRITER_INDEX}`, body: writerIndexBody(options) });
+  if (put.status === 200) return 'created';
+  if (put.status === 400 && put.text.includes('resource_already_exists_exception')) return 'exists';
+  throw new Error(`PUT /${WRITER_INDEX} -> ${put.status}: ${put.text.slice(0, 300)}`);
+}
+
+/** Starts the background writer; it makes its index first when there is none (with `index`). */
+export function startWriter(index: WriterIndexOptions = {}): string {
   if (backgroundAlive(paths.writerPid)) return 'writer already running';
   mkdirSync(paths.writer, { recursive: true });
-  const pid = startBackground(['writer', 'run'], paths.writerPid, paths.writerLog);
+  const flags = [
+    ...(index.nodeLeftDelay ? ['--node-left-delay', index.nodeLeftDelay] : []),
+    ...(index.shards !== undefined ? ['--shards', String(index.shards)] : []),
+    ...(index.replicas !== undefined ? ['--replicas', String(index.replicas)] : []),
+  ];
+  const pid = startBackground(['writer', 'run', ...flags], paths.writerPid, paths.writerLog);
   return `writer started (pid ${pid}); acknowledged ids go to ${paths.writerAcked}`;
 }
 
@@ -41,14 +73,24 @@ interface BulkItem {
   index?: { _id: string; status: number; error?: { type: string; reason: string } };
 }
 
+export interface WriterRunOptions {
+  index?: WriterIndexOptions;
+  batchSize?: number;
+  pauseMs?: number;
+}
+
 /** The writer's loop (runs in the background process). */
-export async function runWriter(batchSize = 20, pauseMs = 200): Promise<void> {
+export async function runWriter(options: WriterRunOptions = {}): Promise<void> {
+  const batchSize = options.batchSize ?? 20;
+  const pauseMs = options.pauseMs ?? 200;
   const state = readState();
   const http = new EsHttp([state.esUrl]);
   let stopping = false;
   process.once('SIGTERM', () => (stopping = true));
   process.once('SIGINT', () => (stopping = true));
   const log = (message: string): void => console.log(`${new Date().toISOString()} ${message}`);
+  const index = await waitFor(() => ensureWriterIndex(http, options.index ?? {}), { timeoutMs: 60_000, intervalMs: 1000, what: `the index ${WRITER_INDEX}` });
+  log(index === 'created' ? `created the index ${WRITER_INDEX} (${JSON.stringify(options.index ?? {})})` : `writing into the existing index ${WRITER_INDEX}`);
   // Ids are unique per run so a restarted writer never counts an older document as its own.
   const run = Date.now().toString(36);
   let seq = 0;
