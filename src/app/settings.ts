@@ -445,6 +445,17 @@ export const SETTINGS = [
     octopus: { name: 'EsRollingUpgrade.ReportPath', label: 'Report path', helpText: 'Where the JSON report is written; it is also attached to the deployment as an artifact. Default: es-rolling-upgrade-report.json in the step\'s directory.' },
   },
   {
+    name: 'html',
+    group: 'output',
+    commands: REPORTING,
+    env: ['ESRU_HTML'],
+    value: custom(writableFilePath),
+    valueName: 'FILE',
+    help: 'write the report as one self-contained HTML page to FILE (atomically); the demo writes its run\'s',
+    request: 'local',
+    octopus: { name: 'EsRollingUpgrade.HtmlPath', label: 'HTML report path', helpText: 'Where the HTML report is written; it is also attached to the deployment as an artifact. Leave empty for no HTML report.' },
+  },
+  {
     name: 'output',
     group: 'output',
     commands: REPORTING,

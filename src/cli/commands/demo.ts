@@ -4,7 +4,7 @@
 import { createSimulatedWorld, type SimulatedWorldOptions } from '../../sim/index.ts';
 import { planUpgrade, runUpgrade, type UpgradeDeps } from '../../upgrade/run-upgrade.ts';
 import type { CommandContext } from '../context.ts';
-import { writeReportFile } from '../write-report.ts';
+import { writeReportFiles } from '../emit-report.ts';
 import { formatPlanReport } from '../format-plan.ts';
 import { formatReport } from '../format-report.ts';
 
@@ -32,10 +32,8 @@ export async function demo(ctx: CommandContext): Promise<number> {
   const planned = await planUpgrade(deps, ctx.config.upgrade);
   if (!json) ctx.io.stdout(`${formatPlanReport(planned)}\n`);
   const report = await runUpgrade(deps, ctx.config.upgrade);
-  if (ctx.config.reportFile !== undefined) {
-    await writeReportFile(ctx.config.reportFile, report);
-    ctx.log.info({ file: ctx.config.reportFile }, 'report written');
-  }
+  // --report and --html hold the run's report, which carries the plan it followed.
+  await writeReportFiles(ctx, report);
   ctx.io.stdout(json ? JSON.stringify({ plan: planned, run: report }, null, 2) + '\n' : formatReport(report));
   return report.exitCode;
 }
