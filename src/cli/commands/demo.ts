@@ -29,7 +29,10 @@ export async function demo(ctx: CommandContext): Promise<number> {
         `whose Auto Scaling Groups now launch ${DEMO_WORLD.launchVersion}. Nothing real is touched.\n\n`,
     );
   }
-  const planned = await planUpgrade(deps, ctx.config.upgrade);
+  // The plan is printed here; the progress view and --events follow the run, which starts with its
+  // own plan event (a plan's end would read as the run's).
+  const { onEvent: _followsTheRun, ...planDeps } = deps;
+  const planned = await planUpgrade(planDeps, ctx.config.upgrade);
   if (!json) ctx.io.stdout(`${formatPlanReport(planned)}\n`);
   const report = await runUpgrade(deps, ctx.config.upgrade);
   // --report and --html hold the run's report, which carries the plan it followed.
