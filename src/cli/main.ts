@@ -4,7 +4,7 @@
 import { describeConfig } from '../app/config.ts';
 import { createHolderId } from '../app/holder.ts';
 import { ExitCode, InvalidInputError, UpgradeError } from '../shared/errors.ts';
-import { createLogger, type Logger } from '../shared/log.ts';
+import { createLogger, type Logger, type LoggerOptions } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
 import { toolVersion } from '../shared/tool-version.ts';
 import { parseArgv } from './args.ts';
@@ -12,6 +12,7 @@ import { COMMANDS, type CommandEntry } from './commands.ts';
 import { loadConfig } from './config.ts';
 import type { CliIo, CommandContext } from './context.ts';
 import type { ProgressView } from './progress-view.ts';
+import { colourWanted, emphasiseHeadings, palette } from './colour.ts';
 import { formatHelp, helpWidth } from './help.ts';
 import { onSignals } from './signals.ts';
 import { closest } from '../app/suggest.ts';
@@ -32,8 +33,8 @@ export function processIo(): CliIo {
 
 export interface MainOverrides {
   connect?: CommandContext['connect'];
-  /** Logger factory (tests); default pino on stderr, pretty on a terminal. */
-  createLogger?: (level: string) => Logger;
+  /** Logger factory (tests), given what main would use: pino on stderr, pretty and coloured on a terminal. */
+  createLogger?: (level: string, options: LoggerOptions) => Logger;
 }
 
 /** Runs one command line; resolves with the exit code. Never throws. */
@@ -49,12 +50,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       return ExitCode.ok;
     }
     const width = helpWidth(io.stdoutIsTTY ? io.stdoutColumns : undefined);
+    // Headings in bold where a person reads them (NO_COLOR aside).
+    const help = (text: string, isTTY: boolean): string => emphasiseHeadings(text, palette(colourWanted(io.env, isTTY)));
     if (args.command === 'help' || (args.command === undefined && args.help)) {
-      io.stdout(formatHelp(COMMANDS, undefined, width));
+      io.stdout(help(formatHelp(COMMANDS, undefined, width), io.stdoutIsTTY));
       return ExitCode.ok;
     }
     if (args.command === undefined) {
-      io.stderr(formatHelp(COMMANDS, undefined, width));
+      io.stderr(help(formatHelp(COMMANDS, undefined, width), io.stderrIsTTY));
       return ExitCode.invalidInput;
     }
     const entry = COMMANDS.find((c) => c.name === args.command);
@@ -65,7 +68,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       );
     }
     if (args.help) {
-      io.stdout(formatHelp(COMMANDS, entry, width));
+      io.stdout(help(formatHelp(COMMANDS, entry, width), io.stdoutIsTTY));
       return ExitCode.ok;
     }
 
@@ -75,7 +78,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     const live = (config.progress ?? true) && io.stderrIsTTY;
     const liveFrame = entry.name === 'run' && !config.dryRun && live;
     const level = liveFrame && config.logLevel === 'info' ? 'warn' : config.logLevel;
-    log = overrides.createLogger?.(level) ?? createLogger({ level, pretty: io.stderrIsTTY });
+    const logOptions: LoggerOptions = { level, pretty: io.stderrIsTTY, colour: colourWanted(io.env, io.stderrIsTTY) };
+    log = overrides.createLogger?.(level, logOptions) ?? createLogger(logOptions);
     log.debug({ command: entry.name, config: describeConfig(config) }, 'settings');
 
     const execute = await entry.load();
@@ -115,6 +119,7 @@ async function progressFor(command: string, ctx: CommandContext, live: boolean):
   return createProgressView({
     output: { write: (text: string) => ctx.io.stderr(text), isTTY: ctx.io.stderrIsTTY, columns: process.stderr.columns },
     live,
+    colour: colourWanted(ctx.io.env, ctx.io.stderrIsTTY),
   });
 }
 

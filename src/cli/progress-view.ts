@@ -140,7 +140,8 @@ const BAR_WIDTH = 20;
 
 function progressBar(percent: number, paint: Palette): string {
   const filled = Math.round((percent / 100) * BAR_WIDTH);
-  return `${paint.green('█'.repeat(filled))}${paint.dim('░'.repeat(BAR_WIDTH - filled))}`;
+  const part = (paintPart: (text: string) => string, text: string): string => (text === '' ? '' : paintPart(text));
+  return `${part(paint.green, '█'.repeat(filled))}${part(paint.dim, '░'.repeat(BAR_WIDTH - filled))}`;
 }
 
 /** 14:32, local time: when a person may come back. */
