@@ -104,6 +104,18 @@ export const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+/** --events: "-" for stdout, or a file that can be written. */
+export const EVENTS_TO_STDOUT = '-';
+const eventsTarget = custom(
+  z
+    .string({ error: 'must be a file path, or - for stdout' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .refine((value) => value === EVENTS_TO_STDOUT || writableFilePath.safeParse(value).success, {
+      error: 'cannot be written: its directory must exist and be writable (or - for stdout)',
+    }),
+);
+
 const ruleName = text('a rule name');
 const ruleNames = custom(
   ruleName.schema.refine((name) => RULE_NAMES.includes(name), { error: `is not a safety rule; rules: ${RULE_NAMES.join(', ')}` }),
@@ -466,6 +478,18 @@ export const SETTINGS = [
     help: 'stdout format: table (for people) or json (for machines)',
     request: 'local',
     // The step log is for people; tools read the report artifact.
+    octopus: null,
+  },
+  {
+    name: 'events',
+    group: 'output',
+    commands: REPORTING,
+    env: ['ESRU_EVENTS'],
+    value: eventsTarget,
+    valueName: 'FILE',
+    help: 'write every progress event as a line of JSON (NDJSON, as the service streams them) to FILE, or to stdout with - (the summary then goes to stderr)',
+    request: 'local',
+    // A step's log is for people: the report artifacts carry the run for tools.
     octopus: null,
   },
   {

@@ -12,6 +12,9 @@ import { COMMANDS, type CommandEntry } from './commands.ts';
 import { loadConfig } from './config.ts';
 import type { CliIo, CommandContext } from './context.ts';
 import type { ProgressView } from './progress-view.ts';
+import type { EventStream } from './event-stream.ts';
+import { EVENTS_TO_STDOUT } from '../app/settings.ts';
+import { isRunningUnderOctopus } from '../octopus/service-messages.ts';
 import { colourWanted, emphasiseHeadings, palette } from './colour.ts';
 import { formatHelp, helpWidth } from './help.ts';
 import { onSignals } from './signals.ts';
@@ -41,6 +44,7 @@ export interface MainOverrides {
 export async function main(argv: readonly string[], io: CliIo = processIo(), overrides: MainOverrides = {}): Promise<number> {
   let log: Logger | undefined;
   let progress: ProgressView | undefined;
+  let events: EventStream | undefined;
   const controller = new AbortController();
   const removeSignalHandlers = onSignals(controller, (text) => io.stderr(text));
   try {
@@ -82,18 +86,28 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     log = overrides.createLogger?.(level, logOptions) ?? createLogger(logOptions);
     log.debug({ command: entry.name, config: describeConfig(config) }, 'settings');
 
+    const eventsToStdout = config.events === EVENTS_TO_STDOUT;
+    if (eventsToStdout && entry.name !== 'demo' && (config.octopus ?? isRunningUnderOctopus(io.env))) {
+      throw new InvalidInputError(
+        '--events - writes the events to stdout, where Octopus reads its service messages: write them to a file (--events FILE), or pass --no-octopus',
+      );
+    }
     const execute = await entry.load();
     const ctx: CommandContext = {
       config,
       settings,
       log,
-      io,
+      // With the events on stdout, what the command would print there (the summary, the plan,
+      // the report) goes to stderr: stdout stays one JSON object a line.
+      io: eventsToStdout ? { ...io, stdout: (text) => io.stderr(text), stdoutIsTTY: io.stderrIsTTY } : io,
       signal: controller.signal,
       holder: createHolderId(),
       connect: overrides.connect ?? (await loadConnect(entry)),
     };
     progress = await progressFor(entry.name, ctx, live);
-    if (progress) ctx.onEvent = progress.onEvent;
+    if (config.events !== undefined) events = (await import('./event-stream.ts')).openEventStream(config.events, (text) => io.stdout(text), log);
+    const sinks = [progress?.onEvent, events?.onEvent].filter((sink) => sink !== undefined);
+    if (sinks.length > 0) ctx.onEvent = (event) => sinks.forEach((sink) => sink(event));
     if (entry.name === 'run' && !config.yes && !config.dryRun && io.stdinIsTTY === true && io.stderrIsTTY) {
       const { confirmReplacement } = await import('./confirm.ts');
       ctx.confirm = (plan) =>
@@ -104,6 +118,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     return reportError(error, io, log);
   } finally {
     progress?.stop();
+    events?.close();
     removeSignalHandlers();
   }
 }
