@@ -7,6 +7,7 @@ import { createEsClient } from '../cluster/es-client.ts';
 import { EsCluster } from '../cluster/es-cluster.ts';
 import { createEsLock } from '../cluster/es-lock.ts';
 import { systemClock } from '../shared/clock.ts';
+import { toolUserAgent } from '../shared/tool-version.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
 import type { ConnectionOptions } from './config.ts';
@@ -19,10 +20,18 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-/** Builds the adapters for one connection; the real one is connect(), tests pass their own. */
-export type ConnectFn = (options: ConnectionOptions, log: Logger, versionTagKey: string) => Connection;
+/** Which run a connection serves: named in every Elasticsearch request (X-Opaque-Id). */
+export interface RunLabel {
+  /** plan or run. */
+  command: string;
+  /** The run's id in the cluster lease. */
+  holder: string;
+}
 
-export function connect(options: ConnectionOptions, log: Logger, versionTagKey: string): Connection {
+/** Builds the adapters for one connection; the real one is connect(), tests pass their own. */
+export type ConnectFn = (options: ConnectionOptions, log: Logger, versionTagKey: string, run?: RunLabel) => Connection;
+
+export function connect(options: ConnectionOptions, log: Logger, versionTagKey: string, run?: RunLabel): Connection {
   const es = createEsClient({
     nodes: options.es.urls,
     apiKey: options.es.apiKey,
@@ -30,6 +39,8 @@ export function connect(options: ConnectionOptions, log: Logger, versionTagKey: 
     password: options.es.password,
     caFile: options.es.caFile,
     rejectUnauthorized: options.es.tlsVerify,
+    // "es-rolling-upgrade/0.1.0 run host:pid:id": the tool, what it does, and who holds the lease.
+    ...(run ? { opaqueId: `${toolUserAgent()} ${run.command} ${run.holder}` } : {}),
   });
   const cluster = new EsCluster(es, log.child({ adapter: 'elasticsearch' }));
   const lock = createEsLock(es, systemClock, log.child({ adapter: 'lock' }));

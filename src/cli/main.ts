@@ -93,6 +93,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       );
     }
     const execute = await entry.load();
+    const holder = createHolderId();
+    const mode = entry.name === 'run' && config.dryRun ? 'plan' : entry.name;
+    const connect = overrides.connect ?? (await loadConnect(entry));
     const ctx: CommandContext = {
       config,
       settings,
@@ -101,8 +104,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       // the report) goes to stderr: stdout stays one JSON object a line.
       io: eventsToStdout ? { ...io, stdout: (text) => io.stderr(text), stdoutIsTTY: io.stderrIsTTY } : io,
       signal: controller.signal,
-      holder: createHolderId(),
-      connect: overrides.connect ?? (await loadConnect(entry)),
+      holder,
+      // Every Elasticsearch request names this command and its lease holder.
+      connect: (options, connectionLog, versionTagKey) => connect(options, connectionLog, versionTagKey, { command: mode, holder }),
     };
     progress = await progressFor(entry.name, ctx, live);
     if (config.events !== undefined) events = (await import('./event-stream.ts')).openEventStream(config.events, (text) => io.stdout(text), log);
