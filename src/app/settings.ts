@@ -522,7 +522,7 @@ export const SETTINGS = [
     env: ['ESRU_YES'],
     value: onOff(),
     default: false,
-    help: 'do not ask for confirmation before replacing nodes',
+    help: 'go ahead without asking before replacing nodes; needed when stdin is not a terminal, unless in CI or under Octopus',
     request: 'local',
     // A step never asks: it always passes --yes.
     octopus: null,

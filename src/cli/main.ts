@@ -112,10 +112,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     if (config.events !== undefined) events = (await import('./event-stream.ts')).openEventStream(config.events, (text) => io.stdout(text), log);
     const sinks = [progress?.onEvent, events?.onEvent].filter((sink) => sink !== undefined);
     if (sinks.length > 0) ctx.onEvent = (event) => sinks.forEach((sink) => sink(event));
-    if (entry.name === 'run' && !config.yes && !config.dryRun && io.stdinIsTTY === true && io.stderrIsTTY) {
-      const { confirmReplacement } = await import('./confirm.ts');
-      ctx.confirm = (plan) =>
-        confirmReplacement(plan, { input: process.stdin, output: process.stderr, env: io.env, yes: false, signal: controller.signal });
+    if (entry.name === 'run' && !config.dryRun) {
+      // Unless --yes, CI or Octopus: ask a person at the terminal, or refuse (exit 3) without one.
+      const { confirmReplacement, consentFor } = await import('./confirm.ts');
+      if (consentFor({ yes: config.yes, stdinIsTTY: io.stdinIsTTY, env: io.env }) !== 'given') {
+        ctx.confirm = (plan) =>
+          confirmReplacement(plan, { input: process.stdin, env: io.env, yes: config.yes, stdinIsTTY: io.stdinIsTTY, signal: controller.signal });
+      }
     }
     return await execute(ctx);
   } catch (error) {
