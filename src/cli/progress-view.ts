@@ -129,11 +129,11 @@ function estimateOf(p: RunProgress, planned: readonly PlannedNodes[], now: Date)
   return estimateRun({ planned, done, current: p.current }, now);
 }
 
-/** "ETA 1h20m (about 14:32)", or why there is none yet. */
-export function describeTimeLeft(e: RunEstimate): string {
+/** "ETA 1h20m (about 14:32)", or why there is none yet; the clock local unless told otherwise. */
+export function describeTimeLeft(e: RunEstimate, clock: (at: Date) => string = localClock): string {
   if (e.done >= e.total) return 'no node left';
   if (e.remainingMs === undefined || e.finishAt === undefined) return 'ETA once the first node is done';
-  return `ETA ${formatDuration(e.remainingMs)} (about ${clockTime(e.finishAt)})`;
+  return `ETA ${formatDuration(e.remainingMs)} (about ${clock(e.finishAt)})`;
 }
 
 const BAR_WIDTH = 20;
@@ -144,9 +144,14 @@ function progressBar(percent: number, paint: Palette): string {
   return `${part(paint.green, '█'.repeat(filled))}${part(paint.dim, '░'.repeat(BAR_WIDTH - filled))}`;
 }
 
-/** 14:32, local time: when a person may come back. */
-function clockTime(at: Date): string {
+/** 14:32, local time: when the person watching may come back. */
+function localClock(at: Date): string {
   return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+}
+
+/** 14:32 in UTC, as plain lines stamp their time. */
+function utcClock(at: Date): string {
+  return at.toISOString().slice(11, 16);
 }
 
 /** The summary printed once the run is over. */
@@ -189,7 +194,7 @@ function plainLinesFor(event: UpgradeEvent, p: RunProgress, s: PlainState, paint
   const estimate = (): string => {
     if (s.planned === undefined) return '';
     const e = estimateOf(p, s.planned, new Date(at));
-    return ` · ${e.percent.toString()}% · ${describeTimeLeft(e)}`;
+    return ` · ${e.percent.toString()}% · ${describeTimeLeft(e, utcClock)}`;
   };
   switch (event.type) {
     case 'plan':

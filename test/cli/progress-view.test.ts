@@ -108,8 +108,9 @@ describe('createProgressView', () => {
       '10:00:00 plan: 3 node(s) to replace → 9.5.4 (data-first, replace)',
       '10:00:01 phase data: 3 node(s)',
       '10:00:02 node 1 of 3: es-data-1 (i-0aaa) · 0% · ETA once the first node is done',
-      `10:00:50 es-data-1 replaced by es-data-1b in 48s (1 of 3) · 33% · ETA 1m36s (about ${clock(146)})`,
-      `10:01:00 node 2 of 3: es-data-2 (i-0bbb) · 33% · ETA 1m36s (about ${clock(156)})`,
+      // The time it may end in UTC, as the lines' stamps are.
+      '10:00:50 es-data-1 replaced by es-data-1b in 48s (1 of 3) · 33% · ETA 1m36s (about 10:02)',
+      '10:01:00 node 2 of 3: es-data-2 (i-0bbb) · 33% · ETA 1m36s (about 10:02)',
       '10:01:01 terminate es-data-2 (i-0bbb): through its Auto Scaling Group',
       '10:01:10 shards: yellow, 2 initializing, 0 relocating, 3 unassigned',
       '10:01:15 waiting for node-join (es-data-2): replacement to join · 10s of 20m00s',
