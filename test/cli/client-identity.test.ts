@@ -7,9 +7,14 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RunLabel } from '../../src/app/connect.ts';
+import { main } from '../../src/cli/main.ts';
 import { createAwsClients } from '../../src/cloud/aws-clients.ts';
 import { createEsClient } from '../../src/cluster/es-client.ts';
+import { silentLogger } from '../../src/shared/log.ts';
 import { toolVersion } from '../../src/shared/tool-version.ts';
+import { createSimulatedWorld } from '../../src/sim/index.ts';
+import { memoryIo } from '../support/memory-io.ts';
 import { runCli, startRecordingServer, type RecordedRequest, type RecordingServer } from './run-cli.ts';
 
 const TOOL = `es-rolling-upgrade/${toolVersion()}`;
@@ -106,6 +111,25 @@ async function startOneNodeCluster(): Promise<RecordingServer> {
 }
 
 describe('the command line', () => {
+  it.each([
+    ['plan', ['plan'], 'plan'],
+    ['run', ['run', '--yes'], 'run'],
+    ['run --dry-run', ['run', '--dry-run'], 'plan'],
+  ] as const)('%s labels its connection %s, with the lease holder of the run', async (_title, argv, command) => {
+    const labels: (RunLabel | undefined)[] = [];
+    const world = createSimulatedWorld({ masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' });
+    await main([...argv, '--es-url', 'https://es.internal:9200', '--region', 'ap-southeast-2', '--target-version', '9.5.4'], memoryIo(), {
+      connect: (_options, _log, _key, label) => {
+        labels.push(label);
+        return { cluster: world.cluster, fleet: world.fleet, lock: world.lock, close: () => Promise.resolve() };
+      },
+      createLogger: silentLogger,
+    });
+
+    expect(labels.map((l) => l?.command)).toEqual([command]);
+    expect(labels[0]?.holder).toMatch(/^[^:]+:\d+:[0-9a-f]{8}$/);
+  });
+
   it('names the command and its lease holder in every Elasticsearch request, and itself in every AWS call', async () => {
     const cluster = await startOneNodeCluster();
     const result = await runCli(['plan', '--target-version', '9.5.4', '--es-url', cluster.url, '--aws-endpoint', cluster.url, '--region', 'ap-southeast-2', '--log-level', 'silent'], {
