@@ -13,6 +13,7 @@
 #   EsRollingUpgrade.Strategy               ESRU_STRATEGY        replace | drain
 #   EsRollingUpgrade.ConfigFile             ESRU_CONFIG          config file, relative to the package root
 #   EsRollingUpgrade.ReportPath             ESRU_REPORT          default: es-rolling-upgrade-report.json
+#   EsRollingUpgrade.HtmlPath               ESRU_HTML            the HTML report; none by default
 #   EsRollingUpgrade.ElasticsearchUsername  ESRU_ES_USERNAME
 #   EsRollingUpgrade.ElasticsearchPassword  ESRU_ES_PASSWORD     sensitive
 #   EsRollingUpgrade.ElasticsearchApiKey    ESRU_ES_API_KEY      sensitive
@@ -20,7 +21,7 @@
 #   EsRollingUpgrade.Command                ESRU_COMMAND         how to start the CLI (default: see below)
 #
 # The CLI prints Octopus service messages itself (--octopus): output variables UpgradeOutcome,
-# TerminatedInstanceIds, PreviouslyTerminatedInstanceIds, ReplacedNodes, and the report as an artifact.
+# TerminatedInstanceIds, PreviouslyTerminatedInstanceIds, ReplacedNodes, and the reports as artifacts.
 # Its exit code is the step's: 0 done, 3 refused (nothing changed), 4 halted, 143 cancelled.
 set -euo pipefail
 
@@ -45,6 +46,7 @@ order="$(setting Order ESRU_ORDER)"
 strategy="$(setting Strategy ESRU_STRATEGY)"
 config="$(setting ConfigFile ESRU_CONFIG)"
 report="$(setting ReportPath ESRU_REPORT)"
+html="$(setting HtmlPath ESRU_HTML)"
 command_line="$(setting Command ESRU_COMMAND)"
 
 if [ -z "$es_url" ] || [ -z "$target_version" ]; then
@@ -68,6 +70,7 @@ done
 if [ -n "$order" ]; then args+=(--order "$order"); fi
 if [ -n "$strategy" ]; then args+=(--strategy "$strategy"); fi
 if [ -n "$config" ]; then args+=(--config "$config"); fi
+if [ -n "$html" ]; then args+=(--html "$html"); fi
 
 # Secrets and region: environment of the CLI only.
 es_username="$(setting ElasticsearchUsername ESRU_ES_USERNAME)"

@@ -33,6 +33,10 @@ export interface Config {
   connection?: ConnectionOptions;
   output: OutputFormat;
   reportFile?: string;
+  /** --html: the report as an HTML page. */
+  htmlFile?: string;
+  /** --events: where progress events go as NDJSON, "-" for stdout. */
+  events?: string;
   logLevel: string;
   dryRun: boolean;
   yes: boolean;
@@ -75,6 +79,8 @@ export function toConfig(c: Settings): Config {
     yes: c.yes,
     service: { host: c.host, port: c.port },
     ...(c.report !== undefined ? { reportFile: c.report } : {}),
+    ...(c.html !== undefined ? { htmlFile: c.html } : {}),
+    ...(c.events !== undefined ? { events: c.events } : {}),
     ...(c.progress !== undefined ? { progress: c.progress } : {}),
     ...(c.octopus !== undefined ? { octopus: c.octopus } : {}),
   };

@@ -7,6 +7,7 @@ import { createEsClient, type EsClientOptions } from '../cluster/es-client.ts';
 import { EsCluster } from '../cluster/es-cluster.ts';
 import { createEsLock } from '../cluster/es-lock.ts';
 import { systemClock } from '../shared/clock.ts';
+import { toolUserAgent } from '../shared/tool-version.ts';
 import type { Logger } from '../shared/log.ts';
 import { registerCredentials, registerSecret } from '../shared/redact.ts';
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
@@ -20,8 +21,13 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-/** Builds the adapters for one connection; the real one is connect(), tests pass their own. */
-export type ConnectFn = (options: ConnectionOptions, log: Logger, versionTagKey: string) => Connection;
+/** Which run a connection serves: named in every Elasticsearch request (X-Opaque-Id). */
+export interface RunLabel {
+  /** plan or run. */
+  command: string;
+  /** The run's id in the cluster lease. */
+  holder: string;
+}
 
 /** The Elasticsearch client's options for a connection's settings. */
 export function esClientOptions(es: EsConnection): EsClientOptions {
@@ -41,9 +47,16 @@ export function registerConnectionSecrets(es: EsConnection): void {
   registerCredentials(es.username, es.password);
 }
 
-export function connect(options: ConnectionOptions, log: Logger, versionTagKey: string): Connection {
+/** Builds the adapters for one connection; the real one is connect(), tests pass their own. */
+export type ConnectFn = (options: ConnectionOptions, log: Logger, versionTagKey: string, run?: RunLabel) => Connection;
+
+export function connect(options: ConnectionOptions, log: Logger, versionTagKey: string, run?: RunLabel): Connection {
   registerConnectionSecrets(options.es);
-  const es = createEsClient(esClientOptions(options.es));
+  const es = createEsClient({
+    ...esClientOptions(options.es),
+    // "es-rolling-upgrade/0.1.0 run host:pid:id": the tool, what it does, and who holds the lease.
+    ...(run ? { opaqueId: `${toolUserAgent()} ${run.command} ${run.holder}` } : {}),
+  });
   const cluster = new EsCluster(es, log.child({ adapter: 'elasticsearch' }));
   const lock = createEsLock(es, systemClock, log.child({ adapter: 'lock' }));
   const aws = createAwsClients({

@@ -3,7 +3,7 @@
 // judge settings together (one way to authenticate, a lease long enough for the poll interval).
 
 import * as z from 'zod';
-import { SETTINGS, type SettingName, type Settings, type SettingSpec } from './settings.ts';
+import { EVENTS_TO_STDOUT, SETTINGS, type SettingName, type Settings, type SettingSpec } from './settings.ts';
 
 export interface SchemaOptions {
   /** Settings the caller cannot do without: missing ones are reported with the other problems. */
@@ -31,6 +31,12 @@ export function combinationIssues(c: Partial<Record<SettingName, unknown>>): Set
   }
   if (c['es-password'] !== undefined && c['es-username'] === undefined) {
     issues.push({ path: ['es-username'], message: 'is required with --es-password' });
+  }
+  if (c.events === EVENTS_TO_STDOUT && c.output === 'json') {
+    issues.push({
+      path: ['events'],
+      message: 'writes the events to stdout, where --output json would write the report: send the events to a file, or read the report from the last event (type "finished") or from --report FILE',
+    });
   }
   const poll = c['poll-interval'];
   const ttl = c['lock-ttl'];

@@ -3,7 +3,7 @@
 // its parameter in an Octopus step template. The argv parser, the config loader, --help, the README
 // test, the service's request validation and the step template all read this table.
 
-import type * as z from 'zod';
+import * as z from 'zod';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
 import {
   custom,
@@ -42,11 +42,13 @@ export type SettingGroup = keyof typeof SETTING_GROUPS;
  * Whether a request to the service (POST /v1/runs) may set the setting: `allowed`, or why not.
  * A run started over HTTP uses the service's own cluster, credentials and TLS settings.
  */
-export type RequestAccess = 'allowed' | 'connection' | 'local' | 'listener';
+export type RequestAccess = 'allowed' | 'connection' | 'operator' | 'local' | 'listener';
 
 export const REQUEST_REFUSALS: Record<Exclude<RequestAccess, 'allowed'>, string> = {
   connection:
     'is a connection setting of the service: a run uses the cluster, credentials and TLS settings the service was started with',
+  operator:
+    'disables a safety rule: only the operator who starts the service may, as a setting of serve that every run then inherits',
   local: 'means something only on a command line (its terminal, output or files), not to a run started over HTTP',
   listener: 'is where the service itself listens',
 };
@@ -105,6 +107,18 @@ export const VERSION_CONFLICT_POLICIES = ['accept', 'reject'] as const;
 export const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** --events: "-" for stdout, or a file that can be written. */
+export const EVENTS_TO_STDOUT = '-';
+const eventsTarget = custom(
+  z
+    .string({ error: 'must be a file path, or - for stdout' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .refine((value) => value === EVENTS_TO_STDOUT || writableFilePath.safeParse(value).success, {
+      error: 'cannot be written: its directory must exist and be writable (or - for stdout)',
+    }),
+);
 
 const knownRule = custom(
   text('a rule name').schema.refine((name) => RULE_NAMES.includes(name), { error: `is not a safety rule; rules: ${RULE_NAMES.join(', ')}` }),
@@ -334,7 +348,7 @@ export const SETTINGS = [
     default: [],
     valueName: 'RULE',
     help: 'disable a safety rule by name (repeatable, or comma-separated); think twice',
-    request: 'allowed',
+    request: 'operator',
     octopus: { name: 'EsRollingUpgrade.DisableRules', label: 'Disabled safety rules', helpText: `Comma-separated safety rules to disable; think twice. Rules: ${RULE_NAMES.join(', ')}.` },
   },
   {
@@ -446,6 +460,17 @@ export const SETTINGS = [
     octopus: { name: 'EsRollingUpgrade.ReportPath', label: 'Report path', helpText: 'Where the JSON report is written; it is also attached to the deployment as an artifact. Default: es-rolling-upgrade-report.json in the step\'s directory.' },
   },
   {
+    name: 'html',
+    group: 'output',
+    commands: REPORTING,
+    env: ['ESRU_HTML'],
+    value: custom(writableFilePath),
+    valueName: 'FILE',
+    help: 'write the report as one self-contained HTML page to FILE (atomically); the demo writes its run\'s',
+    request: 'local',
+    octopus: { name: 'EsRollingUpgrade.HtmlPath', label: 'HTML report path', helpText: 'Where the HTML report is written; it is also attached to the deployment as an artifact. Leave empty for no HTML report.' },
+  },
+  {
     name: 'output',
     group: 'output',
     commands: REPORTING,
@@ -456,6 +481,18 @@ export const SETTINGS = [
     help: 'stdout format: table (for people) or json (for machines)',
     request: 'local',
     // The step log is for people; tools read the report artifact.
+    octopus: null,
+  },
+  {
+    name: 'events',
+    group: 'output',
+    commands: REPORTING,
+    env: ['ESRU_EVENTS'],
+    value: eventsTarget,
+    valueName: 'FILE',
+    help: 'write every progress event as a line of JSON (NDJSON, as the service streams them) to FILE, or to stdout with - (the summary then goes to stderr)',
+    request: 'local',
+    // A step's log is for people: the report artifacts carry the run for tools.
     octopus: null,
   },
   {
@@ -488,7 +525,7 @@ export const SETTINGS = [
     env: ['ESRU_YES'],
     value: onOff(),
     default: false,
-    help: 'do not ask for confirmation before replacing nodes',
+    help: 'go ahead without asking before replacing nodes; needed when stdin is not a terminal, unless in CI or under Octopus',
     request: 'local',
     // A step never asks: it always passes --yes.
     octopus: null,

@@ -1,29 +1,60 @@
-// The one question a run may ask: before the first termination, on a terminal, unless --yes. Never in
-// CI, through a pipe or under a deployment tool: there the run goes ahead (it was asked for).
+// The one question a run may ask: before the first termination, unless --yes. A person at a terminal
+// (stdin is one, even when stdout and stderr go to a pipe, as in `run ... 2>&1 | tee run.log`) is
+// asked. With no terminal to ask on, a run that would terminate refuses unless --yes: a script must
+// say so. CI and Octopus imply it: they run what a pipeline or a deployment asked for.
 
+import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+import { WriteStream } from 'node:tty';
+import { isRunningUnderOctopus } from '../octopus/service-messages.ts';
+import { RefusedError } from '../shared/errors.ts';
 import type { Plan } from '../upgrade/plan-model.ts';
 
 export interface ConfirmIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
-  output: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where the question goes (default: stderr, or the terminal itself when stderr is none; see questionOutput). */
+  output?: NodeJS.WritableStream & { isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
   /** --yes */
   yes: boolean;
+  /** Whether a person can answer on stdin (default: input.isTTY). */
+  stdinIsTTY?: boolean | undefined;
   signal?: AbortSignal;
 }
 
-/** Whether to go on: true without asking unless a person is at a terminal; their answer otherwise. */
+/** What a run without a plan yet needs before it may terminate: nothing, a person's yes, or --yes. */
+export type Consent = 'given' | 'ask' | 'needs-yes';
+
+export function consentFor(c: { yes: boolean; stdinIsTTY: boolean | undefined; env: Readonly<Record<string, string | undefined>> }): Consent {
+  if (c.yes || isCi(c.env) || isRunningUnderOctopus(c.env)) return 'given';
+  return c.stdinIsTTY === true ? 'ask' : 'needs-yes';
+}
+
+/** A run would terminate instances and nobody can be asked: exit 3, nothing changed. */
+export class ConfirmationRequiredError extends RefusedError {}
+
+/**
+ * Whether to go on: true without asking when nothing is to be replaced or consent is given; a
+ * person's answer at a terminal; otherwise a ConfirmationRequiredError that names --yes.
+ */
 export async function confirmReplacement(plan: Plan, io: ConfirmIo): Promise<boolean> {
-  if (io.yes || plan.toReplace === 0) return true;
-  if (isCi(io.env) || io.input.isTTY !== true || io.output.isTTY !== true) return true;
+  if (plan.toReplace === 0) return true;
+  const consent = consentFor({ yes: io.yes, stdinIsTTY: io.stdinIsTTY ?? io.input.isTTY, env: io.env });
+  if (consent === 'given') return true;
+  if (consent === 'needs-yes') {
+    throw new ConfirmationRequiredError(
+      `not confirmed: ${plan.toReplace.toString()} node(s) would be replaced, terminating their EC2 instances, and stdin is not a terminal to ask on; ` +
+        'pass --yes to go ahead (CI=true, or running under Octopus, implies it). Nothing was changed.',
+    );
+  }
 
   const nodes = plan.rows.filter((r) => r.action === 'replace').map((r) => r.nodeName);
-  const shown = nodes.length > 6 ? `${nodes.slice(0, 6).join(', ')} and ${nodes.length - 6} more` : nodes.join(', ');
-  const rl = createInterface({ input: io.input, output: io.output, terminal: true });
+  const shown = nodes.length > 6 ? `${nodes.slice(0, 6).join(', ')} and ${(nodes.length - 6).toString()} more` : nodes.join(', ');
+  const asking = io.output ? { output: io.output, close: () => undefined } : questionOutput(process.stderr);
+  const rl = createInterface({ input: io.input, output: asking.output, terminal: asking.output.isTTY === true });
   try {
     const answer = await rl.question(
-      `Replace ${plan.toReplace} node(s) one at a time (${shown}), terminating their EC2 instances? [y/N] `,
+      `Replace ${plan.toReplace.toString()} node(s) one at a time (${shown}), terminating their EC2 instances? [y/N] `,
       io.signal ? { signal: io.signal } : {},
     );
     return /^\s*y(es)?\s*$/i.test(answer);
@@ -32,6 +63,24 @@ export async function confirmReplacement(plan: Plan, io: ConfirmIo): Promise<boo
     return false;
   } finally {
     rl.close();
+    asking.close();
+  }
+}
+
+/**
+ * Where to ask: stderr on a terminal; otherwise (stderr into a pipe or a file) the controlling
+ * terminal itself, so the question is not lost in a log while the run waits for an answer.
+ */
+export function questionOutput(stderr: NodeJS.WriteStream): { output: NodeJS.WritableStream & { isTTY?: boolean }; close(): void } {
+  if (stderr.isTTY) return { output: stderr, close: () => undefined };
+  let fd: number | undefined;
+  try {
+    fd = openSync('/dev/tty', 'w');
+    const tty = new WriteStream(fd);
+    return { output: tty, close: () => tty.destroy() };
+  } catch {
+    if (fd !== undefined) closeSync(fd);
+    return { output: stderr, close: () => undefined };
   }
 }
 
@@ -39,7 +88,5 @@ export async function confirmReplacement(plan: Plan, io: ConfirmIo): Promise<boo
 function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
   const ci = env.CI?.toLowerCase();
   if (ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0') return true;
-  return ['BUILD_NUMBER', 'TF_BUILD', 'TEAMCITY_VERSION', 'OctopusCalamariWorkingDirectory', 'TentacleHome'].some(
-    (k) => (env[k] ?? '') !== '',
-  );
+  return ['BUILD_NUMBER', 'TF_BUILD', 'TEAMCITY_VERSION'].some((k) => (env[k] ?? '') !== '');
 }

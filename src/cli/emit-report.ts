@@ -1,5 +1,5 @@
-// Where a finished plan or run goes: the report file (if asked) and stdout, as a table or JSON, and
-// the Octopus service messages under Octopus.
+// Where a finished plan or run goes: the report files (if asked: JSON, then HTML) and stdout, as a
+// table or JSON; under Octopus, the service messages that attach the files as artifacts.
 //
 // The report file is written at the end of what may be hours of work. If that fails (the directory
 // vanished, permission was taken away, the disk filled), the run has still happened: its outcome,
@@ -13,7 +13,7 @@ import { ExitCode } from '../shared/errors.ts';
 import { redactSecrets } from '../shared/redact.ts';
 import type { UpgradeReport } from '../upgrade/plan-model.ts';
 import type { CommandContext } from './context.ts';
-import { writeReportFile } from './write-report.ts';
+import { writeHtmlReportFile, writeReportFile } from './write-report.ts';
 
 /** Prints and writes the report; resolves with the exit code of the command. */
 export async function emitReport(
@@ -21,14 +21,9 @@ export async function emitReport(
   report: UpgradeReport,
   format: (report: UpgradeReport) => string,
 ): Promise<number> {
-  const failures: string[] = [];
-  let written: string | undefined;
-  // The file first: deployment tooling relies on it even if stdout is gone.
-  if (ctx.config.reportFile !== undefined) {
-    const failure = await tryWriteReport(ctx, ctx.config.reportFile, report);
-    if (failure === undefined) written = ctx.config.reportFile;
-    else failures.push(failure);
-  }
+  // The files first: deployment tooling relies on them even if stdout is gone.
+  const { failures, written: files } = await writeReportFiles(ctx, report);
+  let written = files.json;
   ctx.io.stdout(ctx.config.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : format(report));
   const octopus = ctx.config.octopus ?? isRunningUnderOctopus(ctx.io.env);
   if (octopus) {
@@ -40,7 +35,7 @@ export async function emitReport(
     }
     const write = (text: string): void => ctx.io.stdout(text);
     // Without a file there is no artifact; the output variables are printed all the same.
-    if (written !== undefined) emitOctopusMessages(report, { reportPath: written, write });
+    if (written !== undefined) emitOctopusMessages(report, { reportPath: written, ...(files.html !== undefined ? { htmlPath: files.html } : {}), write });
     else for (const line of octopusMessagesFor(report)) write(`${line}\n`);
   }
   if (failures.length === 0) return report.exitCode;
@@ -54,14 +49,38 @@ export async function emitReport(
   return code;
 }
 
+/** --report (JSON) and --html, each written whole or not at all; the JSON first, as tools read it. */
+export async function writeReportFiles(
+  ctx: Pick<CommandContext, 'config' | 'log'>,
+  report: UpgradeReport,
+): Promise<{ failures: string[]; written: { json?: string; html?: string } }> {
+  const failures: string[] = [];
+  const written: { json?: string; html?: string } = {};
+  if (ctx.config.reportFile !== undefined) {
+    const failure = await tryWriteReport(ctx, ctx.config.reportFile, report);
+    if (failure === undefined) written.json = ctx.config.reportFile;
+    else failures.push(failure);
+  }
+  if (ctx.config.htmlFile !== undefined) {
+    const failure = await tryWrite(ctx, ctx.config.htmlFile, 'HTML report', () => writeHtmlReportFile(ctx.config.htmlFile ?? '', report));
+    if (failure === undefined) written.html = ctx.config.htmlFile;
+    else failures.push(failure);
+  }
+  return { failures, written };
+}
+
 /** Writes the report; undefined when done, else what failed, for people. */
-export async function tryWriteReport(ctx: Pick<CommandContext, 'log'>, path: string, report: object): Promise<string | undefined> {
+export function tryWriteReport(ctx: Pick<CommandContext, 'log'>, path: string, report: object): Promise<string | undefined> {
+  return tryWrite(ctx, path, 'report', () => writeReportFile(path, report));
+}
+
+async function tryWrite(ctx: Pick<CommandContext, 'log'>, path: string, what: string, write: () => Promise<void>): Promise<string | undefined> {
   try {
-    await writeReportFile(path, report);
-    ctx.log.info({ file: path }, 'report written');
+    await write();
+    ctx.log.info({ file: path }, `${what} written`);
     return undefined;
   } catch (error) {
-    return redactSecrets(`the report could not be written to ${path}: ${whyNotWritten(error)}`);
+    return redactSecrets(`the ${what} could not be written to ${path}: ${whyNotWritten(error)}`);
   }
 }
 

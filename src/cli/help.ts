@@ -29,7 +29,7 @@ const EXIT_CODES: [string, string][] = [
   ['0', 'done, or nothing to do'],
   ['1', 'internal error'],
   ['2', 'invalid input (bad flag, environment variable or config file); nothing was contacted'],
-  ['3', 'refused to start (a safety rule said no, or another controller holds the lock)'],
+  ['3', 'refused to start (a safety rule said no, another controller holds the lock, or not confirmed: see --yes)'],
   ['4', 'halted mid-run (a wait timed out or the cluster became unsafe)'],
   ['5', 'done, but the report file could not be written (a failed run keeps its own code)'],
   ['130', 'interrupted by SIGINT'],

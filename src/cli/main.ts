@@ -4,7 +4,7 @@
 import { describeConfig } from '../app/config.ts';
 import { createHolderId } from '../app/holder.ts';
 import { ExitCode, InvalidInputError, UpgradeError } from '../shared/errors.ts';
-import { createLogger, type Logger } from '../shared/log.ts';
+import { createLogger, type Logger, type LoggerOptions } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
 import { toolVersion } from '../shared/tool-version.ts';
 import { parseArgv } from './args.ts';
@@ -12,6 +12,10 @@ import { COMMANDS, type CommandEntry } from './commands.ts';
 import { loadConfig } from './config.ts';
 import type { CliIo, CommandContext } from './context.ts';
 import type { ProgressView } from './progress-view.ts';
+import type { EventStream } from './event-stream.ts';
+import { EVENTS_TO_STDOUT } from '../app/settings.ts';
+import { isRunningUnderOctopus } from '../octopus/service-messages.ts';
+import { colourWanted, emphasiseHeadings, palette } from './colour.ts';
 import { formatHelp, helpWidth } from './help.ts';
 import { onSignals } from './signals.ts';
 import { closest } from '../app/suggest.ts';
@@ -32,14 +36,15 @@ export function processIo(): CliIo {
 
 export interface MainOverrides {
   connect?: CommandContext['connect'];
-  /** Logger factory (tests); default pino on stderr, pretty on a terminal. */
-  createLogger?: (level: string) => Logger;
+  /** Logger factory (tests), given what main would use: pino on stderr, pretty and coloured on a terminal. */
+  createLogger?: (level: string, options: LoggerOptions) => Logger;
 }
 
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo = processIo(), overrides: MainOverrides = {}): Promise<number> {
   let log: Logger | undefined;
   let progress: ProgressView | undefined;
+  let events: EventStream | undefined;
   const controller = new AbortController();
   const removeSignalHandlers = onSignals(controller, (text) => io.stderr(text));
   try {
@@ -49,12 +54,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       return ExitCode.ok;
     }
     const width = helpWidth(io.stdoutIsTTY ? io.stdoutColumns : undefined);
+    // Headings in bold where a person reads them (NO_COLOR aside).
+    const help = (text: string, isTTY: boolean): string => emphasiseHeadings(text, palette(colourWanted(io.env, isTTY)));
     if (args.command === 'help' || (args.command === undefined && args.help)) {
-      io.stdout(formatHelp(COMMANDS, undefined, width));
+      io.stdout(help(formatHelp(COMMANDS, undefined, width), io.stdoutIsTTY));
       return ExitCode.ok;
     }
     if (args.command === undefined) {
-      io.stderr(formatHelp(COMMANDS, undefined, width));
+      io.stderr(help(formatHelp(COMMANDS, undefined, width), io.stderrIsTTY));
       return ExitCode.invalidInput;
     }
     const entry = COMMANDS.find((c) => c.name === args.command);
@@ -65,7 +72,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       );
     }
     if (args.help) {
-      io.stdout(formatHelp(COMMANDS, entry, width));
+      io.stdout(help(formatHelp(COMMANDS, entry, width), io.stdoutIsTTY));
       return ExitCode.ok;
     }
 
@@ -75,31 +82,50 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     const live = (config.progress ?? true) && io.stderrIsTTY;
     const liveFrame = entry.name === 'run' && !config.dryRun && live;
     const level = liveFrame && config.logLevel === 'info' ? 'warn' : config.logLevel;
-    log = overrides.createLogger?.(level) ?? createLogger({ level, pretty: io.stderrIsTTY });
+    const logOptions: LoggerOptions = { level, pretty: io.stderrIsTTY, colour: colourWanted(io.env, io.stderrIsTTY) };
+    log = overrides.createLogger?.(level, logOptions) ?? createLogger(logOptions);
     log.debug({ command: entry.name, config: describeConfig(config) }, 'settings');
 
+    const eventsToStdout = config.events === EVENTS_TO_STDOUT;
+    if (eventsToStdout && entry.name !== 'demo' && (config.octopus ?? isRunningUnderOctopus(io.env))) {
+      throw new InvalidInputError(
+        '--events - writes the events to stdout, where Octopus reads its service messages: write them to a file (--events FILE), or pass --no-octopus',
+      );
+    }
     const execute = await entry.load();
+    const holder = createHolderId();
+    const mode = entry.name === 'run' && config.dryRun ? 'plan' : entry.name;
+    const connect = overrides.connect ?? (await loadConnect(entry));
     const ctx: CommandContext = {
       config,
       settings,
       log,
-      io,
+      // With the events on stdout, what the command would print there (the summary, the plan,
+      // the report) goes to stderr: stdout stays one JSON object a line.
+      io: eventsToStdout ? { ...io, stdout: (text) => io.stderr(text), stdoutIsTTY: io.stderrIsTTY } : io,
       signal: controller.signal,
-      holder: createHolderId(),
-      connect: overrides.connect ?? (await loadConnect(entry)),
+      holder,
+      // Every Elasticsearch request names this command and its lease holder.
+      connect: (options, connectionLog, versionTagKey) => connect(options, connectionLog, versionTagKey, { command: mode, holder }),
     };
     progress = await progressFor(entry.name, ctx, live);
-    if (progress) ctx.onEvent = progress.onEvent;
-    if (entry.name === 'run' && !config.yes && !config.dryRun && io.stdinIsTTY === true && io.stderrIsTTY) {
-      const { confirmReplacement } = await import('./confirm.ts');
-      ctx.confirm = (plan) =>
-        confirmReplacement(plan, { input: process.stdin, output: process.stderr, env: io.env, yes: false, signal: controller.signal });
+    if (config.events !== undefined) events = (await import('./event-stream.ts')).openEventStream(config.events, (text) => io.stdout(text), log);
+    const sinks = [progress?.onEvent, events?.onEvent].filter((sink) => sink !== undefined);
+    if (sinks.length > 0) ctx.onEvent = (event) => sinks.forEach((sink) => sink(event));
+    if (entry.name === 'run' && !config.dryRun) {
+      // Unless --yes, CI or Octopus: ask a person at the terminal, or refuse (exit 3) without one.
+      const { confirmReplacement, consentFor } = await import('./confirm.ts');
+      if (consentFor({ yes: config.yes, stdinIsTTY: io.stdinIsTTY, env: io.env }) !== 'given') {
+        ctx.confirm = (plan) =>
+          confirmReplacement(plan, { input: process.stdin, env: io.env, yes: config.yes, stdinIsTTY: io.stdinIsTTY, signal: controller.signal });
+      }
     }
     return await execute(ctx);
   } catch (error) {
     return reportError(error, io, log);
   } finally {
     progress?.stop();
+    events?.close();
     removeSignalHandlers();
   }
 }
@@ -115,6 +141,7 @@ async function progressFor(command: string, ctx: CommandContext, live: boolean):
   return createProgressView({
     output: { write: (text: string) => ctx.io.stderr(text), isTTY: ctx.io.stderrIsTTY, columns: process.stderr.columns },
     live,
+    colour: colourWanted(ctx.io.env, ctx.io.stderrIsTTY),
   });
 }
 

@@ -3,6 +3,7 @@
 
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { toolUserAgent } from '../shared/tool-version.ts';
 
 export interface AwsClientOptions {
   region: string;
@@ -14,6 +15,11 @@ export interface AwsClientOptions {
    * layer, so AWS_MAX_ATTEMPTS or a profile's max_attempts must not multiply them.
    */
   maxAttempts?: number | undefined;
+  /**
+   * Appended to the SDK's user agent (default "es-rolling-upgrade/<version>"): CloudTrail records it
+   * with every call, so the terminations this tool makes can be told from others.
+   */
+  userAgent?: string | undefined;
 }
 
 export interface AwsClients {
@@ -25,6 +31,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   const config = {
     region: options.region,
     maxAttempts: options.maxAttempts ?? 1,
+    customUserAgent: options.userAgent ?? toolUserAgent(),
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
   };

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
 import { InvalidInputError } from '../shared/errors.ts';
 import { registerSecret } from '../shared/redact.ts';
+import { toolUserAgent } from '../shared/tool-version.ts';
 
 export interface EsClientOptions {
   /** One or more node URLs. All are used, so losing the node being talked to is not fatal. */
@@ -23,6 +24,11 @@ export interface EsClientOptions {
   sniff?: boolean | undefined;
   /** Immediate transport-level retries on another node (default 3); backoff retries live in the adapters. */
   maxRetries?: number | undefined;
+  /**
+   * X-Opaque-Id of every request (default "es-rolling-upgrade/<version>"): Elasticsearch shows it in
+   * the tasks API, slow logs and deprecation logs, so an operator can tell what this tool is doing.
+   */
+  opaqueId?: string | undefined;
 }
 
 export function createEsClient(options: EsClientOptions): Client {
@@ -38,6 +44,7 @@ export function createEsClient(options: EsClientOptions): Client {
     sniffOnConnectionFault: options.sniff ?? false,
     // Error metadata carries the request headers and connection URL: drop them from errors.
     redaction: { type: 'remove' },
+    headers: { 'x-opaque-id': headerValue(options.opaqueId ?? toolUserAgent()) },
     tls: {
       ...(options.caFile ? { ca: readCa(options.caFile) } : {}),
       rejectUnauthorized: options.rejectUnauthorized ?? true,
@@ -46,6 +53,11 @@ export function createEsClient(options: EsClientOptions): Client {
   if (options.apiKey) config.auth = { apiKey: options.apiKey };
   else if (options.username !== undefined) config.auth = { username: options.username, password: options.password ?? '' };
   return new Client(config);
+}
+
+/** A header value is visible ASCII: anything else (a host name in another script) becomes "?". */
+export function headerValue(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
 function parseNodeUrl(raw: string): string {

@@ -40,7 +40,7 @@ const ALL = SETTINGS as readonly SettingSpec[];
 const KNOWN: readonly string[] = ALL.map((s) => s.name);
 const REQUEST_KEYS = requestSettings().map((s) => s.name as SettingName);
 /** What a run inherits from the service: every setting a run takes that means something over HTTP. */
-const INHERITED_KEYS = ALL.filter((s) => s.commands.includes('run') && (s.request === 'allowed' || s.request === 'connection')).map(
+const INHERITED_KEYS = ALL.filter((s) => s.commands.includes('run') && (s.request === 'allowed' || s.request === 'connection' || s.request === 'operator')).map(
   (s) => s.name as SettingName,
 );
 

@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { LiveReport } from '../report/live-report.ts';
+import { eventLine } from '../shared/event-line.ts';
 import type { Logger } from '../shared/log.ts';
 import { checkBearer, MIN_TOKEN_LENGTH, SERVICE_TOKEN_ENV } from './auth.ts';
 import { InvalidInputError } from '../shared/errors.ts';
@@ -171,7 +172,7 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
       }
       res.write(
         ndjson
-          ? `${JSON.stringify({ seq: e.seq, ...e.event })}\n`
+          ? eventLine(e.seq, e.event)
           : `id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`,
       );
     });

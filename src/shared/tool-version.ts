@@ -11,6 +11,11 @@ export function toolVersion(): string {
   return cached;
 }
 
+/** How the tool names itself to Elasticsearch and AWS: "es-rolling-upgrade/0.1.0". */
+export function toolUserAgent(): string {
+  return `es-rolling-upgrade/${toolVersion()}`;
+}
+
 function readVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };

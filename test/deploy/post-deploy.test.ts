@@ -75,6 +75,7 @@ describe('PostDeploy.sh', () => {
       ESRU_TARGET_VERSION: '9.5.4',
       ESRU_MODE: 'plan',
       ESRU_REPORT: '/tmp/plan.json',
+      ESRU_HTML: '/tmp/plan.html',
       ESRU_COMMAND: cli.command,
     });
 
@@ -82,6 +83,7 @@ describe('PostDeploy.sh', () => {
     expect(cli.recorded().argv).toEqual([
       'plan', '--target-version', '9.5.4', '--report', '/tmp/plan.json', '--octopus',
       '--es-url', 'http://localhost:9200',
+      '--html', '/tmp/plan.html',
     ]);
   });
 

@@ -83,6 +83,9 @@ describe('a request over the service settings', () => {
     octopus: true,
     host: '0.0.0.0',
     port: 9000,
+    html: '/tmp/report.html',
+    events: '-',
+    'disable-rule': ['cluster_not_red'],
   };
 
   it('knows a sample value of every setting a request may not set', () => {
@@ -98,6 +101,7 @@ describe('a request over the service settings', () => {
     const why: Record<string, string> = {
       connection: 'is a connection setting of the service: a run uses the cluster, credentials and TLS settings the service was started with',
       local: 'means something only on a command line',
+      operator: 'disables a safety rule: only the operator who starts the service may',
       listener: 'is where the service itself listens',
     };
     expect(issues).toHaveLength(1);

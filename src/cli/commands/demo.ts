@@ -4,7 +4,7 @@
 import { createSimulatedWorld, type SimulatedWorldOptions } from '../../sim/index.ts';
 import { planUpgrade, runUpgrade, type UpgradeDeps } from '../../upgrade/run-upgrade.ts';
 import type { CommandContext } from '../context.ts';
-import { tryWriteReport } from '../emit-report.ts';
+import { writeReportFiles } from '../emit-report.ts';
 import { ExitCode } from '../../shared/errors.ts';
 import { formatPlanReport } from '../format-plan.ts';
 import { formatReport } from '../format-report.ts';
@@ -30,10 +30,15 @@ export async function demo(ctx: CommandContext): Promise<number> {
         `whose Auto Scaling Groups now launch ${DEMO_WORLD.launchVersion}. Nothing real is touched.\n\n`,
     );
   }
-  const planned = await planUpgrade(deps, ctx.config.upgrade);
+  // The plan is printed here; the progress view and --events follow the run, which starts with its
+  // own plan event (a plan's end would read as the run's).
+  const { onEvent: _followsTheRun, ...planDeps } = deps;
+  const planned = await planUpgrade(planDeps, ctx.config.upgrade);
   if (!json) ctx.io.stdout(`${formatPlanReport(planned)}\n`);
   const report = await runUpgrade(deps, ctx.config.upgrade);
-  const failure = ctx.config.reportFile === undefined ? undefined : await tryWriteReport(ctx, ctx.config.reportFile, report);
+  // --report and --html hold the run's report, which carries the plan it followed.
+  const { failures } = await writeReportFiles(ctx, report);
+  const failure = failures.length > 0 ? failures.join('; ') : undefined;
   ctx.io.stdout(json ? JSON.stringify({ plan: planned, run: report }, null, 2) + '\n' : formatReport(report));
   if (failure === undefined) return report.exitCode;
   const code = report.exitCode !== ExitCode.ok ? report.exitCode : ExitCode.reportNotWritten;
