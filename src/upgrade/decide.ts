@@ -145,7 +145,7 @@ function decideStep(input: DecideInput): Decision {
       return { kind: 'done', conflicts: settlement.conflicts };
     }
     if (world.cluster.health.status === 'red') return wait('yellow', 'cluster to leave red', { status: 'yellow' });
-    return recoveryWait(settlement, undefined, []);
+    return recoveryWait(world, settlement, undefined, []);
   }
 
   // A voting configuration that keeps a departed master (it never shrinks below three once it had
@@ -180,7 +180,7 @@ function decideStep(input: DecideInput): Decision {
   const red = refusals.find((r) => r.rule === 'cluster_not_red');
   if (red) return wait('yellow', 'cluster to leave red', { status: 'yellow' }, candidate.node.name, strip(refusals));
   if (refusals.length > 0) {
-    if (refusals.every((r) => r.kind === 'recovery')) return recoveryWait(settlement, candidate.node.name, strip(refusals));
+    if (refusals.every((r) => r.kind === 'recovery')) return recoveryWait(world, settlement, candidate.node.name, strip(refusals));
     return {
       kind: 'wait',
       wait: 'safe-to-proceed',
@@ -359,9 +359,11 @@ function wait(kind: WaitKind, detail: string, health: Omit<HealthWait, 'timeoutM
 }
 
 /** Yellow then green: long-poll for moving shards to stop, else for green. */
-function recoveryWait(settlement: Settlement, node: string | undefined, refusals: Refusal[]): Decision {
+function recoveryWait(world: World, settlement: Settlement, node: string | undefined, refusals: Refusal[]): Decision {
   const detail = settlement.kind === 'unsettled' ? settlement.reason : 'cluster to settle';
-  const moving = settlement.kind === 'unsettled' && settlement.reason.startsWith('shards still moving');
+  // Shards relocating in a green cluster: waiting for green would return at once, over and over.
+  const h = world.cluster.health;
+  const moving = h.initializingShards > 0 || h.relocatingShards > 0;
   return wait(
     'green',
     `cluster green or only version conflicts unassigned: ${detail}`,

@@ -311,8 +311,15 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
           rec.emit({ type: 'recovery', status: h.status, initializing: h.initializingShards, relocating: h.relocatingShards, unassigned: h.unassignedShards });
         }
         const chunk = Math.max(1, Math.min(left, LONG_POLL_MS));
-        if (d.health) await cluster.waitForHealth({ ...d.health, timeoutMs: chunk }, runSignal);
-        else await clock.sleep(Math.min(chunk, sleepFor(waited, options.pollIntervalMs)), runSignal);
+        const pause = Math.min(chunk, sleepFor(waited, options.pollIntervalMs));
+        if (!d.health) await clock.sleep(pause, runSignal);
+        else {
+          const startedMs = clock.now().getTime();
+          const h = await cluster.waitForHealth({ ...d.health, timeoutMs: chunk }, runSignal);
+          // The condition held at once, yet the wait goes on (the rules ask for more than health
+          // says): look again soon, not in a tight loop.
+          if (!h.timedOut && waited > 0 && clock.now().getTime() - startedMs < 250) await clock.sleep(pause, runSignal);
+        }
         return undefined;
       }
       case 'prepare-node': {

@@ -230,6 +230,15 @@ describe('runUpgrade against the termination lag, lifecycle hooks and throttling
     expect((await world.cluster.observe()).allocationExcludeNames).toEqual([]);
   });
 
+  it('rebalancing after each join (shards relocating in a green cluster) is waited out, not polled in a tight loop', async () => {
+    const world = aWorld({ data: 4, recovery: { rebalance: true } });
+    const report = await runUpgrade(depsFor(world), options({ order: 'data-first' }));
+    expect(report.outcome, report.message).toBe('completed');
+    expect(world.cluster.stats().rebalanceRelocations).toBeGreaterThan(0);
+    // A tight loop would make thousands of calls in the same instant (the simulator refuses at 10,000).
+    expect(world.apiCalls('observe')).toBeLessThan(2_000);
+  });
+
   it('an instance in Standby is refused by instance_in_service', async () => {
     const world = aWorld({ standby: { data: 1 } });
     const report = await runUpgrade(depsFor(world), options());
