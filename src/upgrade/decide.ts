@@ -360,10 +360,15 @@ function wait(kind: WaitKind, detail: string, health: Omit<HealthWait, 'timeoutM
 
 /** Yellow then green: long-poll for moving shards to stop, else for green. */
 function recoveryWait(world: World, settlement: Settlement, node: string | undefined, refusals: Refusal[]): Decision {
-  const detail = settlement.kind === 'unsettled' ? settlement.reason : 'cluster to settle';
   // Shards relocating in a green cluster: waiting for green would return at once, over and over.
   const h = world.cluster.health;
   const moving = h.initializingShards > 0 || h.relocatingShards > 0;
+  const detail =
+    settlement.kind === 'unsettled'
+      ? settlement.reason
+      : moving
+        ? `shards still moving: ${h.initializingShards} initializing, ${h.relocatingShards} relocating`
+        : 'cluster to settle';
   return wait(
     'green',
     `cluster green or only version conflicts unassigned: ${detail}`,

@@ -462,6 +462,16 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Shards relocating in a green cluster (rebalancing after a join): long-poll for them to stop, not for green',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], health: { status: 'green', relocatingShards: 2 }, shards: replicated('d-1', 'd-2') }),
+    options: { order: 'data-first' },
+    atStart: false,
+    expect: (d) => {
+      waitsFor('green', /no_moving_shards|moving/)(d);
+      if (d.kind === 'wait') expect(d.health).toEqual({ noInitializingShards: true, noRelocatingShards: true });
+    },
+  },
+  {
     name: 'A replacement that came up with the wrong version tag halts the run',
     world: () => ({ nodes: [aNode('m-1').master().launchedAt(new Date(T0.getTime() + 1000)), aNode('m-2').master(), aNode('m-3').master()] }),
     atStart: false,
