@@ -38,14 +38,6 @@ export function combinationIssues(c: Partial<Record<SettingName, unknown>>): Set
       message: 'writes the events to stdout, where --output json would write the report: send the events to a file, or read the report from the last event (type "finished") or from --report FILE',
     });
   }
-  const poll = c['poll-interval'];
-  const ttl = c['lock-ttl'];
-  if (typeof poll === 'number' && typeof ttl === 'number' && ttl < 3 * poll) {
-    issues.push({
-      path: ['lock-ttl'],
-      message: 'must be at least three times --poll-interval, so one slow observation does not lose the lease',
-    });
-  }
   return issues;
 }
 
