@@ -22,7 +22,11 @@ export interface EsClientOptions {
   requestTimeoutMs?: number | undefined;
   /** Discover nodes from the cluster (default false: a rolling upgrade churns them). */
   sniff?: boolean | undefined;
-  /** Immediate transport-level retries on another node (default 3); backoff retries live in the adapters. */
+  /**
+   * Transport-level retries (default 0): the adapters' retries are the one retry layer, and each
+   * goes to the next live node of the list. The transport's own would retry even an untrusted
+   * certificate, with backoff, before the adapters could tell it is no passing fault.
+   */
   maxRetries?: number | undefined;
   /**
    * X-Opaque-Id of every request (default "es-rolling-upgrade/<version>"): Elasticsearch shows it in
@@ -39,7 +43,7 @@ export function createEsClient(options: EsClientOptions): Client {
   const config: ClientOptions = {
     nodes,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    maxRetries: options.maxRetries ?? 3,
+    maxRetries: options.maxRetries ?? 0,
     sniffOnStart: options.sniff ?? false,
     sniffOnConnectionFault: options.sniff ?? false,
     // Error metadata carries the request headers and connection URL: drop them from errors.

@@ -87,9 +87,36 @@ interface ErrorLike {
   $metadata?: { httpStatusCode?: unknown };
 }
 
-/** True for failures worth retrying; never for 4xx validation, auth or conflict errors. */
+/**
+ * A certificate the client does not trust (wrong CA, self-signed, expired, wrong host name): a
+ * set-up problem that waiting will not heal, though it surfaces as a connection error.
+ */
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+const TLS_MESSAGE = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|certificate has expired|does not match certificate's altnames/i;
+
+export function isCertificateError(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const e = error as ErrorLike & { message?: unknown };
+  if (typeof e.code === 'string' && TLS_CODES.has(e.code)) return true;
+  if (typeof e.message === 'string' && TLS_MESSAGE.test(e.message)) return true;
+  return isCertificateError(e.cause, depth + 1);
+}
+
+/** True for failures worth retrying; never for 4xx validation, auth or conflict errors, nor an untrusted certificate. */
 export function isTransientError(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 5) return false;
+  if (depth === 0 && isCertificateError(error)) return false;
   const e = error as ErrorLike;
   if (typeof e.name === 'string' && TRANSIENT_NAMES.has(e.name)) return true;
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;

@@ -50,6 +50,8 @@ describe('isTransientError', () => {
     ['AWS ValidationError', awsError('ValidationError', 400)],
     ['AWS AccessDenied', awsError('AccessDenied', 403)],
     ['a programming error', new TypeError('x is undefined')],
+    ['an untrusted certificate (wrong CA), though a ConnectionError', Object.assign(new Error('unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), { name: 'ConnectionError' })],
+    ['a self-signed certificate by code, wrapped', new Error('fetch failed', { cause: Object.assign(new Error('x'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }) })],
     ['a non-error', 'boom'],
   ])('does not retry %s', (_name, error) => {
     expect(isTransientError(error)).toBe(false);
