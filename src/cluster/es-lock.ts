@@ -14,10 +14,12 @@ import { esErrorTypeOf, esStatusOf, toEsServiceError } from './es-error.ts';
 export const LOCK_INDEX = 'es-rolling-upgrade-lock';
 const LEASE_ID = 'lease';
 /**
- * At most three copies, whatever the size of the cluster: the lease survives any one data node (or
- * zone, with awareness) leaving, without a copy on every node of a large cluster.
+ * Two copies, whatever the size of the cluster: the lease survives any one data node (or zone, with
+ * awareness) leaving, without a copy on every node of a large cluster. A fixed count, not
+ * auto_expand_replicas: Elasticsearch shrinks an auto-expanded index when a node is excluded from
+ * allocation, which this controller does to every node it replaces.
  */
-const LOCK_INDEX_REPLICAS = '0-2';
+const LOCK_INDEX_REPLICAS = 1;
 
 export interface EsLockOptions extends LeaseLockOptions {
   retry?: RetryOptions;
@@ -122,10 +124,10 @@ export class EsLeaseStore implements LeaseStore {
     return outcome;
   }
 
-  /** One shard with a few copies; an index left by an earlier release (a copy on every node) is brought in line. */
+  /** One shard with two copies; an index left by an earlier release (a copy on every node) is brought in line. */
   private async ensureIndex(signal?: AbortSignal): Promise<void> {
     if (this.indexReady) return;
-    const settings = { number_of_shards: 1, auto_expand_replicas: LOCK_INDEX_REPLICAS, hidden: true };
+    const settings = { number_of_shards: 1, number_of_replicas: LOCK_INDEX_REPLICAS, auto_expand_replicas: 'false', hidden: true };
     await this.call(
       `PUT ${this.index}`,
       async () => {
@@ -137,7 +139,7 @@ export class EsLeaseStore implements LeaseStore {
         } catch (error) {
           if (esErrorTypeOf(error) !== 'resource_already_exists_exception') throw error;
           await this.client.indices.putSettings(
-            { index: this.index, settings: { index: { auto_expand_replicas: LOCK_INDEX_REPLICAS } } },
+            { index: this.index, settings: { index: { auto_expand_replicas: 'false', number_of_replicas: LOCK_INDEX_REPLICAS } } },
             signal ? { signal } : {},
           );
         }

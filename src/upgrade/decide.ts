@@ -65,8 +65,8 @@ export type Decision =
    * lease as `override` before the settings are written.
    */
   | { kind: 'prepare-node'; node: NodeView; settings: Partial<AllocationSettings>; override: AllocationOverride }
-  /** Put back the allocation settings as found; `keep`: nodes still leaving stay excluded. */
-  | { kind: 'restore-allocation'; settings: Partial<AllocationSettings>; keep?: AllocationOverride }
+  /** Put back the allocation settings as found; `keep`: what stays changed (nodes still leaving stay excluded). */
+  | { kind: 'restore-allocation'; settings: Partial<AllocationSettings>; keep?: AllocationOverride; why?: string }
   /** Move votes off: the candidate's (`node`), or departed nodes' the configuration kept. */
   | { kind: 'exclude-from-voting'; nodeIds: string[]; nodeNames: string[]; node?: NodeView; why: string }
   | { kind: 'clear-voting-exclusion' }
@@ -168,6 +168,22 @@ function decideStep(input: DecideInput): Decision {
     return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
   }
 
+  // Readied and narrowed, yet the node holds a copy with no other started copy: the exclusion shrank
+  // an index with auto_expand_replicas (Elasticsearch counts only the nodes it may expand to), or a
+  // shard landed on it just before the exclusion. Narrowing keeps that copy where it is; lifting it
+  // (the exclusion stays) lets it move off first. Allocation is narrowed again before the node goes.
+  if (override?.narrowed === true && options.strategy === 'replace' && prepared(world, candidate, override)) {
+    const lonely = lonelyCopies(world, candidate);
+    if (lonely.length > 0) {
+      return {
+        kind: 'restore-allocation',
+        settings: override.found[ALLOCATION_ENABLE] ? { [ALLOCATION_ENABLE]: override.found[ALLOCATION_ENABLE] } : {},
+        keep: { ...override, narrowed: false },
+        why: `${candidate.node.name} holds ${lonely.length} cop${lonely.length === 1 ? 'y' : 'ies'} with no other started copy (${lonely.slice(0, 5).join(', ')}): allocation widened so they can move off the excluded node first`,
+      };
+    }
+  }
+
   const structural = refusals.filter((r) => r.kind === 'structural');
   if (structural.length > 0) {
     if (input.atStart) return { kind: 'refuse', refusals: strip(structural) };
@@ -191,7 +207,10 @@ function decideStep(input: DecideInput): Decision {
     };
   }
 
-  if (candidate.isData && !prepared(world, candidate, override)) return prepareNode(world, candidate, override, options.strategy === 'replace', input.now);
+  const narrow = options.strategy === 'replace';
+  if (candidate.isData && (!prepared(world, candidate, override) || (narrow && override?.narrowed !== true))) {
+    return prepareNode(world, candidate, override, narrow, input.now);
+  }
   if (candidate.isMasterEligible && needsVotingExclusion(world, candidate)) {
     return {
       kind: 'exclude-from-voting',
@@ -203,6 +222,14 @@ function decideStep(input: DecideInput): Decision {
   }
   const conflicts = settlement.kind === 'version-conflicts-only' ? settlement.conflicts : [];
   return { kind: 'terminate', node: candidate, conflicts };
+}
+
+/** Copies on the node with no started copy anywhere else, named "[index][shard]". */
+function lonelyCopies(world: World, view: NodeView): string[] {
+  const name = view.node.name;
+  return world.cluster.shards
+    .filter((s) => s.node === name && !copiesOf(world.cluster.shards, s).some((o) => o.node !== name && o.node !== undefined && o.state === 'STARTED'))
+    .map((s) => `[${s.index}][${s.shard}]`);
 }
 
 /** The lease says this upgrade chose the node to go next. */

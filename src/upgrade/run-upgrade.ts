@@ -335,7 +335,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
       case 'restore-allocation': {
         await cluster.putSettings(d.settings, runSignal);
         await recordFact(withOverride(keeper.record, d.keep));
-        rec.emit({ type: 'action', action: 'allocation-restored', detail: describeSettings(d.settings) });
+        rec.emit({ type: 'action', action: d.keep?.nodeNames.length ? 'allocation-widened' : 'allocation-restored', detail: d.why ?? describeSettings(d.settings) });
         return undefined;
       }
       case 'exclude-from-voting': {

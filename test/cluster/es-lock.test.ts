@@ -67,7 +67,7 @@ describe('EsLeaseStore', () => {
   it('has captured versions to test against', () => expect(versions.length).toBeGreaterThan(0));
 
   describe.each(versions)('against Elasticsearch %s', (version) => {
-    it('creates the lock index with one shard and at most three copies, then the lease with op_type=create', async () => {
+    it('creates the lock index with one shard and two copies (no auto-expand), then the lease with op_type=create', async () => {
       const es = mockedEs();
       serveLock(es, version, { createIndex: 'lock-index-created', create: ['lock-create-created'] });
 
@@ -76,19 +76,19 @@ describe('EsLeaseStore', () => {
       expect(es.requests[0]).toMatchObject({
         method: 'PUT',
         path: '/es-rolling-upgrade-lock',
-        body: { settings: { number_of_shards: 1, auto_expand_replicas: '0-2', hidden: true } },
+        body: { settings: { number_of_shards: 1, number_of_replicas: 1, auto_expand_replicas: 'false', hidden: true } },
       });
       expect(writes(es)[0]?.querystring).toEqual({ op_type: 'create' });
       expect(created).toBe(position(version, 'lock-create-created'));
     });
 
-    it('brings an existing lock index (a copy on every node, from an earlier release) to at most three copies', async () => {
+    it('brings an existing lock index (a copy on every node, from an earlier release) to two copies', async () => {
       const es = mockedEs();
       serveLock(es, version, { createIndex: 'lock-index-exists', create: ['lock-create-created'] });
 
       await newStore(es).create(record('host-a:1:a'));
 
-      expect(es.requests.find((q) => q.path === '/es-rolling-upgrade-lock/_settings')?.body).toEqual({ index: { auto_expand_replicas: '0-2' } });
+      expect(es.requests.find((q) => q.path === '/es-rolling-upgrade-lock/_settings')?.body).toEqual({ index: { auto_expand_replicas: 'false', number_of_replicas: 1 } });
     });
 
     it('reports an existing lease on create as nothing created', async () => {

@@ -156,8 +156,9 @@ describe(`production conditions: ${MASTERS} masters + ${DATA} data over HTTPS, A
     const nodes = await catNodes(box.es);
     expect(nodes.filter((n) => n.roles.includes('d')).every((n) => n.version === versions.new)).toBe(true);
     expect(await allocationEnable(box.es)).toBeNull();
-    const lockSettings = await box.es.json<Record<string, { settings: { index: { auto_expand_replicas?: string } } }>>('GET', `/${LOCK_INDEX}/_settings`);
-    expect(lockSettings[LOCK_INDEX]?.settings.index.auto_expand_replicas).toBe('0-2');
+    const lockSettings = await box.es.json<Record<string, { settings: { index: { number_of_replicas?: string; auto_expand_replicas?: string } } }>>(
+      'GET', `/${LOCK_INDEX}/_settings`);
+    expect(lockSettings[LOCK_INDEX]?.settings.index).toMatchObject({ number_of_replicas: '1', auto_expand_replicas: 'false' });
     await waitGreen(box.es, TOTAL, 'green after the upgrade', 300_000);
   }));
 });

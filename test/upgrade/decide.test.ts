@@ -152,6 +152,32 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Readied, yet holding a copy with no other started copy (an auto-expanded index shrank with the exclusion): allocation is widened so it can move off, the exclusion kept',
+    world: () => ({
+      nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()],
+      shards: [...(replicated('d-1', 'd-2') ?? []), shard('.kibana_1', 0, true, 'STARTED', 'd-1')],
+      ...excludedNarrowed('d-1'),
+    }),
+    options: { order: 'data-first' },
+    lease: preparedFor('d-1'),
+    atStart: false,
+    expect: (d) => {
+      expect(d.kind).toBe('restore-allocation');
+      if (d.kind !== 'restore-allocation') return;
+      expect(d.settings).toEqual({ [ALLOCATION_ENABLE]: { persistent: null, transient: null } });
+      expect(d.keep).toMatchObject({ nodeNames: ['d-1'], narrowed: false });
+      expect(d.why).toMatch(/\[\.kibana_1\]\[0\]/);
+    },
+  },
+  {
+    name: 'Widened and the lonely copy moved off: allocation is narrowed again before the node goes',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], shards: replicated('d-1', 'd-2'), excludeNames: ['d-1'] }),
+    options: { order: 'data-first' },
+    lease: preparedFor('d-1', false),
+    atStart: false,
+    expect: prepares('d-1'),
+  },
+  {
     name: 'A data node is terminated once readied',
     world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], shards: replicated('d-1', 'd-2'), ...excludedNarrowed('d-1') }),
     options: { order: 'data-first' },
