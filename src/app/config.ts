@@ -54,6 +54,8 @@ export function toConfig(c: Settings): Config {
     versionTagKey: c['version-tag-key'],
     order: c.order,
     strategy: c.strategy,
+    batch: c.batch,
+    ...(c['max-unavailable'] !== undefined ? { maxUnavailable: c['max-unavailable'] } : {}),
     versionConflicts: c['version-conflicts'],
     match: c.match,
     groupNames: c['group-name'],

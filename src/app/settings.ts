@@ -102,6 +102,23 @@ const ONE_CLUSTER = ['plan', 'run', 'serve'] as const satisfies readonly Command
 const timeout = () => duration('1s', '7d');
 
 export const ORDERS = ['masters-first', 'data-first'] as const;
+export const BATCH_MODES = ['none', 'zone'] as const;
+
+/** --max-unavailable: a count of data nodes ("3") or a share of them ("34%"). */
+const maxUnavailable = custom(
+  z.unknown().transform((value, ctx): { count: number } | { percent: number } => {
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+    const percent = /^(\d+(?:\.\d+)?)%$/.exec(text);
+    if (percent) {
+      const p = Number(percent[1]);
+      if (p > 0 && p <= 100) return { percent: p };
+    } else if (/^\d+$/.test(text) && Number(text) >= 1) {
+      return { count: Number(text) };
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a count of data nodes (1 or more, e.g. 3) or a percentage of them (e.g. 34%)' });
+    return z.NEVER;
+  }),
+);
 export const STRATEGIES = ['replace', 'drain'] as const;
 export const VERSION_CONFLICT_POLICIES = ['accept', 'reject'] as const;
 export const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
@@ -290,6 +307,30 @@ export const SETTINGS = [
     help: 'masters-first or data-first',
     request: 'allowed',
     octopus: { name: 'EsRollingUpgrade.Order', label: 'Order' },
+  },
+  {
+    name: 'batch',
+    group: 'upgrade',
+    commands: UPGRADE,
+    env: ['ESRU_BATCH'],
+    value: oneOf(BATCH_MODES),
+    default: 'none',
+    valueName: 'MODE',
+    help: 'none: data nodes one at a time; zone: the stale data nodes of one availability zone together (needs shard allocation awareness on the zone; refused otherwise)',
+    request: 'allowed',
+    octopus: { name: 'EsRollingUpgrade.Batch', label: 'Batches', helpText: 'none: data nodes one at a time. zone: the stale data nodes of one availability zone together, when shard allocation awareness keeps a copy of every shard in another zone.' },
+  },
+  {
+    name: 'max-unavailable',
+    group: 'upgrade',
+    commands: UPGRADE,
+    env: ['ESRU_MAX_UNAVAILABLE'],
+    value: maxUnavailable,
+    defaultNote: 'a whole zone',
+    valueName: 'N|P%',
+    help: 'with --batch zone: at most this many data nodes (or this share of them) at once',
+    request: 'allowed',
+    octopus: { name: 'EsRollingUpgrade.MaxUnavailable', label: 'Most data nodes at once', helpText: 'With zone batches: a count (3) or a share of the data nodes (34%); empty for a whole zone.' },
   },
   {
     name: 'strategy',

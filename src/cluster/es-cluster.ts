@@ -12,6 +12,7 @@ import {
   toAllocationExcludeNames,
   toAllocationExplanation,
   toAllocationSettings,
+  toAwareness,
   toClusterHealth,
   toEsNodes,
   toMasterNodeId,
@@ -94,6 +95,7 @@ export class EsCluster implements Cluster {
       settings,
       votingConfigNodeIds: toVotingConfigNodeIds(state),
       votingConfigExclusions: toVotingConfigExclusions(state),
+      awareness: toAwareness(settingsBody),
     };
     // Explanations are only worth their cost once recoveries have settled (version-conflict judgement).
     const h = snapshot.health;

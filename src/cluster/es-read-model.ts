@@ -7,6 +7,7 @@ import {
   effectiveSetting,
   splitNames,
   type AllocationSettings,
+  type Awareness,
   type LayeredSetting,
 } from '../upgrade/model.ts';
 import type {
@@ -138,6 +139,20 @@ function layerValue(layer: Record<string, unknown> | undefined, key: string): st
 export function toAllocationSettings(body: SettingsBody): AllocationSettings {
   const layered = (key: string): LayeredSetting => ({ persistent: layerValue(body.persistent, key), transient: layerValue(body.transient, key) });
   return { [ALLOCATION_ENABLE]: layered(ALLOCATION_ENABLE), [ALLOCATION_EXCLUDE_NAME]: layered(ALLOCATION_EXCLUDE_NAME) };
+}
+
+const AWARENESS_ATTRIBUTES = 'cluster.routing.allocation.awareness.attributes';
+const FORCE = /^cluster\.routing\.allocation\.awareness\.force\.(.+)\.values$/;
+
+/** Awareness in force: each setting transient over persistent. */
+export function toAwareness(body: SettingsBody): Awareness {
+  const effective = (key: string): string | null => layerValue(body.transient, key) ?? layerValue(body.persistent, key);
+  const force: Record<string, string[]> = {};
+  for (const key of new Set([...Object.keys(body.persistent ?? {}), ...Object.keys(body.transient ?? {})])) {
+    const attribute = FORCE.exec(key)?.[1];
+    if (attribute !== undefined) force[attribute] = splitNames(effective(key));
+  }
+  return { attributes: splitNames(effective(AWARENESS_ATTRIBUTES)), force };
 }
 
 export function toAllocationEnable(settings: AllocationSettings): string | null {

@@ -98,6 +98,7 @@ export class LiveReport {
           node.finishedAt = event.at;
           node.durationMs = event.durationMs;
           if (event.replacement !== undefined) node.replacementNodeName = event.replacement;
+          if (event.replacementInstanceId !== undefined) node.replacementInstanceId = event.replacementInstanceId;
         }
         if (this.current === node) this.current = undefined;
         break;

@@ -210,6 +210,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       settings: structuredClone(this.#settings),
       votingConfigNodeIds: [...this.#votingConfig],
       votingConfigExclusions: this.#votingExclusions.map((e) => ({ ...e })),
+      awareness: { attributes: [...this.#deps.awareness.attributes], force: structuredClone(this.#deps.awareness.force ?? {}) },
     };
     if (health.unassignedShards > 0 && health.initializingShards === 0 && health.relocatingShards === 0) {
       snapshot.unassignedExplanations = this.#explainAllUnassigned();

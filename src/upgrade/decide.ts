@@ -10,7 +10,8 @@ import { ALLOCATION_ENABLE, ALLOCATION_EXCLUDE_NAME, effectiveSetting, splitName
 import type { HealthWait, LeaseRecord, AllocationOverride } from './ports.ts';
 import type { Refusal, UpgradeOptions, WaitKind } from './plan-model.ts';
 import { replacementOrder } from './plan.ts';
-import { evaluateRules, type JudgedRefusal, type RuleContext } from './predicates.ts';
+import { evaluateRules, RULES, type JudgedRefusal, type RuleContext } from './predicates.ts';
+import { zoneBatches } from './batches.ts';
 import { findReplacementUnderWay, findWrongReplacement, leavingNodes, replacementsPending } from './replacements.ts';
 import { isHeldBackByBalancer, judgeSettlement, toleratedFor, type Settlement, type VersionConflict } from './version-conflicts.ts';
 import type { ShardCopy } from './model.ts';
@@ -95,6 +96,7 @@ function decideStep(input: DecideInput): Decision {
     .filter((n) => !goingNames.has(n.node.name))
     .sort((a, b) => Number(chosen(b, override)) - Number(chosen(a, override)));
   const settlement = settle(input, override);
+  const batchOf = batchesFor(world, candidates, options, override);
   const ctx: RuleContext = {
     world,
     options,
@@ -102,6 +104,7 @@ function decideStep(input: DecideInput): Decision {
     settlement,
     atStart: input.atStart,
     ignoredInstanceIds: input.ignoredInstanceIds,
+    batchOf: (c) => new Set(batchOf(c).map((n) => n.node.name)),
   };
 
   if (input.atStart) {
@@ -111,8 +114,22 @@ function decideStep(input: DecideInput): Decision {
     if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
   }
 
+  // A batch being taken away: the rest of it goes now, each still judged, before any waiting.
+  const batchNext = restOfBatch(world, override, goingNames);
+  if (batchNext) {
+    const refusals = evaluateRules(batchNext, ctx, BATCH_RULES);
+    const structural = refusals.filter((r) => r.kind === 'structural');
+    if (structural.length > 0) {
+      return { kind: 'halt', reason: `unsafe to replace ${batchNext.node.name}: ${structural.map((r) => `${r.rule}: ${r.reason}`).join('; ')}`, refusals: strip(structural) };
+    }
+    if (refusals.length > 0) {
+      return { kind: 'wait', wait: 'safe-to-proceed', node: batchNext.node.name, detail: refusals.map((r) => `${r.rule}: ${r.reason}`).join('; '), health: null, refusals: strip(refusals) };
+    }
+    return { kind: 'terminate', node: batchNext, conflicts: [] };
+  }
+
   // A node whose instance is going must leave before anything else, whoever terminated it: two
-  // nodes missing is never a step. Then this upgrade's own replacements must join, whatever
+  // nodes missing is never a step (a batch excepted: above). Then this upgrade's own replacements must join, whatever
   // --orphans says. Any other shortfall is for the all_expected_nodes_present rule.
   if (leaving.length > 0) {
     const names = leaving.map((n) => n.node.name);
@@ -168,18 +185,19 @@ function decideStep(input: DecideInput): Decision {
     return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
   }
 
-  // Readied and narrowed, yet the node holds a copy with no other started copy: the exclusion shrank
+  // Readied and narrowed, yet the batch holds a copy with no other started copy: the exclusion shrank
   // an index with auto_expand_replicas (Elasticsearch counts only the nodes it may expand to), or a
-  // shard landed on it just before the exclusion. Narrowing keeps that copy where it is; lifting it
-  // (the exclusion stays) lets it move off first. Allocation is narrowed again before the node goes.
-  if (override?.narrowed === true && options.strategy === 'replace' && prepared(world, candidate, override)) {
-    const lonely = lonelyCopies(world, candidate);
+  // shard landed on a node just before the exclusion. Narrowing keeps that copy where it is; lifting
+  // it (the exclusion stays) lets it move off first. Allocation is narrowed again before they go.
+  const batch = batchOf(candidate);
+  if (override?.narrowed === true && options.strategy === 'replace' && batch.every((n) => prepared(world, n, override))) {
+    const lonely = [...new Set(batch.flatMap((n) => lonelyCopies(world, n, ctx.batchOf?.(n) ?? new Set([n.node.name]))))];
     if (lonely.length > 0) {
       return {
         kind: 'restore-allocation',
         settings: override.found[ALLOCATION_ENABLE] ? { [ALLOCATION_ENABLE]: override.found[ALLOCATION_ENABLE] } : {},
         keep: { ...override, narrowed: false },
-        why: `${candidate.node.name} holds ${lonely.length} cop${lonely.length === 1 ? 'y' : 'ies'} with no other started copy (${lonely.slice(0, 5).join(', ')}): allocation widened so they can move off the excluded node first`,
+        why: `${batch.map((n) => n.node.name).join(', ')} hold${batch.length === 1 ? 's' : ''} ${lonely.length} cop${lonely.length === 1 ? 'y' : 'ies'} with no other started copy (${lonely.slice(0, 5).join(', ')}): allocation widened so they can move off the excluded node${batch.length === 1 ? '' : 's'} first`,
       };
     }
   }
@@ -208,8 +226,8 @@ function decideStep(input: DecideInput): Decision {
   }
 
   const narrow = options.strategy === 'replace';
-  if (candidate.isData && (!prepared(world, candidate, override) || (narrow && override?.narrowed !== true))) {
-    return prepareNode(world, candidate, override, narrow, input.now);
+  if (candidate.isData && (batch.some((n) => !prepared(world, n, override)) || (narrow && override?.narrowed !== true))) {
+    return prepareNode(world, batch, override, narrow, input.now);
   }
   if (candidate.isMasterEligible && needsVotingExclusion(world, candidate)) {
     return {
@@ -224,12 +242,42 @@ function decideStep(input: DecideInput): Decision {
   return { kind: 'terminate', node: candidate, conflicts };
 }
 
-/** Copies on the node with no started copy anywhere else, named "[index][shard]". */
-function lonelyCopies(world: World, view: NodeView): string[] {
+/** Copies on the node with no started copy outside the nodes going with it, named "[index][shard]". */
+function lonelyCopies(world: World, view: NodeView, going: ReadonlySet<string>): string[] {
   const name = view.node.name;
   return world.cluster.shards
-    .filter((s) => s.node === name && !copiesOf(world.cluster.shards, s).some((o) => o.node !== name && o.node !== undefined && o.state === 'STARTED'))
+    .filter((s) => s.node === name && !copiesOf(world.cluster.shards, s).some((o) => o.node !== undefined && !going.has(o.node) && o.state === 'STARTED'))
     .map((s) => `[${s.index}][${s.shard}]`);
+}
+
+/** What still keeps a batch member from going once the batch is on its way: moments, and lost data. */
+const BATCH_RULES = RULES.filter((r) => ['cluster_not_red', 'master_elected', 'no_single_copy_shards', 'require_other_started_copy'].includes(r.name));
+
+/**
+ * Which nodes go together with a candidate: the batch this upgrade readied (in its lease), or with
+ * --batch zone the candidate's zone batch; otherwise the candidate alone.
+ */
+function batchesFor(world: World, candidates: NodeView[], options: UpgradeOptions, override: AllocationOverride | undefined): (c: NodeView) => NodeView[] {
+  if (options.batch !== 'zone') return (c) => [c];
+  const readied = world.nodes.filter((n) => override?.nodeNames.includes(n.node.name));
+  const batches = zoneBatches(world, candidates.filter((c) => c.isData && !readied.includes(c)), options);
+  return (c) => {
+    if (!c.isData) return [c];
+    if (readied.includes(c)) return readied.filter((n) => candidates.includes(n));
+    return batches.find((b) => b.includes(c)) ?? [c];
+  };
+}
+
+/**
+ * The next member of a readied batch to terminate, once one of them is on its way out: the batch
+ * goes together, not one member at a time with waits in between.
+ */
+function restOfBatch(world: World, override: AllocationOverride | undefined, going: ReadonlySet<string>): NodeView | undefined {
+  if (!override || override.nodeNames.length < 2) return undefined;
+  const members = world.nodes.filter((n) => override.nodeNames.includes(n.node.name));
+  const started = override.nodeNames.some((name) => going.has(name) || !world.cluster.nodes.some((n) => n.name === name));
+  if (!started || !members.every((n) => going.has(n.node.name) || prepared(world, n, override))) return undefined;
+  return members.find((n) => !going.has(n.node.name));
 }
 
 /** The lease says this upgrade chose the node to go next. */
@@ -302,12 +350,13 @@ function pickCandidate(
 }
 
 /** Exclude the node (and narrow allocation, replacing), keeping what was found for the restore. */
-function prepareNode(world: World, node: NodeView, override: AllocationOverride | undefined, narrow: boolean, now: Date): Decision {
+function prepareNode(world: World, batch: NodeView[], override: AllocationOverride | undefined, narrow: boolean, now: Date): Decision {
+  const node = batch[0] as NodeView;
   const found: Partial<AllocationSettings> = {
     [ALLOCATION_ENABLE]: override?.found[ALLOCATION_ENABLE] ?? world.cluster.settings[ALLOCATION_ENABLE],
     [ALLOCATION_EXCLUDE_NAME]: override?.found[ALLOCATION_EXCLUDE_NAME] ?? world.cluster.settings[ALLOCATION_EXCLUDE_NAME],
   };
-  const nodeNames = [...new Set([...(override?.nodeNames ?? []), node.node.name])];
+  const nodeNames = [...new Set([...(override?.nodeNames ?? []), ...batch.map((n) => n.node.name)])];
   const operators = splitNames(effectiveSetting(found[ALLOCATION_EXCLUDE_NAME] ?? { persistent: null, transient: null }));
   const settings: Partial<AllocationSettings> = {
     [ALLOCATION_EXCLUDE_NAME]: { persistent: [...new Set([...operators, ...nodeNames])].join(','), transient: null },

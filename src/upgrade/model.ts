@@ -93,6 +93,8 @@ export interface ClusterSnapshot {
   votingConfigNodeIds: string[];
   /** Nodes excluded from the voting configuration (`_cluster/voting_config_exclusions`). */
   votingConfigExclusions: { nodeId: string; nodeName: string }[];
+  /** Shard allocation awareness in force (`cluster.routing.allocation.awareness.*`). */
+  awareness: Awareness;
   /**
    * Explanations for unassigned shard copies (one per index/shard/primary), fetched only when the
    * cluster looks settled (no initializing/relocating shards) so the version-conflict judgement can
@@ -100,6 +102,15 @@ export interface ClusterSnapshot {
    */
   unassignedExplanations?: AllocationExplanation[];
 }
+
+/** Shard allocation awareness: the node attributes copies are spread over, and forced values per attribute. */
+export interface Awareness {
+  attributes: string[];
+  /** `awareness.force.<attribute>.values`: replicas of a missing value stay unassigned rather than crowd the others. */
+  force: Record<string, string[]>;
+}
+
+export const NO_AWARENESS: Awareness = { attributes: [], force: {} };
 
 /** A cluster setting in each layer it can be stored in; transient wins over persistent. */
 export interface LayeredSetting {
@@ -176,4 +187,8 @@ export type InstanceMatch =
 export type Phase = 'master' | 'data';
 export type Order = 'masters-first' | 'data-first';
 export type Strategy = 'replace' | 'drain';
+/** `zone`: the stale data nodes of one availability zone go together (shard allocation awareness keeps a copy elsewhere). */
+export type BatchMode = 'none' | 'zone';
+/** The most data nodes a batch may take away at once: a count, or a percentage of the data nodes. */
+export type MaxUnavailable = { count: number } | { percent: number };
 export type VersionConflictPolicy = 'accept' | 'reject';

@@ -1,7 +1,7 @@
 // Shapes of the plan, the run's events and its report: what the CLI, the service and the progress
 // view consume. Pure data, JSON-serialisable.
 
-import type { InstanceMatch, Order, Phase, Strategy, VersionConflictPolicy } from './model.ts';
+import type { BatchMode, InstanceMatch, MaxUnavailable, Order, Phase, Strategy, VersionConflictPolicy } from './model.ts';
 
 export interface UpgradeOptions {
   targetVersion: string;
@@ -9,6 +9,10 @@ export interface UpgradeOptions {
   versionTagKey: string;
   order: Order;
   strategy: Strategy;
+  /** Data nodes one at a time (`none`), or a zone at a time (see BatchMode). Masters always go one at a time. */
+  batch: BatchMode;
+  /** Cap on a batch; none: a whole zone. */
+  maxUnavailable?: MaxUnavailable;
   versionConflicts: VersionConflictPolicy;
   match: InstanceMatch;
   /** Extra group names to watch even if no node maps to them. */
@@ -62,6 +66,8 @@ export interface PlanRow {
   versionTag?: string;
   action: PlanAction;
   reason: string;
+  /** With zone batches: the batch of data nodes this one goes in (the others of that number go with it). */
+  batch?: number;
 }
 
 export interface Orphans {
@@ -89,6 +95,10 @@ export interface Plan {
   groups: GroupLaunchCheck[];
   /** Number of nodes to replace. */
   toReplace: number;
+  /** With --batch zone: the data nodes' batches in order, and why they can (not) go so. */
+  batches?: { number: number; zone: string; nodeNames: string[] }[];
+  /** Why zone batches cannot be used here, when asked for (the run refuses on zone_batches_possible). */
+  batchRefusal?: string;
 }
 
 /** A safety rule said no: a value, not an error. */
@@ -127,6 +137,8 @@ export interface NodeTimeline {
   /** Each wait, with how long it took. */
   waits: { kind: WaitKind; startedAt: string; durationMs?: number; outcome: 'met' | 'timed-out' | 'interrupted' }[];
   outcome: 'replaced' | 'halted' | 'interrupted' | 'in-progress';
+  /** With zone batches: the batch (1, 2, ...) this node went in, with the others of that number. */
+  batch?: number;
 }
 
 /**
@@ -197,7 +209,7 @@ export type UpgradeEvent =
   | { type: 'recovery'; at: string; status: string; initializing: number; relocating: number; unassigned: number }
   | { type: 'version-conflicts'; at: string; conflicts: AcceptedVersionConflict[] }
   | { type: 'health'; at: string; sample: HealthSample }
-  | { type: 'node-done'; at: string; node: string; replacement?: string; durationMs: number }
+  | { type: 'node-done'; at: string; node: string; replacement?: string; replacementInstanceId?: string; durationMs: number }
   | { type: 'call'; at: string; service: 'elasticsearch' | 'aws'; operation: string; ok: boolean }
   | { type: 'finished'; at: string; report: UpgradeReport };
 

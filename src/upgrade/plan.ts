@@ -2,6 +2,7 @@
 
 import type { Order } from './model.ts';
 import type { GroupLaunchCheck, Plan, PlanRow, UpgradeOptions } from './plan-model.ts';
+import { zoneBatches, zoneBatchesUnavailable } from './batches.ts';
 import type { NodeView, World } from './world.ts';
 
 const ORDER_REASONS: Record<Order, string> = {
@@ -47,9 +48,19 @@ function reasonFor(view: NodeView, options: UpgradeOptions): string {
   return `${key}=${view.versionTag}, target ${options.targetVersion}`;
 }
 
+function zonePlan(world: World, batches: NodeView[][]): Pick<Plan, 'batches' | 'batchRefusal'> {
+  const refusal = zoneBatchesUnavailable(world);
+  return {
+    batches: batches.map((b, i) => ({ number: i + 1, zone: b[0]?.instance?.availabilityZone ?? '?', nodeNames: b.map((n) => n.node.name) })),
+    ...(refusal ? { batchRefusal: refusal } : {}),
+  };
+}
+
 export function buildPlan(world: World, options: UpgradeOptions): Plan {
   const order = replacementOrder(world, options);
   const position = new Map(order.map((n, i) => [n.node.id, i + 1]));
+  const batches = options.batch === 'zone' ? zoneBatches(world, order.filter((n) => n.isData), options) : [];
+  const batchOf = new Map(batches.flatMap((b, i) => b.map((n) => [n.node.id, i + 1] as const)));
   const toRow = (view: NodeView): PlanRow => ({
     step: position.get(view.node.id) ?? 0,
     phase: view.phase,
@@ -64,6 +75,7 @@ export function buildPlan(world: World, options: UpgradeOptions): Plan {
     versionTag: view.versionTag,
     action: position.has(view.node.id) ? 'replace' : 'keep',
     reason: reasonFor(view, options),
+    ...(batchOf.has(view.node.id) ? { batch: batchOf.get(view.node.id) } : {}),
   });
   const kept = world.nodes
     .filter((n) => !position.has(n.node.id))
@@ -77,5 +89,6 @@ export function buildPlan(world: World, options: UpgradeOptions): Plan {
     orphans: world.orphans,
     groups: checkGroupLaunchVersions(world, options.targetVersion),
     toReplace: order.length,
+    ...(options.batch === 'zone' ? zonePlan(world, batches) : {}),
   };
 }

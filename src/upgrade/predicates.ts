@@ -21,6 +21,7 @@ import { replacementAtTarget } from './rules/replacement-at-target.ts';
 import { requireOtherStartedCopy } from './rules/require-other-started-copy.ts';
 import { RULE_NAMES as ALL_RULE_NAMES, type Rule, type RuleContext, type RuleKind } from './rules/rule.ts';
 import { votingConfigSettled } from './rules/voting-config-settled.ts';
+import { zoneBatchesPossible } from './rules/zone-batches-possible.ts';
 import type { NodeView } from './world.ts';
 
 export type { RefusalName, Rule, RuleContext, RuleKind, RuleName } from './rules/rule.ts';
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   noMovingShards,
   clusterSettled,
   requireOtherStartedCopy,
+  zoneBatchesPossible,
 ];
 
 /** A refusal and what it means for the run. */

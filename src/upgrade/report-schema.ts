@@ -27,6 +27,7 @@ const planRow = z.object({
   availabilityZone: z.string().optional(),
   versionTag: z.string().optional().describe("the instance's version tag value"),
   action: z.enum(['keep', 'replace']),
+  batch: z.number().int().min(1).optional().describe('with zone batches: the batch of data nodes this one goes in'),
   reason: z.string(),
 }).meta({ id: 'PlanRow' });
 
@@ -51,6 +52,11 @@ const plan = z.object({
     }),
   ),
   toReplace: count.describe('number of nodes to replace'),
+  batches: z
+    .array(z.object({ number: z.number().int().min(1), zone: z.string(), nodeNames: z.array(z.string()) }))
+    .optional()
+    .describe('with --batch zone: the data nodes in batches, in order'),
+  batchRefusal: z.string().optional().describe('why zone batches cannot be used here, when asked for'),
 }).meta({ id: 'Plan' });
 
 const nodeTimeline = z.object({
@@ -71,6 +77,7 @@ const nodeTimeline = z.object({
     }),
   ),
   outcome: z.enum(['replaced', 'halted', 'interrupted', 'in-progress']),
+  batch: z.number().int().min(1).optional().describe('with zone batches: the batch this node went in'),
 }).meta({ id: 'NodeTimeline' });
 
 export const upgradeReportSchema = z

@@ -39,7 +39,11 @@ export class RunRecorder {
   readonly placed: PlacedReplica[] = [];
   readonly timelines: NodeTimeline[] = [];
   readonly health = new HealthSeries();
-  private current?: { timeline: NodeTimeline; startedMs: number; nodesBefore: Set<string> };
+  /** The nodes in progress: one, or a batch going together; each with what was present when it began. */
+  private open: { timeline: NodeTimeline; startedMs: number; nodesBefore: Set<string> }[] = [];
+  private batches = 0;
+  /** The instance behind a node name, as last observed (for the replacements' instance ids). */
+  private instanceOf: (nodeName: string) => string | undefined = () => undefined;
   private openWait?: OpenWait;
   private readonly startedMs: number;
   private readonly clock: Clock;
@@ -75,10 +79,14 @@ export class RunRecorder {
     this.emit({ type: 'refused', refusals });
   }
 
-  /** Called when the run acts on a node; opens its timeline on first touch. */
-  touchNode(view: NodeView, presentNodeNames: string[]): void {
-    if (this.current?.timeline.nodeName === view.node.name) return;
-    this.finishNode(presentNodeNames, 'replaced');
+  /**
+   * Called when the run acts on a node; opens its timeline on first touch. `together`: the nodes
+   * going with it (a batch); nodes in progress outside it are done.
+   */
+  touchNode(view: NodeView, presentNodeNames: string[], together: ReadonlySet<string> = new Set([view.node.name])): void {
+    if (this.open.some((o) => o.timeline.nodeName === view.node.name)) return;
+    if (this.open.some((o) => !together.has(o.timeline.nodeName))) this.finishNode(presentNodeNames, 'replaced');
+    if (this.open.length === 0) this.batches += 1;
     if (this.phase !== view.phase) {
       this.phase = view.phase;
       const nodes = this.plan?.rows.filter((r) => r.action === 'replace' && r.phase === view.phase).length ?? 0;
@@ -91,9 +99,10 @@ export class RunRecorder {
       startedAt: this.clock.now().toISOString(),
       waits: [],
       outcome: 'in-progress',
+      ...(together.size > 1 ? { batch: this.batches } : {}),
     };
     this.timelines.push(timeline);
-    this.current = { timeline, startedMs: this.nowMs(), nodesBefore: new Set(presentNodeNames) };
+    this.open.push({ timeline, startedMs: this.nowMs(), nodesBefore: new Set(presentNodeNames) });
     this.emit({
       type: 'node-start',
       node: view.node.name,
@@ -108,23 +117,40 @@ export class RunRecorder {
   }
 
   /** Close the node in progress, naming its replacement (the node that appeared meanwhile). */
+  /** Close the nodes in progress, naming their replacements (nodes that appeared meanwhile, one each in order). */
+  /** How to find the instance of a node by its name, from the world the run observes. */
+  resolveInstancesWith(instanceOf: (nodeName: string) => string | undefined): void {
+    this.instanceOf = instanceOf;
+  }
+
   finishNode(presentNodeNames: string[], outcome: NodeTimeline['outcome']): void {
-    const cur = this.current;
-    if (!cur) return;
-    this.current = undefined;
-    const t = cur.timeline;
-    t.replacementNodeName = presentNodeNames.find((n) => !cur.nodesBefore.has(n));
-    t.finishedAt = this.clock.now().toISOString();
-    t.durationMs = this.nowMs() - cur.startedMs;
-    t.outcome = outcome;
-    if (outcome === 'replaced') {
-      this.emit({ type: 'node-done', node: t.nodeName, replacement: t.replacementNodeName, durationMs: t.durationMs });
+    const open = this.open;
+    this.open = [];
+    const claimed = new Set<string>();
+    for (const cur of open) {
+      const t = cur.timeline;
+      const replacement = presentNodeNames.find((n) => !cur.nodesBefore.has(n) && !claimed.has(n));
+      if (replacement !== undefined) {
+        claimed.add(replacement);
+        t.replacementNodeName = replacement;
+        const instanceId = this.instanceOf(replacement);
+        if (instanceId !== undefined) t.replacementInstanceId = instanceId;
+      }
+      t.finishedAt = this.clock.now().toISOString();
+      t.durationMs = this.nowMs() - cur.startedMs;
+      t.outcome = outcome;
+      if (outcome === 'replaced') {
+        this.emit({
+          type: 'node-done',
+          node: t.nodeName,
+          replacement: t.replacementNodeName,
+          ...(t.replacementInstanceId !== undefined ? { replacementInstanceId: t.replacementInstanceId } : {}),
+          durationMs: t.durationMs,
+        });
+      }
     }
   }
 
-  setReplacementInstance(instanceId: string | undefined): void {
-    if (this.current && instanceId) this.current.timeline.replacementInstanceId = instanceId;
-  }
 
   /** Enter (or stay in) a wait; returns how long this wait has lasted. */
   waiting(kind: WaitKind, node: string | undefined, detail: string, timeoutMs: number): number {
@@ -154,7 +180,8 @@ export class RunRecorder {
     if (!w) return;
     this.openWait = undefined;
     const durationMs = this.nowMs() - w.startedMs;
-    this.current?.timeline.waits.push({
+    const owner = this.open.find((o) => o.timeline.nodeName === w.node) ?? this.open[0];
+    owner?.timeline.waits.push({
       kind: w.kind,
       startedAt: new Date(w.startedMs).toISOString(),
       durationMs,

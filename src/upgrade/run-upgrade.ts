@@ -214,6 +214,12 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   let heldBackSince = new Map<string, number>();
   let failingSinceMs: number | undefined;
   const present = (): string[] => world.cluster.nodes.map((n) => n.name);
+  rec.resolveInstancesWith((name) => world.nodes.find((n) => n.node.name === name)?.instance?.id);
+  /** The nodes going together with this one: its readied batch, or itself. */
+  const together = (name: string): ReadonlySet<string> => {
+    const batch = keeper.record.allocationOverride?.nodeNames ?? [];
+    return new Set(batch.includes(name) ? batch : [name]);
+  };
 
   try {
     for (let tick = 0; !ending; tick++) {
@@ -324,7 +330,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
       }
       case 'prepare-node': {
         runSignal.throwIfAborted();
-        rec.touchNode(d.node, present());
+        rec.touchNode(d.node, present(), new Set(d.override.nodeNames));
         // Recorded before the change, so a crash leaves a trail to restore.
         await saveLease({ ...keeper.record, allocationOverride: d.override });
         touched = true;
@@ -384,7 +390,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
         const id = d.node.instance?.id;
         if (!id) throw new Error(`no instance for ${d.node.node.name}`);
         rec.acceptConflicts(d.conflicts);
-        rec.touchNode(d.node, present());
+        rec.touchNode(d.node, present(), together(d.node.node.name));
         const nodeId = d.node.node.id;
         await saveLease({ ...keeper.record, terminationRequested: { instanceId: id, nodeId, at: clock.now().toISOString() } });
         touched = true;

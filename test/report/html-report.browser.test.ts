@@ -102,7 +102,7 @@ function expectedRows(report: UpgradeReport) {
     phase: n.phase,
     node: n.nodeName,
     instance: n.instanceId ?? '-',
-    replacement: n.replacementNodeName ?? '-',
+    replacement: n.replacementNodeName === undefined ? '-' : `${n.replacementNodeName}${n.replacementInstanceId ?? ''}`,
     outcome: n.outcome,
     duration: n.durationMs === undefined ? '-' : formatDuration(n.durationMs),
     durationMs: n.durationMs === undefined ? undefined : String(n.durationMs),

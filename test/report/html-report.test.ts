@@ -64,7 +64,8 @@ describe('renderHtmlReport', () => {
     expect(cells(html, 'instance-id id')).toEqual(demo.nodes.map((n) => n.instanceId));
     expect(cells(html, 'outcome')).toEqual(demo.nodes.map((n) => n.outcome));
     expect(cells(html, 'duration')).toEqual(demo.nodes.map((n) => formatDuration(n.durationMs ?? NaN)));
-    expect(cells(html, 'replacement')).toEqual(demo.nodes.map((n) => n.replacementNodeName));
+    expect(cells(html, 'replacement')).toEqual(demo.nodes.map((n) => `${n.replacementNodeName ?? ''}${n.replacementInstanceId ?? ''}`));
+    expect(demo.nodes.every((n) => n.replacementInstanceId?.startsWith('i-'))).toBe(true);
     for (const n of demo.nodes) for (const w of n.waits) expect(html).toContain(`data-kind="${w.kind}"`);
     expect([...html.matchAll(/<li class="id">([^<]*)<\/li>/g)].map((m) => m[1])).toEqual(demo.terminatedInstanceIds);
   });

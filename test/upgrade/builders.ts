@@ -4,7 +4,9 @@ import {
   ALLOCATION_ENABLE,
   ALLOCATION_EXCLUDE_NAME,
   effectiveSetting,
+  NO_AWARENESS,
   type AllocationSettings,
+  type Awareness,
 } from '../../src/upgrade/model.ts';
 import type {
   AllocationExplanation,
@@ -31,6 +33,7 @@ export function defaultOptions(overrides: Partial<UpgradeOptions> = {}): Upgrade
     versionTagKey: 'Version',
     order: 'masters-first',
     strategy: 'replace',
+    batch: 'none',
     versionConflicts: 'accept',
     match: { kind: 'private-ip' },
     groupNames: [],
@@ -178,6 +181,7 @@ export interface WorldSpec {
   excludeNames?: string[];
   votingConfig?: string[];
   votingExclusions?: string[];
+  awareness?: Awareness;
   groups?: Partial<AutoScalingGroup>[];
   extraInstances?: Ec2Instance[];
 }
@@ -218,6 +222,7 @@ export function aWorld(spec: WorldSpec, options: UpgradeOptions = defaultOptions
     settings,
     votingConfigNodeIds: spec.votingConfig ?? nodes.filter((n) => n.roles.includes('master')).map((n) => n.id),
     votingConfigExclusions: (spec.votingExclusions ?? []).map((name) => ({ nodeId: nodes.find((n) => n.name === name)?.id ?? '_absent_', nodeName: name })),
+    awareness: spec.awareness ?? NO_AWARENESS,
     unassignedExplanations: spec.explanations,
   };
   const fleet: FleetSnapshot = { instances, groups };

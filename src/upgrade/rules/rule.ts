@@ -25,6 +25,7 @@ export const RULE_NAMES = [
   'no_moving_shards',
   'cluster_settled',
   'require_other_started_copy',
+  'zone_batches_possible',
 ] as const;
 
 export type RuleName = (typeof RULE_NAMES)[number];
@@ -50,6 +51,16 @@ export interface RuleContext {
   atStart: boolean;
   /** Instances without a node present at the start and ignored (--orphans ignore); never this upgrade's own. */
   ignoredInstanceIds: ReadonlySet<string>;
+  /**
+   * The nodes that go together with this candidate (itself included): itself alone one at a time,
+   * its zone's batch with --batch zone. A copy "elsewhere" is a copy on a node outside it.
+   */
+  batchOf?: (candidate: NodeView) => ReadonlySet<string>;
+}
+
+/** The names of the nodes going with the candidate (itself alone unless batched). */
+export function goingWith(candidate: NodeView, ctx: RuleContext): ReadonlySet<string> {
+  return ctx.batchOf?.(candidate) ?? new Set([candidate.node.name]);
 }
 
 export interface Rule {
