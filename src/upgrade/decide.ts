@@ -44,6 +44,9 @@ export interface DecideInput {
 /** How long a replica held back by the balancer must stay so before it passes (see version-conflicts). */
 export const HELD_BACK_GRACE_MS = 60_000;
 
+/** How long red may last before a run that changed nothing yet refuses. */
+export const RED_AT_START_GRACE_MS = 30_000;
+
 /** What allocation is narrowed to while a data node is replaced: only new indices' primaries. */
 export const NARROWED = 'new_primaries';
 
@@ -473,7 +476,9 @@ function judgeTimeout(d: Decision, input: DecideInput): Decision {
   const open = input.openWait;
   if (!open || open.kind !== d.wait || open.node !== d.node) return d;
   const waited = input.now.getTime() - open.sinceMs;
-  const timeoutMs = waitTimeout(d.wait, input.options);
+  // Red before anything changed: refused once it has lasted a moment (an index being created is red
+  // only that long), not after the whole yellow timeout.
+  const timeoutMs = input.atStart && d.wait === 'yellow' ? Math.min(RED_AT_START_GRACE_MS, waitTimeout('yellow', input.options)) : waitTimeout(d.wait, input.options);
   if (waited < timeoutMs) return d;
   const h = input.world.cluster.health;
   const what = `timed out after ${formatMs(waited)} waiting for ${d.detail} (seen: cluster ${h.status}, ${input.world.cluster.nodes.length} nodes)`;

@@ -64,8 +64,7 @@ export function evaluateRules(candidate: NodeView, ctx: RuleContext, rules: read
     if (disabled.has(rule.name) || !rule.appliesTo(candidate, ctx)) continue;
     const reason = rule.check(candidate, ctx);
     if (reason === null) continue;
-    const kind = ctx.atStart && rule.refuseAtStart ? 'structural' : rule.kind;
-    refusals.push({ rule: rule.name, node: candidate.node.name, reason, kind });
+    refusals.push({ rule: rule.name, node: candidate.node.name, reason, kind: rule.kind });
   }
   return refusals;
 }

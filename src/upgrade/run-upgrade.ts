@@ -208,7 +208,8 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   /** Record what just happened (see LeaseKeeper.recordFact). */
   const recordFact = (next: LeaseRecord): Promise<void> => keeper.recordFact(next);
 
-  let touched = !isEmptyRecord(resumed);
+  // Nothing changed by this run yet: a set-up problem refuses it, whatever earlier runs of the upgrade did.
+  let touched = false;
   let ending: Ending | undefined;
   let lockLost = false;
   let heldBackSince = new Map<string, number>();

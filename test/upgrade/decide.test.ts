@@ -293,8 +293,14 @@ const cases: Case[] = [
     expect: waitsFor('drain'),
   },
   {
-    name: 'Red at the start refuses before any termination',
+    name: 'Red at the start is waited out a moment (an index being created is red that long)',
     world: () => ({ nodes: threeMasters(), health: { status: 'red' } }),
+    expect: waitsFor('yellow'),
+  },
+  {
+    name: 'Red at the start for longer than that refuses before any termination, naming cluster_not_red',
+    world: () => ({ nodes: threeMasters(), health: { status: 'red' } }),
+    openWait: { kind: 'yellow', node: 'm-2', forMs: 31_000 },
     expect: refuses('cluster_not_red'),
   },
   {

@@ -23,7 +23,7 @@ describe('invariants under random faults', () => {
       const { problems, reports } = await runSchedule(schedule);
       const last = reports.at(-1);
       if (last?.outcome === 'completed') completed += 1;
-      else if (last?.outcome === 'halted') haltedSafe += 1;
+      else if (last?.outcome === 'halted' || last?.outcome === 'refused') haltedSafe += 1;
       if (problems.length > 0) {
         failures.push(`seed ${seed} (replay: INVARIANT_SEED=${seed}):\n  schedule: ${JSON.stringify(schedule)}\n  ${problems.slice(0, 5).join('\n  ')}`);
         if (failures.length >= 5) break;

@@ -11,7 +11,10 @@ export const moreThanOneMaster: Rule = {
   kind: 'structural',
   appliesTo: masterCandidate,
   check: (c, { world }) => {
-    const masters = world.nodes.filter((n) => n.isMasterEligible).length;
+    // The groups' desired capacity counts a master being replaced, whose replacement is on its way.
+    const masterGroups = new Set(world.nodes.filter((n) => n.isMasterEligible && n.group).map((n) => n.group?.name));
+    const desired = world.groups.filter((g) => masterGroups.has(g.name)).reduce((sum, g) => sum + g.desiredCapacity, 0);
+    const masters = Math.max(world.nodes.filter((n) => n.isMasterEligible).length, desired);
     return masters > 1
       ? null
       : `${c.node.name} is the only master-eligible node: replacing it leaves the cluster without a master (an outage, and its cluster state is lost unless the data path survives)`;

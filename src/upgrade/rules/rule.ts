@@ -68,8 +68,6 @@ export interface Rule {
   kind: RuleKind;
   /** The wait a refusal means, for precondition and recovery rules (default: safe-to-proceed, green). */
   wait?: WaitKind;
-  /** A refusal before anything changed is final, though the rule waits later in the run. */
-  refuseAtStart?: boolean;
   /** Which candidates it judges; run-wide rules ignore the candidate. */
   appliesTo: (candidate: NodeView, ctx: RuleContext) => boolean;
   /** A reason to refuse, or null when satisfied. */

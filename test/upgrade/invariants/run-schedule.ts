@@ -108,7 +108,7 @@ export async function runSchedule(schedule: Schedule, prepare?: (world: Simulate
 }
 
 function isFinal(report: UpgradeReport): boolean {
-  return report.outcome === 'completed' || report.outcome === 'nothing-to-do' || report.outcome === 'halted';
+  return report.outcome === 'completed' || report.outcome === 'nothing-to-do' || report.outcome === 'halted' || (report.outcome === 'refused' && !report.message.includes('another controller holds'));
 }
 
 /** Invariants checked after every world event and mutating API call. */
@@ -191,7 +191,9 @@ function checkEndState(world: SimulatedWorld, schedule: Schedule, reports: Upgra
   const last = reports.filter((r) => !r.message.includes('another controller holds')).at(-1);
   if (!last) return ['no run ended'];
   const permanentFault = (schedule.world.launchFaults ?? []).length > 0 || schedule.happenings.some((h) => h.kind === 'red');
-  const ok = last.outcome === 'completed' || last.outcome === 'nothing-to-do' || (permanentFault && last.outcome === 'halted');
+  // A fault that does not go away ends the upgrade safely: halted, or, for a rerun that changed
+  // nothing yet, refused.
+  const ok = last.outcome === 'completed' || last.outcome === 'nothing-to-do' || (permanentFault && (last.outcome === 'halted' || last.outcome === 'refused'));
   if (!ok) problems.push(`the last run ended ${last.outcome}: ${last.message}`);
 
   const accepted = new Set(world.fleet.terminateCalls().filter((c) => c.outcome === 'terminated').map((c) => c.instanceId));
