@@ -4,6 +4,7 @@
 // test, the service's request validation and the step template all read this table.
 
 import * as z from 'zod';
+import { targetNameTemplateProblem } from '../octopus/target-names.ts';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
 import {
   custom,
@@ -118,6 +119,14 @@ const eventsTarget = custom(
     .refine((value) => value === EVENTS_TO_STDOUT || writableFilePath.safeParse(value).success, {
       error: 'cannot be written: its directory must exist and be writable (or - for stdout)',
     }),
+);
+
+/** --octopus-delete-targets: a name with {name} and/or {instanceId} in it. */
+const targetNameTemplate = custom(
+  text('a target name template').schema.superRefine((value, ctx) => {
+    const problem = targetNameTemplateProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 );
 
 const knownRule = custom(
@@ -545,14 +554,30 @@ export const SETTINGS = [
   {
     name: 'octopus',
     group: 'output',
-    commands: REAL_CLUSTER,
+    commands: REPORTING,
     env: ['ESRU_OCTOPUS'],
     value: onOff(),
     defaultNote: 'when run by Octopus, which sets TentacleHome or OctopusCalamariWorkingDirectory',
-    help: 'print Octopus Deploy service messages: output variables, the report as an artifact',
+    help: 'print Octopus Deploy service messages: progress, output variables, the reports as artifacts (the demo shows what a step would print)',
     request: 'local',
     // Always on in a step.
     octopus: null,
+  },
+  {
+    name: 'octopus-delete-targets',
+    group: 'output',
+    commands: ['run', 'demo'],
+    env: ['ESRU_OCTOPUS_DELETE_TARGETS'],
+    value: targetNameTemplate,
+    valueName: 'TEMPLATE',
+    help: 'under Octopus, have Octopus delete the deployment target of each terminated instance, named by TEMPLATE from {name} (its Name tag) and {instanceId}, e.g. es-{instanceId}',
+    request: 'local',
+    octopus: {
+      name: 'EsRollingUpgrade.DeleteTargets',
+      label: 'Delete the targets of terminated instances',
+      helpText:
+        'Leave empty to keep deployment targets. Otherwise the name of the Tentacle of a terminated instance, from {name} (its EC2 Name tag) and {instanceId}, e.g. {name} or es-{instanceId}: Octopus deletes each after the step (the environment must allow dynamic infrastructure). A name several terminated instances share is skipped.',
+    },
   },
   // Service mode: only `serve` listens
   {
