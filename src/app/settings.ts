@@ -60,7 +60,7 @@ export const REQUEST_REFUSALS: Record<Exclude<RequestAccess, 'allowed'>, string>
  * anything else a single line of text. See octopusParameters() for the resolved form.
  */
 export interface OctopusMeta {
-  /** Variable name, e.g. "EsRollingUpgrade.TargetVersion" (as deploy/octopus/PostDeploy.sh reads them). */
+  /** Parameter name, e.g. "EsRollingUpgrade.TargetVersion" (deploy/octopus/PostDeploy.sh reads the same names). */
   name: string;
   label: string;
   /** Shown under the field; the setting's help when absent. */
@@ -466,7 +466,7 @@ export const SETTINGS = [
     valueName: 'FILE',
     help: 'write the full report as JSON to FILE (atomically)',
     request: 'local',
-    octopus: { name: 'EsRollingUpgrade.ReportPath', label: 'Report path', helpText: 'Where the JSON report is written; it is also attached to the deployment as an artifact. Default: es-rolling-upgrade-report.json in the step\'s directory.' },
+    octopus: { name: 'EsRollingUpgrade.ReportPath', label: 'Report path', helpText: 'Where the JSON report is written; it is attached to the deployment as an artifact. Default: es-rolling-upgrade-plan.json or es-rolling-upgrade-run.json in the step\'s working directory.' },
   },
   {
     name: 'html',
@@ -477,7 +477,7 @@ export const SETTINGS = [
     valueName: 'FILE',
     help: 'write the report as one self-contained HTML page to FILE (atomically); the demo writes its run\'s',
     request: 'local',
-    octopus: { name: 'EsRollingUpgrade.HtmlPath', label: 'HTML report path', helpText: 'Where the HTML report is written; it is also attached to the deployment as an artifact. Leave empty for no HTML report.' },
+    octopus: { name: 'EsRollingUpgrade.HtmlPath', label: 'HTML report path', helpText: 'Where the report is written as one HTML page (a timeline per node, the cluster\'s health over time); it is attached as an artifact too. Default: es-rolling-upgrade-plan.html or es-rolling-upgrade-run.html in the step\'s working directory.' },
   },
   {
     name: 'output',

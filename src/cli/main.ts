@@ -139,7 +139,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     return await execute(ctx);
   } catch (error) {
     const code = reportError(error, io, log);
-    if (stderrVerbose || (octopus ?? octopusAsked(argv, io.env))) sayErrorToOctopus(error, io, stderrVerbose);
+    if (stderrVerbose || (octopus ?? octopusAsked(argv, io.env))) sayErrorToOctopus(error, io);
     return code;
   } finally {
     progress?.stop();
@@ -178,12 +178,12 @@ function octopusAsked(argv: readonly string[], env: CliIo['env']): boolean {
 }
 
 /**
- * An error under Octopus: as the step's result message, and when stderr is logged as verbose, on
- * stdout at the error level too, where it shows.
+ * An error under Octopus: on stdout at the error level, and as the step's result message. Stderr may
+ * be logged as verbose, hidden by default: made so by this process, or by the step that runs it.
  */
-function sayErrorToOctopus(error: unknown, io: CliIo, stderrVerbose: boolean): void {
+function sayErrorToOctopus(error: unknown, io: CliIo): void {
   const message = redactSecrets(error instanceof Error ? error.message : String(error));
-  const lines = stderrVerbose ? stdoutErrorLines(`error: ${message}`) : [];
+  const lines = stdoutErrorLines(`error: ${message}`);
   lines.push(resultMessage(message.replace(/\s*[\r\n]+\s*/g, ' ').trim()));
   io.stdout(lines.map((line) => `${line}\n`).join(''));
 }

@@ -7,7 +7,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { UpgradeReport } from '../upgrade/plan-model.ts';
 import { planSummaryMarkdown } from './plan-summary.ts';
-import { createArtifactMessage, deleteTargetMessage, resultMessage, setVariableMessage } from './service-messages.ts';
+import { createArtifactMessage, deleteTargetMessage, resultMessage, setVariableMessage, STDOUT_DEFAULT, STDOUT_WARNING } from './service-messages.ts';
 import { targetsToDelete } from './target-names.ts';
 
 export interface OctopusArtifact {
@@ -53,7 +53,12 @@ export function octopusMessagesFor(report: UpgradeReport, options: OctopusMessag
   if (options.deleteTargets !== undefined) {
     const { targets, skipped } = targetsToDelete(report, options.deleteTargets);
     lines.push(setVariableMessage('DeletedTargets', targets.map((t) => t.machine).join(',')));
-    for (const s of skipped) lines.push(`Not deleting the deployment target of ${s.instanceId}: ${s.why}.`);
+    // At the warning level: a Tentacle left behind is for someone to look at.
+    if (skipped.length > 0) {
+      lines.push(STDOUT_WARNING);
+      for (const s of skipped) lines.push(`Not deleting the deployment target of ${s.instanceId}: ${s.why}.`);
+      lines.push(STDOUT_DEFAULT);
+    }
     for (const t of targets) {
       lines.push(`Asking Octopus to delete deployment target ${t.machine} (instance ${t.instanceId}) once this step is over.`);
       lines.push(deleteTargetMessage(t.machine));

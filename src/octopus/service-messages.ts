@@ -65,9 +65,14 @@ export function deleteTargetMessage(machine: string): string {
  */
 export const STDERR_AS_VERBOSE = '##octopus[stderr-progress]';
 
+/** What follows on stdout is logged at the warning level, until STDOUT_DEFAULT. */
+export const STDOUT_WARNING = '##octopus[stdout-warning]';
+/** Back to the default level for stdout. */
+export const STDOUT_DEFAULT = '##octopus[stdout-default]';
+
 /** The lines of `text` on stdout at Octopus's error level, then back to the default level. */
 export function stdoutErrorLines(text: string): string[] {
-  return ['##octopus[stdout-error]', ...text.split(/\r?\n/).filter((line) => line !== ''), '##octopus[stdout-default]'];
+  return ['##octopus[stdout-error]', ...text.split(/\r?\n/).filter((line) => line !== ''), STDOUT_DEFAULT];
 }
 
 /**

@@ -127,13 +127,15 @@ describe('the command line under Octopus', () => {
     expect(io.err).toContain('error: Elasticsearch at https://es.internal:9200 is unreachable:');
   });
 
-  it('an error before the settings are read is the result message; stderr was not made verbose, so it shows there', async () => {
+  it('an error before the settings are read: on stdout and as the result message too (the step may have made stderr verbose)', async () => {
     const io = memoryIo({ TentacleHome: '/etc/octopus' });
     const code = await main(['run', '--no-such-flag'], io, { connect: simulated, createLogger: silentLogger });
 
     expect(code).toBe(2);
     expect(io.out).not.toContain('stderr-progress');
-    expect(messages(io.out).map((m) => m.name)).toEqual(['resultMessage']);
+    expect(io.out.split('\n')[0]).toBe('##octopus[stdout-error]');
+    expect(io.out).toMatch(/^error: .*--no-such-flag/m);
+    expect(messages(io.out).find((m) => m.name === 'resultMessage')?.attrs.message).toContain('--no-such-flag');
     expect(io.err).toContain('--no-such-flag');
   });
 

@@ -153,6 +153,10 @@ describe('deleting the targets of terminated instances', () => {
     expect(lines).toContain('Not deleting the deployment target of i-0bbb: 2 terminated instances would name the same target es-data.');
     expect(lines).toContain('Not deleting the deployment target of i-0ddd: it had no Name tag.');
     expect(lines).toContain("Not deleting the deployment target of i-0999: terminated by an earlier, interrupted run: its Name tag is in that run's report.");
+    // As warnings in the step log.
+    const warning = lines.indexOf('##octopus[stdout-warning]');
+    expect(lines.slice(warning + 1, warning + 5).every((l) => l.startsWith('Not deleting'))).toBe(true);
+    expect(lines[warning + 5]).toBe('##octopus[stdout-default]');
     expect(deletions(octopusMessagesFor(report, { deleteTargets: '{instanceId}' }))).toEqual(['i-0aaa', 'i-0bbb', 'i-0ccc', 'i-0ddd', 'i-0999']);
   });
 
