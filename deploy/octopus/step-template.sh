@@ -97,9 +97,13 @@ if [ -n "$image" ] && [ -n "$package" ]; then
 fi
 if [ -n "$image" ]; then
   command -v docker >/dev/null || refuse "EsRollingUpgrade.ContainerImage needs docker on the worker, and it has none"
-  # The working directory at the same path inside, so the report paths Octopus collects are the same;
-  # the settings by name only: docker reads their values from this environment.
-  cli=(docker run --rm --user "$(id -u):$(id -g)" --volume "$PWD:$PWD" --workdir "$PWD")
+  # The working directory at the same path inside, so the report paths Octopus collects are the same
+  # (made absolute: the image starts in its own directory); the settings by name only: docker reads
+  # their values from this environment.
+  cli=(docker run --rm --user "$(id -u):$(id -g)" --volume "$PWD:$PWD")
+  for variable in ESRU_REPORT ESRU_HTML; do
+    if [[ "${!variable}" != /* ]]; then export "$variable=$PWD/${!variable}"; fi
+  done
   if [ -n "${ESRU_ES_CA_FILE:-}" ]; then
     ca_file="$(cd "$(dirname "$ESRU_ES_CA_FILE")" && pwd)/$(basename "$ESRU_ES_CA_FILE")"
     export ESRU_ES_CA_FILE="$ca_file"

@@ -5,7 +5,7 @@
 // input. What Octopus would receive is read back from the service messages.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,14 +199,20 @@ describe('the step template script, as Octopus runs it, against the simulated cl
   it('from a container image: docker runs it in the working directory, settings passed by name only', async () => {
     const password = 's3cret-in-the-environment';
     const dockerRecord = join(mkdtempSync(join(tmpdir(), 'esru-docker-')), 'docker.json');
+    // The image's own directory (WORKDIR /app), where the command line starts.
+    const imageDir = mkdtempSync(join(tmpdir(), 'esru-image-'));
     const { run, recorded } = await step(
       {
         'EsRollingUpgrade.Mode': 'run',
         'EsRollingUpgrade.ContainerImage': 'registry.example.com/es-rolling-upgrade:0.1.0',
         'EsRollingUpgrade.ElasticsearchPassword': password,
         'EsRollingUpgrade.ElasticsearchUsername': 'upgrader',
+        'EsRollingUpgrade.ReportPath': 'upgrade-report.json',
       },
-      { path: workerPath(binWith('docker', FAKE_DOCKER)), env: { FAKE_DOCKER_RECORD: dockerRecord, FAKE_DOCKER_IMAGE_CLI: SIMULATED_CLI } },
+      {
+        path: workerPath(binWith('docker', FAKE_DOCKER)),
+        env: { FAKE_DOCKER_RECORD: dockerRecord, FAKE_DOCKER_IMAGE_CLI: SIMULATED_CLI, FAKE_DOCKER_WORKDIR: imageDir },
+      },
     );
 
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -214,15 +220,17 @@ describe('the step template script, as Octopus runs it, against the simulated cl
     const image = docker.indexOf('registry.example.com/es-rolling-upgrade:0.1.0');
     const uid = execFileSync('id', ['-u'], { encoding: 'utf8' }).trim();
     const gid = execFileSync('id', ['-g'], { encoding: 'utf8' }).trim();
-    expect(docker.slice(0, 8)).toEqual(['run', '--rm', '--user', `${uid}:${gid}`, '--volume', `${run.workdir}:${run.workdir}`, '--workdir', run.workdir]);
+    expect(docker.slice(0, 6)).toEqual(['run', '--rm', '--user', `${uid}:${gid}`, '--volume', `${run.workdir}:${run.workdir}`]);
     expect(docker.slice(image + 1)).toEqual(['run', '--octopus', '--yes', '--no-progress']);
-    const passed = docker.slice(8, image).filter((_, i) => i % 2 === 1);
-    expect(docker.slice(8, image).filter((_, i) => i % 2 === 0).every((flag) => flag === '--env')).toBe(true);
+    const passed = docker.slice(6, image).filter((_, i) => i % 2 === 1);
+    expect(docker.slice(6, image).filter((_, i) => i % 2 === 0).every((flag) => flag === '--env')).toBe(true);
     expect(passed).toEqual(expect.arrayContaining(['ESRU_ES_URL', 'ESRU_ES_PASSWORD', 'ESRU_TARGET_VERSION', 'ESRU_REPORT', 'ESRU_HTML', 'AWS_REGION']));
     expect(docker.join(' ')).not.toContain(password);
     // Inside, the settings arrived, and the reports landed where Octopus collects them.
-    expect(recorded().env).toMatchObject({ ESRU_ES_PASSWORD: password, ESRU_ES_USERNAME: 'upgrader' });
-    expect(artifacts(run).map((a) => a.path)).toEqual([join(run.workdir, 'es-rolling-upgrade-run.json'), join(run.workdir, 'es-rolling-upgrade-run.html')]);
+    expect(recorded().env).toMatchObject({ ESRU_ES_PASSWORD: password, ESRU_ES_USERNAME: 'upgrader', ESRU_REPORT: join(run.workdir, 'upgrade-report.json') });
+    expect(recorded().cwd).toBe(imageDir);
+    expect(artifacts(run).map((a) => a.path)).toEqual([join(run.workdir, 'upgrade-report.json'), join(run.workdir, 'es-rolling-upgrade-run.html')]);
+    expect(readdirSync(imageDir)).toEqual([]);
     expect(outputVariables(run.messages).UpgradeOutcome).toBe('completed');
   });
 
