@@ -47,8 +47,6 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
   let events: EventStream | undefined;
   /** Whether Octopus service messages are printed; undefined until the settings are read. */
   let octopus: boolean | undefined;
-  /** Whether Octopus was told to log stderr as verbose. */
-  let stderrVerbose = false;
   const controller = new AbortController();
   const removeSignalHandlers = onSignals(controller, (text) => io.stderr(text));
   try {
@@ -89,11 +87,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
         '--events - writes the events to stdout, where Octopus reads its service messages: write them to a file (--events FILE), or pass --no-octopus',
       );
     }
-    if (octopus) {
-      // Logs and the like go to stderr, which Octopus would show as errors: verbose they are.
-      io.stdout(`${STDERR_AS_VERBOSE}\n`);
-      stderrVerbose = true;
-    }
+    // Logs and the like go to stderr, which Octopus would show as errors: verbose they are.
+    if (octopus) io.stdout(`${STDERR_AS_VERBOSE}\n`);
     // The live progress frame owns the terminal: info lines would tear it, so they wait for the
     // summary (warnings and errors still show; --log-level debug shows everything).
     const live = (config.progress ?? true) && io.stderrIsTTY;
@@ -139,7 +134,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     return await execute(ctx);
   } catch (error) {
     const code = reportError(error, io, log);
-    if (stderrVerbose || (octopus ?? octopusAsked(argv, io.env))) sayErrorToOctopus(error, io);
+    if (octopus ?? octopusAsked(argv, io.env)) sayErrorToOctopus(error, io);
     return code;
   } finally {
     progress?.stop();
