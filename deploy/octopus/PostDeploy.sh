@@ -2,6 +2,13 @@
 # Octopus Deploy post-deploy step: roll the Elasticsearch cluster onto the release just deployed.
 # Octopus runs a script named PostDeploy.sh from the package root after the package is deployed.
 #
+# Prefer the step template (deploy/octopus/es-rolling-upgrade.step-template.json, see
+# docs/octopus.md): it runs once, on a worker. A package's PostDeploy.sh runs on every target that
+# receives the package; on the cluster's own instances each would start a run, and the one that wins
+# the lock may terminate its own host. So under Octopus this script refuses to run on a deployment
+# target unless EsRollingUpgrade.RunOnThisTarget is True: set it only for a package that goes to one
+# target outside the cluster.
+#
 # Settings come from Octopus variables (project or library variable set) named EsRollingUpgrade.*,
 # read with get_octopusvariable; outside Octopus (or when a variable is empty) from the environment
 # variable named next to it below. Secrets reach the CLI through its environment, never its argv.
@@ -38,6 +45,16 @@ setting() {
   fi
   printf '%s' "$value"
 }
+
+if declare -F get_octopusvariable >/dev/null && [ -n "$(get_octopusvariable 'Octopus.Machine.Name')" ]; then
+  case "$(get_octopusvariable 'EsRollingUpgrade.RunOnThisTarget')" in
+    True | true) ;;
+    *)
+      echo "PostDeploy.sh runs on every target that receives the package: on target '$(get_octopusvariable 'Octopus.Machine.Name')' it would start one of several runs, which may terminate this very host. Use the es-rolling-upgrade step template, which runs once on a worker, or set EsRollingUpgrade.RunOnThisTarget to True if this package goes to one target outside the cluster." >&2
+      exit 2
+      ;;
+  esac
+fi
 
 es_url="$(setting ElasticsearchUrl ESRU_ES_URL)"
 target_version="$(setting TargetVersion ESRU_TARGET_VERSION)"

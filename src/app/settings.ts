@@ -4,6 +4,7 @@
 // test, the service's request validation and the step template all read this table.
 
 import * as z from 'zod';
+import { targetNameTemplateProblem } from '../octopus/target-names.ts';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
 import {
   custom,
@@ -59,7 +60,7 @@ export const REQUEST_REFUSALS: Record<Exclude<RequestAccess, 'allowed'>, string>
  * anything else a single line of text. See octopusParameters() for the resolved form.
  */
 export interface OctopusMeta {
-  /** Variable name, e.g. "EsRollingUpgrade.TargetVersion" (as deploy/octopus/PostDeploy.sh reads them). */
+  /** Parameter name, e.g. "EsRollingUpgrade.TargetVersion" (deploy/octopus/PostDeploy.sh reads the same names). */
   name: string;
   label: string;
   /** Shown under the field; the setting's help when absent. */
@@ -135,6 +136,14 @@ const eventsTarget = custom(
     .refine((value) => value === EVENTS_TO_STDOUT || writableFilePath.safeParse(value).success, {
       error: 'cannot be written: its directory must exist and be writable (or - for stdout)',
     }),
+);
+
+/** --octopus-delete-targets: a name with {name} and/or {instanceId} in it. */
+const targetNameTemplate = custom(
+  text('a target name template').schema.superRefine((value, ctx) => {
+    const problem = targetNameTemplateProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 );
 
 const knownRule = custom(
@@ -498,7 +507,7 @@ export const SETTINGS = [
     valueName: 'FILE',
     help: 'write the full report as JSON to FILE (atomically)',
     request: 'local',
-    octopus: { name: 'EsRollingUpgrade.ReportPath', label: 'Report path', helpText: 'Where the JSON report is written; it is also attached to the deployment as an artifact. Default: es-rolling-upgrade-report.json in the step\'s directory.' },
+    octopus: { name: 'EsRollingUpgrade.ReportPath', label: 'Report path', helpText: 'Where the JSON report is written; it is attached to the deployment as an artifact. Default: es-rolling-upgrade-plan.json or es-rolling-upgrade-run.json in the step\'s working directory.' },
   },
   {
     name: 'html',
@@ -509,7 +518,7 @@ export const SETTINGS = [
     valueName: 'FILE',
     help: 'write the report as one self-contained HTML page to FILE (atomically); the demo writes its run\'s',
     request: 'local',
-    octopus: { name: 'EsRollingUpgrade.HtmlPath', label: 'HTML report path', helpText: 'Where the HTML report is written; it is also attached to the deployment as an artifact. Leave empty for no HTML report.' },
+    octopus: { name: 'EsRollingUpgrade.HtmlPath', label: 'HTML report path', helpText: 'Where the report is written as one HTML page (a timeline per node, the cluster\'s health over time); it is attached as an artifact too. Default: es-rolling-upgrade-plan.html or es-rolling-upgrade-run.html in the step\'s working directory.' },
   },
   {
     name: 'output',
@@ -586,14 +595,30 @@ export const SETTINGS = [
   {
     name: 'octopus',
     group: 'output',
-    commands: REAL_CLUSTER,
+    commands: REPORTING,
     env: ['ESRU_OCTOPUS'],
     value: onOff(),
     defaultNote: 'when run by Octopus, which sets TentacleHome or OctopusCalamariWorkingDirectory',
-    help: 'print Octopus Deploy service messages: output variables, the report as an artifact',
+    help: 'print Octopus Deploy service messages: progress, output variables, the reports as artifacts (the demo shows what a step would print)',
     request: 'local',
     // Always on in a step.
     octopus: null,
+  },
+  {
+    name: 'octopus-delete-targets',
+    group: 'output',
+    commands: ['run', 'demo'],
+    env: ['ESRU_OCTOPUS_DELETE_TARGETS'],
+    value: targetNameTemplate,
+    valueName: 'TEMPLATE',
+    help: 'under Octopus, have Octopus delete the deployment target of each terminated instance, named by TEMPLATE from {name} (its Name tag) and {instanceId}, e.g. es-{instanceId}',
+    request: 'local',
+    octopus: {
+      name: 'EsRollingUpgrade.DeleteTargets',
+      label: 'Delete the targets of terminated instances',
+      helpText:
+        'Leave empty to keep deployment targets. Otherwise the name of the Tentacle of a terminated instance, from {name} (its EC2 Name tag) and {instanceId}, e.g. {name} or es-{instanceId}: Octopus deletes each after the step (the environment must allow dynamic infrastructure). A name several terminated instances share is skipped.',
+    },
   },
   // Service mode: only `serve` listens
   {

@@ -8,7 +8,7 @@
 // of a 0, so tooling that needs the file does not read success.
 
 import { emitOctopusMessages, octopusMessagesFor } from '../octopus/emit-octopus.ts';
-import { isRunningUnderOctopus, resultMessage } from '../octopus/service-messages.ts';
+import { isRunningUnderOctopus, resultMessage, stdoutErrorLines } from '../octopus/service-messages.ts';
 import { ExitCode } from '../shared/errors.ts';
 import { redactSecrets } from '../shared/redact.ts';
 import type { UpgradeReport } from '../upgrade/plan-model.ts';
@@ -23,30 +23,60 @@ export async function emitReport(
 ): Promise<number> {
   // The files first: deployment tooling relies on them even if stdout is gone.
   const { failures, written: files } = await writeReportFiles(ctx, report);
-  let written = files.json;
   ctx.io.stdout(ctx.config.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : format(report));
-  const octopus = ctx.config.octopus ?? isRunningUnderOctopus(ctx.io.env);
-  if (octopus) {
-    // Octopus collects the report as an artifact: this run's, so written now when no --report asked.
-    if (ctx.config.reportFile === undefined) {
-      const failure = await tryWriteReport(ctx, OCTOPUS_REPORT_FILE, report);
-      if (failure === undefined) written = OCTOPUS_REPORT_FILE;
-      else failures.push(failure);
-    }
-    const write = (text: string): void => ctx.io.stdout(text);
-    // Without a file there is no artifact; the output variables are printed all the same.
-    if (written !== undefined) emitOctopusMessages(report, { reportPath: written, ...(files.html !== undefined ? { htmlPath: files.html } : {}), write });
-    else for (const line of octopusMessagesFor(report)) write(`${line}\n`);
-  }
+  const octopus = octopusWanted(ctx);
+  if (octopus) await emitOctopus(ctx, report, files, failures);
   if (failures.length === 0) return report.exitCode;
 
   const code = report.exitCode !== ExitCode.ok ? report.exitCode : ExitCode.reportNotWritten;
   const terminated = report.terminatedInstanceIds.length > 0 ? `, terminated ${report.terminatedInstanceIds.join(', ')}` : '';
   const summary = `${failures.join('; ')}. The ${report.mode} itself ended ${report.outcome} (exit ${report.exitCode.toString()})${terminated}; see above. Exit code ${code.toString()}.`;
   ctx.io.stderr(`error: ${summary}\n`);
-  if (octopus && report.exitCode === ExitCode.ok) ctx.io.stdout(`${resultMessage(summary)}\n`);
+  if (octopus) octopusError(ctx, `error: ${summary}`, report.exitCode === ExitCode.ok);
   ctx.log.error({ outcome: report.outcome, exitCode: code }, 'the report could not be written');
   return code;
+}
+
+/**
+ * Under Octopus, stderr is logged as verbose (hidden by default), so an error is said on stdout too,
+ * at the error level, and as the step's result message unless the run already gave one.
+ */
+export function octopusError(ctx: Pick<CommandContext, 'io'>, text: string, asResult = true): void {
+  const lines = stdoutErrorLines(text);
+  if (asResult) lines.push(resultMessage(text.replace(/\s*[\r\n]+\s*/g, ' ').trim()));
+  ctx.io.stdout(lines.map((line) => `${line}\n`).join(''));
+}
+
+/** Whether to print Octopus service messages: --octopus, or found running under Octopus. */
+export function octopusWanted(ctx: Pick<CommandContext, 'config' | 'io'>): boolean {
+  return ctx.config.octopus ?? isRunningUnderOctopus(ctx.io.env);
+}
+
+/**
+ * The service messages for a finished plan or run, on stdout. Octopus collects the JSON report as an
+ * artifact: this run's, so it is written now (to the working directory) when no --report named a
+ * file; a failure to write it joins `failures`. Without a file there is no artifact, and the output
+ * variables are printed all the same.
+ */
+export async function emitOctopus(
+  ctx: Pick<CommandContext, 'config' | 'settings' | 'io' | 'log'>,
+  report: UpgradeReport,
+  files: { json?: string; html?: string },
+  failures: string[],
+): Promise<void> {
+  let json = files.json;
+  if (ctx.config.reportFile === undefined) {
+    const failure = await tryWriteReport(ctx, OCTOPUS_REPORT_FILE, report);
+    if (failure === undefined) json = OCTOPUS_REPORT_FILE;
+    else failures.push(failure);
+  }
+  const write = (text: string): void => ctx.io.stdout(text);
+  const deleteTargets = report.mode === 'run' ? ctx.settings['octopus-delete-targets'] : undefined;
+  if (json !== undefined) {
+    emitOctopusMessages(report, { reportPath: json, ...(files.html !== undefined ? { htmlPath: files.html } : {}), deleteTargets, write });
+  } else {
+    for (const line of octopusMessagesFor(report, { deleteTargets })) write(`${line}\n`);
+  }
 }
 
 /** --report (JSON) and --html, each written whole or not at all; the JSON first, as tools read it. */

@@ -14,7 +14,7 @@ import type { CliIo, CommandContext } from './context.ts';
 import type { ProgressView } from './progress-view.ts';
 import type { EventStream } from './event-stream.ts';
 import { EVENTS_TO_STDOUT } from '../app/settings.ts';
-import { isRunningUnderOctopus } from '../octopus/service-messages.ts';
+import { isRunningUnderOctopus, resultMessage, STDERR_AS_VERBOSE, stdoutErrorLines } from '../octopus/service-messages.ts';
 import { colourWanted, emphasiseHeadings, palette } from './colour.ts';
 import { formatHelp, helpWidth } from './help.ts';
 import { onSignals } from './signals.ts';
@@ -45,6 +45,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
   let log: Logger | undefined;
   let progress: ProgressView | undefined;
   let events: EventStream | undefined;
+  /** Whether Octopus service messages are printed; undefined until the settings are read. */
+  let octopus: boolean | undefined;
   const controller = new AbortController();
   const removeSignalHandlers = onSignals(controller, (text) => io.stderr(text));
   try {
@@ -77,6 +79,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     }
 
     const { config, settings } = loadConfig(entry, { flags: args.flags, env: io.env, configFile: args.configFile });
+    // Octopus reads service messages from stdout: the events cannot go there too.
+    octopus = entry.name !== 'serve' && (config.octopus ?? isRunningUnderOctopus(io.env));
+    const eventsToStdout = config.events === EVENTS_TO_STDOUT;
+    if (eventsToStdout && octopus) {
+      throw new InvalidInputError(
+        '--events - writes the events to stdout, where Octopus reads its service messages: write them to a file (--events FILE), or pass --no-octopus',
+      );
+    }
+    // Logs and the like go to stderr, which Octopus would show as errors: verbose they are.
+    if (octopus) io.stdout(`${STDERR_AS_VERBOSE}\n`);
     // The live progress frame owns the terminal: info lines would tear it, so they wait for the
     // summary (warnings and errors still show; --log-level debug shows everything).
     const live = (config.progress ?? true) && io.stderrIsTTY;
@@ -86,12 +98,6 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     log = overrides.createLogger?.(level, logOptions) ?? createLogger(logOptions);
     log.debug({ command: entry.name, config: describeConfig(config) }, 'settings');
 
-    const eventsToStdout = config.events === EVENTS_TO_STDOUT;
-    if (eventsToStdout && entry.name !== 'demo' && (config.octopus ?? isRunningUnderOctopus(io.env))) {
-      throw new InvalidInputError(
-        '--events - writes the events to stdout, where Octopus reads its service messages: write them to a file (--events FILE), or pass --no-octopus',
-      );
-    }
     const execute = await entry.load();
     const holder = createHolderId();
     const mode = entry.name === 'run' && config.dryRun ? 'plan' : entry.name;
@@ -108,9 +114,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       // Every Elasticsearch request names this command and its lease holder.
       connect: (options, connectionLog, versionTagKey) => connect(options, connectionLog, versionTagKey, { command: mode, holder }),
     };
-    progress = await progressFor(entry.name, ctx, live);
+    progress = await progressFor(entry.name, ctx, live, octopus);
     if (config.events !== undefined) events = (await import('./event-stream.ts')).openEventStream(config.events, (text) => io.stdout(text), log);
-    const sinks = [progress?.onEvent, events?.onEvent].filter((sink) => sink !== undefined);
+    // Under Octopus a run moves the step's progress bar, node by node.
+    const octopusProgress =
+      octopus && ((entry.name === 'run' && !config.dryRun) || entry.name === 'demo')
+        ? (await import('./octopus-progress.ts')).createOctopusProgress((text) => io.stdout(text))
+        : undefined;
+    const sinks = [progress?.onEvent, events?.onEvent, octopusProgress].filter((sink) => sink !== undefined);
     if (sinks.length > 0) ctx.onEvent = (event) => sinks.forEach((sink) => sink(event));
     if (entry.name === 'run' && !config.dryRun) {
       // Unless --yes, CI or Octopus: ask a person at the terminal, or refuse (exit 3) without one.
@@ -122,7 +133,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     }
     return await execute(ctx);
   } catch (error) {
-    return reportError(error, io, log);
+    const code = reportError(error, io, log);
+    if (octopus ?? octopusAsked(argv, io.env)) sayErrorToOctopus(error, io);
+    return code;
   } finally {
     progress?.stop();
     events?.close();
@@ -132,17 +145,42 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
 
 /**
  * The progress view follows a run: live on a terminal, plain lines elsewhere or with --no-progress.
- * The demo shows it only when asked (--progress): it is over in a blink.
+ * The demo shows it only when asked (--progress): it is over in a blink. Under Octopus the plain
+ * lines go to stdout, where they are the step's log (stderr is verbose there), unless stdout is JSON.
  */
-async function progressFor(command: string, ctx: CommandContext, live: boolean): Promise<ProgressView | undefined> {
+async function progressFor(command: string, ctx: CommandContext, live: boolean, octopus: boolean): Promise<ProgressView | undefined> {
   const wanted = command === 'run' ? !ctx.config.dryRun : command === 'demo' && ctx.config.progress === true;
   if (!wanted) return undefined;
   const { createProgressView } = await import('./progress-view.ts');
+  if (octopus && ctx.config.output !== 'json') {
+    return createProgressView({ output: { write: (text: string) => ctx.io.stdout(text), isTTY: false }, live: false, colour: false });
+  }
   return createProgressView({
     output: { write: (text: string) => ctx.io.stderr(text), isTTY: ctx.io.stderrIsTTY, columns: process.stderr.columns },
     live,
     colour: colourWanted(ctx.io.env, ctx.io.stderrIsTTY),
   });
+}
+
+/**
+ * Before the settings are read: --octopus or --no-octopus (the last wins), else found by the
+ * environment; never for serve, which prints no service messages.
+ */
+function octopusAsked(argv: readonly string[], env: CliIo['env']): boolean {
+  if (argv.find((a) => !a.startsWith('-')) === 'serve') return false;
+  const flag = argv.findLast((a) => a === '--octopus' || a === '--no-octopus');
+  return flag === undefined ? isRunningUnderOctopus(env) : flag === '--octopus';
+}
+
+/**
+ * An error under Octopus: on stdout at the error level, and as the step's result message. Stderr may
+ * be logged as verbose, hidden by default: made so by this process, or by the step that runs it.
+ */
+function sayErrorToOctopus(error: unknown, io: CliIo): void {
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
+  const lines = stdoutErrorLines(`error: ${message}`);
+  lines.push(resultMessage(message.replace(/\s*[\r\n]+\s*/g, ' ').trim()));
+  io.stdout(lines.map((line) => `${line}\n`).join(''));
 }
 
 /** The SDKs load only for commands that talk to a real cluster, and only once the input is valid. */

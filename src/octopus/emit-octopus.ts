@@ -1,11 +1,14 @@
 // What the CLI prints when it runs as an Octopus step: the output variables a later step reads
-// (`#{Octopus.Action[Upgrade].Output.TerminatedInstanceIds}`), the JSON report as an artifact, and on
-// a non-zero exit a one-line result message.
+// (`#{Octopus.Action[Upgrade].Output.TerminatedInstanceIds}`, a manual intervention the plan's
+// `PlanSummary`), when asked the deletion of the terminated instances' deployment targets, the
+// reports as artifacts, and on a non-zero exit a one-line result message.
 
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { UpgradeReport } from '../upgrade/plan-model.ts';
-import { createArtifactMessage, resultMessage, setVariableMessage } from './service-messages.ts';
+import { planSummaryMarkdown } from './plan-summary.ts';
+import { createArtifactMessage, deleteTargetMessage, resultMessage, setVariableMessage, STDOUT_DEFAULT, STDOUT_WARNING } from './service-messages.ts';
+import { targetsToDelete } from './target-names.ts';
 
 export interface OctopusArtifact {
   /** Absolute path of the file Octopus collects after the step. */
@@ -18,18 +21,50 @@ export interface OctopusArtifact {
 
 /** The output variables, in the order they are printed. */
 export function octopusOutputVariables(report: UpgradeReport): [name: string, value: string][] {
+  const toReplace = report.plan.rows.filter((r) => r.action === 'replace').sort((a, b) => a.step - b.step);
   return [
     ['UpgradeOutcome', report.outcome],
     ['TerminatedInstanceIds', report.terminatedInstanceIds.join(',')],
     ['PreviouslyTerminatedInstanceIds', report.previouslyTerminatedInstanceIds.join(',')],
     ['ReplacedNodes', report.nodes.filter((n) => n.outcome === 'replaced').map((n) => n.nodeName).join(',')],
+    ['NodesToReplace', report.plan.toReplace.toString()],
+    ['ReplacementOrder', toReplace.map((r) => r.nodeName).join(',')],
+    ['PlanSummary', planSummaryMarkdown(report)],
+    ['TerminatedInstances', JSON.stringify(report.terminatedInstances ?? report.terminatedInstanceIds.map((instanceId) => ({ instanceId })))],
   ];
 }
 
-/** The service-message lines for a finished run, without line ends. Pure. */
-export function octopusMessagesFor(report: UpgradeReport, ...artifacts: OctopusArtifact[]): string[] {
+export interface OctopusMessageOptions {
+  /** Files Octopus collects after the step. */
+  artifacts?: readonly OctopusArtifact[];
+  /**
+   * Template of the deployment-target names to delete, one per terminated instance (see
+   * target-names.ts); none deleted when absent.
+   */
+  deleteTargets?: string | undefined;
+}
+
+/**
+ * The lines for a finished plan or run, without line ends: service messages, and a plain line for
+ * each target not deleted and why. Pure.
+ */
+export function octopusMessagesFor(report: UpgradeReport, options: OctopusMessageOptions = {}): string[] {
   const lines = octopusOutputVariables(report).map(([name, value]) => setVariableMessage(name, value));
-  for (const artifact of artifacts) lines.push(createArtifactMessage(artifact));
+  if (options.deleteTargets !== undefined) {
+    const { targets, skipped } = targetsToDelete(report, options.deleteTargets);
+    lines.push(setVariableMessage('DeletedTargets', targets.map((t) => t.machine).join(',')));
+    // At the warning level: a Tentacle left behind is for someone to look at.
+    if (skipped.length > 0) {
+      lines.push(STDOUT_WARNING);
+      for (const s of skipped) lines.push(`Not deleting the deployment target of ${s.instanceId}: ${s.why}.`);
+      lines.push(STDOUT_DEFAULT);
+    }
+    for (const t of targets) {
+      lines.push(`Asking Octopus to delete deployment target ${t.machine} (instance ${t.instanceId}) once this step is over.`);
+      lines.push(deleteTargetMessage(t.machine));
+    }
+  }
+  for (const artifact of options.artifacts ?? []) lines.push(createArtifactMessage(artifact));
   if (report.exitCode !== 0) lines.push(resultMessage(oneLine(report.message)));
   return lines;
 }
@@ -42,6 +77,8 @@ export interface EmitOctopusOptions {
   reportPath: string;
   /** The HTML report, already written: attached too. */
   htmlPath?: string;
+  /** See OctopusMessageOptions. */
+  deleteTargets?: string | undefined;
   write: (text: string) => void;
 }
 
@@ -52,7 +89,7 @@ export function emitOctopusMessages(report: UpgradeReport, options: EmitOctopusO
   const artifacts = [path, ...(options.htmlPath === undefined ? [] : [resolve(options.htmlPath)])].map(
     (file): OctopusArtifact => ({ path: file, name: basename(file), length: statSync(file).size }),
   );
-  for (const line of octopusMessagesFor(report, ...artifacts)) options.write(`${line}\n`);
+  for (const line of octopusMessagesFor(report, { artifacts, deleteTargets: options.deleteTargets })) options.write(`${line}\n`);
 }
 
 function oneLine(text: string): string {

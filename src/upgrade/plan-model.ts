@@ -155,6 +155,14 @@ export interface HealthSample {
   relocating: number;
 }
 
+/** An instance this run terminated, as the fleet described it then. */
+export interface TerminatedInstance {
+  instanceId: string;
+  /** Its `Name` tag, which deployment targets (Tentacles) are often registered under. */
+  name?: string;
+  groupName?: string;
+}
+
 export type RunOutcome = 'nothing-to-do' | 'completed' | 'planned' | 'refused' | 'halted' | 'interrupted' | 'failed';
 
 /**
@@ -192,6 +200,11 @@ export interface UpgradeReport {
   healthSamples?: HealthSample[];
   /** Instances this run terminated, in order: for deregistering deployment targets. */
   terminatedInstanceIds: string[];
+  /**
+   * The same instances with their Name tag and group, to find their deployment targets by name.
+   * Absent in reports of older versions.
+   */
+  terminatedInstances?: TerminatedInstance[];
   /** Instances terminated for the same target version by earlier, interrupted runs (from the lease). */
   previouslyTerminatedInstanceIds: string[];
   exitCode: number;

@@ -119,6 +119,16 @@ export const upgradeReportSchema = z
       .optional()
       .describe('the cluster over the run: one sample per change, merged past 500 keeping the worst of each value'),
     terminatedInstanceIds: z.array(z.string()).describe('instances this run terminated, in order'),
+    terminatedInstances: z
+      .array(
+        z.object({
+          instanceId: z.string(),
+          name: z.string().optional().describe("the instance's Name tag"),
+          groupName: z.string().optional(),
+        }).meta({ id: 'TerminatedInstance' }),
+      )
+      .optional()
+      .describe('the instances of terminatedInstanceIds with their Name tag and group, to find their deployment targets'),
     previouslyTerminatedInstanceIds: z.array(z.string()).describe('instances terminated for the same target by earlier, interrupted runs'),
     exitCode: z.number().int().describe('the process exit code for this outcome'),
   })

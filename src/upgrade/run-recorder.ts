@@ -14,6 +14,7 @@ import type {
   Plan,
   Refusal,
   RunOutcome,
+  TerminatedInstance,
   UpgradeEvent,
   UpgradeOptions,
   UpgradeReport,
@@ -34,6 +35,7 @@ interface OpenWait {
 
 export class RunRecorder {
   readonly terminatedInstanceIds: string[] = [];
+  readonly terminatedInstances: TerminatedInstance[] = [];
   readonly refusals: Refusal[] = [];
   readonly conflicts: AcceptedVersionConflict[] = [];
   readonly placed: PlacedReplica[] = [];
@@ -113,7 +115,16 @@ export class RunRecorder {
   }
 
   terminated(view: NodeView): void {
-    if (view.instance) this.terminatedInstanceIds.push(view.instance.id);
+    const instance = view.instance;
+    if (!instance) return;
+    this.terminatedInstanceIds.push(instance.id);
+    const name = instance.tags.Name;
+    const groupName = view.group?.name ?? instance.groupName;
+    this.terminatedInstances.push({
+      instanceId: instance.id,
+      ...(name !== undefined && name !== '' ? { name } : {}),
+      ...(groupName !== undefined ? { groupName } : {}),
+    });
   }
 
   /** Close the node in progress, naming its replacement (the node that appeared meanwhile). */
@@ -251,6 +262,7 @@ export class RunRecorder {
       finalHealth: args.finalHealth,
       healthSamples: this.health.toArray(),
       terminatedInstanceIds: [...this.terminatedInstanceIds],
+      terminatedInstances: this.terminatedInstances.map((t) => ({ ...t })),
       previouslyTerminatedInstanceIds: args.previouslyTerminatedInstanceIds,
       exitCode: args.exitCode,
     };

@@ -100,7 +100,7 @@ describe('a flag of another command', () => {
     ['plan --yes', ['plan', ...BASE, '--yes'], '--yes is not used by the plan command; only run takes it'],
     ['plan --dry-run', ['plan', ...BASE, '--dry-run'], '--dry-run is not used by the plan command; only run takes it'],
     ['plan --no-progress', ['plan', ...BASE, '--no-progress'], '--progress is not used by the plan command; it is for run, demo'],
-    ['demo --octopus', ['demo', '--octopus'], '--octopus is not used by the demo command; it is for plan, run'],
+    ['serve --octopus', ['serve', '--octopus'], '--octopus is not used by the serve command; it is for plan, run, demo'],
     ['serve --report', ['serve', '--report', 'r.json'], '--report is not used by the serve command; it is for plan, run, demo'],
     ['run --port', ['run', ...BASE, '--port', '0'], '--port is not used by the run command; only serve takes it'],
   ];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { instanceIdsFromReport } from '../../deploy/octopus/deregister-tentacles.ts';
+import { instanceIdsFromReport, instancesFromReport } from '../../deploy/octopus/deregister-tentacles.ts';
 import { startFakeOctopus, type FakeOctopus } from '../support/fake-octopus.ts';
 import { aReport } from '../support/report-builder.ts';
 
@@ -101,6 +101,74 @@ describe('deregister-tentacles against a fake Octopus', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('OCTOPUS_API_KEY must be set');
     expect(octopus.requests).toEqual([]);
+  });
+});
+
+describe('deregister-tentacles by Name tag', () => {
+  let octopus: FakeOctopus;
+
+  beforeEach(async () => {
+    octopus = await startFakeOctopus(apiKey, [
+      { Id: 'Machines-1', Name: 'es-data-7', SpaceId: 'Spaces-1' },
+      { Id: 'Machines-2', Name: 'es-data-8', SpaceId: 'Spaces-1' },
+      { Id: 'Machines-3', Name: 'es-data', SpaceId: 'Spaces-1' },
+      { Id: 'Machines-4', Name: 'es-data-70', SpaceId: 'Spaces-1' },
+    ]);
+  });
+  afterEach(() => octopus.close());
+
+  it('reads the TerminatedInstances output variable and deletes the targets named by {name}', async () => {
+    const instances = JSON.stringify([
+      { instanceId: 'i-0aaa', name: 'es-data-7', groupName: 'es-data' },
+      { instanceId: 'i-0bbb', name: 'es-data-8', groupName: 'es-data' },
+    ]);
+
+    const result = await runScript(['--octopus-url', octopus.url, '--instances', instances, '--name-template', '{name}']);
+
+    expect(result.code).toBe(0);
+    expect(octopus.machines.map((m) => m.Id)).toEqual(['Machines-3', 'Machines-4']);
+    expect(result.stdout).toContain('2 target(s) deleted for 2 instance(s)');
+  });
+
+  it('skips a name several instances share, and an instance whose Name tag is unknown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esru-dereg-'));
+    const report = join(dir, 'report.json');
+    const built = aReport('completed')
+      .withReplacedNode('es-1', 'i-0aaa', undefined, 'es-data')
+      .withReplacedNode('es-2', 'i-0bbb', undefined, 'es-data')
+      .withReplacedNode('es-3', 'i-0ccc', undefined, 'es-data-7')
+      .withPreviouslyTerminated('i-0999')
+      .build();
+    writeFileSync(report, JSON.stringify(built));
+
+    const result = await runScript(['--octopus-url', octopus.url, '--report', report, '--name-template', '{name}']);
+
+    expect(result.code).toBe(0);
+    expect(octopus.machines.map((m) => m.Id)).toEqual(['Machines-2', 'Machines-3', 'Machines-4']);
+    expect(result.stdout).toContain('i-0999: its Name tag is not known; nothing to deregister by {name}');
+    expect(result.stdout).toContain('i-0aaa: 2 instances would name the same target es-data; skipped');
+    expect(result.stdout).toContain('i-0bbb: 2 instances would name the same target es-data; skipped');
+    expect(octopus.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual(['/api/Spaces-1/machines/Machines-1']);
+  });
+
+  it('refuses --instances that is not the output variable, before any request', async () => {
+    const result = await runScript(['--octopus-url', octopus.url, '--instances', 'i-0aaa,i-0bbb']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--instances (or TERMINATED_INSTANCES) is not JSON');
+    expect(octopus.requests).toEqual([]);
+  });
+});
+
+describe('instancesFromReport', () => {
+  it('names this run\'s instances from terminatedInstances; earlier runs\' have ids only', () => {
+    const report = aReport('completed').withPreviouslyTerminated('i-1').withReplacedNode('a', 'i-2', undefined, 'es-a').withReplacedNode('b', 'i-3').build();
+    expect(instancesFromReport(JSON.stringify(report))).toEqual([{ instanceId: 'i-1' }, { instanceId: 'i-2', name: 'es-a' }, { instanceId: 'i-3' }]);
+  });
+
+  it('a report of an older version, without terminatedInstances: ids only', () => {
+    const report = aReport('completed').withReplacedNode('a', 'i-2').build();
+    expect(instancesFromReport(JSON.stringify(report))).toEqual([{ instanceId: 'i-2' }]);
   });
 });
 

@@ -42,6 +42,9 @@ describe('PostDeploy.sh', () => {
       'EsRollingUpgrade.ElasticsearchPassword': 'pa55 word!',
       'EsRollingUpgrade.AwsRegion': 'eu-west-1',
       'EsRollingUpgrade.Command': cli.command,
+      // A package for one target outside the cluster, as the script requires on a target.
+      'Octopus.Machine.Name': 'es-controller',
+      'EsRollingUpgrade.RunOnThisTarget': 'True',
     };
     const cases = Object.entries(variables)
       .map(([k, v]) => `    ${k}) printf '%s' ${JSON.stringify(v)} ;;`)
@@ -65,6 +68,27 @@ describe('PostDeploy.sh', () => {
     expect(argv.join(' ')).not.toContain('pa55');
     expect(env).toEqual({ pw: 'pa55 word!', user: 'upgrader', region: 'eu-west-1' });
     expect(result.stdout + result.stderr).not.toContain('pa55');
+  });
+
+  it('on a deployment target, without RunOnThisTarget: refuses, runs nothing, exit 2', () => {
+    const cli = fakeCli(0);
+    const variables: Record<string, string> = {
+      'EsRollingUpgrade.ElasticsearchUrl': 'http://es-1:9200',
+      'EsRollingUpgrade.TargetVersion': '9.5.4',
+      'EsRollingUpgrade.Command': cli.command,
+      'Octopus.Machine.Name': 'es-data-7',
+    };
+    const cases = Object.entries(variables)
+      .map(([k, v]) => `    ${k}) printf '%s' ${JSON.stringify(v)} ;;`)
+      .join('\n');
+    const bootstrap = `get_octopusvariable() {\n  case "$1" in\n${cases}\n    *) echo "" ;;\n  esac\n}\nsource "$1"`;
+
+    const result = run(bootstrap, {});
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("on target 'es-data-7' it would start one of several runs, which may terminate this very host");
+    expect(result.stderr).toContain('step template');
+    expect(() => cli.recorded()).toThrow();
   });
 
   it('by hand: falls back to the environment and runs a plan', () => {

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createArtifactMessage,
+  deleteTargetMessage,
   encodeServiceMessageValue,
   isRunningUnderOctopus,
+  progressMessage,
   resultMessage,
   setVariableMessage,
 } from '../../src/octopus/service-messages.ts';
@@ -30,6 +32,8 @@ artifact() {
   echo "##octopus[createArtifact path='$(enc "$1")' name='$(enc "$2")' length='$(enc $len)']"
 }
 result() { echo "##octopus[resultMessage message='$(enc "$1")']"; }
+progress() { echo "##octopus[progress percentage='$(enc "$1")' message='$(enc "$2")']"; }
+remove_target() { echo "##octopus[delete-target machine='$(enc "$1")']"; }
 "$@"
 `;
 
@@ -74,6 +78,29 @@ describe('createArtifact and resultMessage lines are byte-exact with the bash he
     const message = 'halted: es-data-2 did not rejoin within 10m (cluster yellow, 3 shards unassigned)';
     expect(`${resultMessage(message)}\n`).toBe(bash('result', message));
   });
+});
+
+describe('progress and delete-target lines are byte-exact with update_progress and remove-octopustarget', () => {
+  it.each([
+    ['a start', 0, 'plan: 6 node(s) to replace → 9.5.4'],
+    ['half way, with an ETA', 50, 'node 4 of 6: es-data-1 (i-0abc) · ETA 6m (about 14:32 UTC)'],
+    ['the end', 100, 'completed: 6 of 6 node(s) replaced'],
+  ])('progress: %s', (_title, percentage, message) => {
+    expect(`${progressMessage(percentage, message)}\n`).toBe(bash('progress', String(percentage), message));
+  });
+
+  it('progress is a whole number from 0 to 100', () => {
+    expect(progressMessage(33.9, 'x')).toBe(progressMessage(33, 'x'));
+    expect(progressMessage(-4, 'x')).toBe(progressMessage(0, 'x'));
+    expect(progressMessage(250, 'x')).toBe(progressMessage(100, 'x'));
+  });
+
+  it.each([['a Name tag', 'es-data-7'], ['an instance id in a template', 'es-i-0123456789abcdef0'], ['non-ASCII', 'nœud ✓']])(
+    'delete-target: %s',
+    (_title, machine) => {
+      expect(`${deleteTargetMessage(machine)}\n`).toBe(bash('remove_target', machine));
+    },
+  );
 });
 
 describe('encodeServiceMessageValue', () => {

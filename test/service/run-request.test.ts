@@ -81,6 +81,7 @@ describe('a request over the service settings', () => {
     yes: true,
     progress: false,
     octopus: true,
+    'octopus-delete-targets': 'es-{instanceId}',
     host: '0.0.0.0',
     port: 9000,
     html: '/tmp/report.html',

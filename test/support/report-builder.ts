@@ -1,6 +1,6 @@
 // A fluent builder of UpgradeReport values for tests of the surfaces that consume reports.
 
-import type { NodeTimeline, RunOutcome, UpgradeReport } from '../../src/upgrade/plan-model.ts';
+import type { GroupLaunchCheck, NodeTimeline, PlanRow, RunOutcome, UpgradeReport } from '../../src/upgrade/plan-model.ts';
 
 const exitCodes: Record<RunOutcome, number> = {
   'nothing-to-do': 0,
@@ -54,20 +54,50 @@ export class ReportBuilder {
     return this;
   }
 
-  /** A node replaced by this run: its instance counts as terminated. */
-  withReplacedNode(nodeName: string, instanceId: string, replacement = `${nodeName}-new`): this {
+  /**
+   * A node replaced by this run: its instance counts as terminated. With `nameTag`, the report names
+   * its terminated instances (terminatedInstances), this one with that Name tag.
+   */
+  withReplacedNode(nodeName: string, instanceId: string, replacement = `${nodeName}-new`, nameTag?: string): this {
     this.report.nodes.push(timeline(nodeName, instanceId, 'replaced', replacement));
-    this.report.terminatedInstanceIds.push(instanceId);
+    this.terminated(instanceId, nameTag);
     this.report.plan.toReplace += 1;
     return this;
   }
 
   /** A node whose instance was terminated but whose replacement never settled. */
-  withHaltedNode(nodeName: string, instanceId: string): this {
+  withHaltedNode(nodeName: string, instanceId: string, nameTag?: string): this {
     this.report.nodes.push(timeline(nodeName, instanceId, 'halted'));
-    this.report.terminatedInstanceIds.push(instanceId);
+    this.terminated(instanceId, nameTag);
     this.report.plan.toReplace += 1;
     return this;
+  }
+
+  /** A row of the plan (a data node to replace unless told otherwise). */
+  withPlanRow(row: Partial<PlanRow> & { nodeName: string }): this {
+    const full: PlanRow = { step: 1, phase: 'data', nodeId: `${row.nodeName}-id`, roles: ['data'], esVersion: '9.4.5', isElectedMaster: false, action: 'replace', reason: 'Version=9.4.5, target 9.5.4', ...row };
+    this.report.plan.rows.push(full);
+    if (full.action === 'replace') this.report.plan.toReplace += 1;
+    return this;
+  }
+
+  withGroup(group: GroupLaunchCheck): this {
+    this.report.plan.groups.push(group);
+    return this;
+  }
+
+  /** A node of the cluster for which no instance was found. */
+  withOrphanNode(nodeName: string): this {
+    this.report.plan.orphans.nodesWithoutInstance.push({ nodeName, nodeId: `${nodeName}-id`, ip: '10.0.0.99' });
+    return this;
+  }
+
+  private terminated(instanceId: string, nameTag: string | undefined): void {
+    this.report.terminatedInstanceIds.push(instanceId);
+    if (nameTag !== undefined && this.report.terminatedInstances === undefined) {
+      this.report.terminatedInstances = this.report.terminatedInstanceIds.slice(0, -1).map((id) => ({ instanceId: id, groupName: 'es-data' }));
+    }
+    this.report.terminatedInstances?.push({ instanceId, ...(nameTag !== undefined ? { name: nameTag } : {}), groupName: 'es-data' });
   }
 
   withPreviouslyTerminated(...instanceIds: string[]): this {

@@ -4,7 +4,7 @@
 import { createSimulatedWorld, type SimulatedWorldOptions } from '../../sim/index.ts';
 import { planUpgrade, runUpgrade, type UpgradeDeps } from '../../upgrade/run-upgrade.ts';
 import type { CommandContext } from '../context.ts';
-import { writeReportFiles } from '../emit-report.ts';
+import { emitOctopus, octopusError, octopusWanted, writeReportFiles } from '../emit-report.ts';
 import { ExitCode } from '../../shared/errors.ts';
 import { formatPlanReport } from '../format-plan.ts';
 import { formatReport } from '../format-report.ts';
@@ -37,11 +37,15 @@ export async function demo(ctx: CommandContext): Promise<number> {
   if (!json) ctx.io.stdout(`${formatPlanReport(planned)}\n`);
   const report = await runUpgrade(deps, ctx.config.upgrade);
   // --report and --html hold the run's report, which carries the plan it followed.
-  const { failures } = await writeReportFiles(ctx, report);
-  const failure = failures.length > 0 ? failures.join('; ') : undefined;
+  const { failures, written } = await writeReportFiles(ctx, report);
   ctx.io.stdout(json ? JSON.stringify({ plan: planned, run: report }, null, 2) + '\n' : formatReport(report));
-  if (failure === undefined) return report.exitCode;
+  // --octopus: what a run step would print for Octopus, the artifacts included.
+  const octopus = octopusWanted(ctx);
+  if (octopus) await emitOctopus(ctx, report, written, failures);
+  if (failures.length === 0) return report.exitCode;
   const code = report.exitCode !== ExitCode.ok ? report.exitCode : ExitCode.reportNotWritten;
-  ctx.io.stderr(`error: ${failure}. The demo run itself ended ${report.outcome}; see above. Exit code ${code.toString()}.\n`);
+  const summary = `${failures.join('; ')}. The demo run itself ended ${report.outcome}; see above. Exit code ${code.toString()}.`;
+  ctx.io.stderr(`error: ${summary}\n`);
+  if (octopus) octopusError(ctx, `error: ${summary}`, report.exitCode === ExitCode.ok);
   return code;
 }
