@@ -107,6 +107,7 @@ function describeSetting(s: SettingSpec, command: CommandName | undefined, group
   const byDefault = defaultText(s);
   if (byDefault !== undefined) notes.push(`default ${byDefault}`);
   if (command === undefined && !sameMembers(s.commands, groupTakers)) notes.push(`${s.commands.join(', ')} only`);
+  if (s.commandLineOnly === true) notes.push('command line only');
   const env = s.env.length > 0 ? ` [${s.env.join(', ')}]` : '';
   return columns(`  ${flag}`, `${s.help}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}${env}`, width, FLAG_COLUMN);
 }

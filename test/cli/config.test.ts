@@ -128,7 +128,7 @@ describe('the command line itself', () => {
   });
 
   it('refuses connection flags for the demo, which touches nothing real', () => {
-    expect(failure({ argv: ['demo', '--es-url', 'https://es:9200'] })).toBe('--es-url is not used by the demo command; it is for plan, run, serve');
+    expect(failure({ argv: ['demo', '--es-url', 'https://es:9200'] })).toBe('--es-url is not used by the demo command; it is for plan, run, serve, lease');
   });
 
   it('ignores connection settings in the environment for the demo', () => {
@@ -320,6 +320,9 @@ describe('mapping to the upgrade options and connection', () => {
       yes: true,
       progress: false,
       service: { host: '127.0.0.1', port: 8080 },
+      // All that lease needs: Elasticsearch alone.
+      es: { urls: ['https://es-1:9200', 'https://es-2:9200', 'https://es-3:9200'], username: 'upgrader', password: 'pw-123456', caFile: ca, tlsVerify: false },
+      lease: { break: false, force: false, evenIfAlive: false },
     });
   });
 
