@@ -326,6 +326,13 @@ describe('mapping to the upgrade options and connection', () => {
     });
   });
 
+  it('maps the settings of lease, which needs no AWS region', () => {
+    const config = load({ argv: ['lease', '--es-url', 'https://es-1:9200', '--watch', '45s', '--break', '--reason', ' host lost ', '--force', '--even-if-alive'] });
+    expect(config.es).toEqual({ urls: ['https://es-1:9200'], tlsVerify: true });
+    expect(config.connection).toBeUndefined();
+    expect(config.lease).toEqual({ watchMs: 45_000, break: true, force: true, evenIfAlive: true, reason: 'host lost' });
+  });
+
   it('uses the documented defaults', () => {
     const config = load({ argv: ['plan', ...BASE] });
     const documented = new Map((SETTINGS as readonly SettingSpec[]).map((s) => [s.name, defaultText(s)]));
