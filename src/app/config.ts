@@ -27,10 +27,23 @@ export interface ConnectionOptions {
 
 export type OutputFormat = 'table' | 'json';
 
+/** What `lease` is asked to do: show the lease, or break it. */
+export interface LeaseOptions {
+  /** --watch; undefined: long enough to see one renewal by the holder. */
+  watchMs?: number;
+  break: boolean;
+  force: boolean;
+  evenIfAlive: boolean;
+  reason?: string;
+}
+
 export interface Config {
   upgrade: UpgradeOptions;
   /** Present when the Elasticsearch URLs and the region are set (plan, run, and serve if given). */
   connection?: ConnectionOptions;
+  /** Present when the Elasticsearch URLs are set: all `lease` needs. */
+  es?: EsConnection;
+  lease: LeaseOptions;
   output: OutputFormat;
   reportFile?: string;
   /** --html: the report as an HTML page. */
@@ -80,6 +93,13 @@ export function toConfig(c: Settings): Config {
     dryRun: c['dry-run'],
     yes: c.yes,
     service: { host: c.host, port: c.port },
+    lease: {
+      break: c.break,
+      force: c.force,
+      evenIfAlive: c['even-if-alive'],
+      ...(c.watch !== undefined ? { watchMs: c.watch } : {}),
+      ...(c.reason !== undefined ? { reason: c.reason } : {}),
+    },
     ...(c.report !== undefined ? { reportFile: c.report } : {}),
     ...(c.html !== undefined ? { htmlFile: c.html } : {}),
     ...(c.events !== undefined ? { events: c.events } : {}),
@@ -87,16 +107,19 @@ export function toConfig(c: Settings): Config {
     ...(c.octopus !== undefined ? { octopus: c.octopus } : {}),
   };
   const urls = c['es-url'];
-  if (urls !== undefined && urls.length > 0 && c.region !== undefined) {
+  if (urls !== undefined && urls.length > 0) {
+    config.es = {
+      urls,
+      tlsVerify: c['tls-verify'],
+      ...(c['es-api-key'] !== undefined ? { apiKey: c['es-api-key'] } : {}),
+      ...(c['es-username'] !== undefined ? { username: c['es-username'] } : {}),
+      ...(c['es-password'] !== undefined ? { password: c['es-password'] } : {}),
+      ...(c['es-ca-file'] !== undefined ? { caFile: c['es-ca-file'] } : {}),
+    };
+  }
+  if (config.es !== undefined && c.region !== undefined) {
     config.connection = {
-      es: {
-        urls,
-        tlsVerify: c['tls-verify'],
-        ...(c['es-api-key'] !== undefined ? { apiKey: c['es-api-key'] } : {}),
-        ...(c['es-username'] !== undefined ? { username: c['es-username'] } : {}),
-        ...(c['es-password'] !== undefined ? { password: c['es-password'] } : {}),
-        ...(c['es-ca-file'] !== undefined ? { caFile: c['es-ca-file'] } : {}),
-      },
+      es: config.es,
       aws: {
         region: c.region,
         ...(c.profile !== undefined ? { profile: c.profile } : {}),
@@ -113,23 +136,27 @@ export function requireConnection(config: Config): ConnectionOptions {
   return config.connection;
 }
 
+/** The schema requires --es-url for the commands that talk to Elasticsearch; this narrows the type. */
+export function requireEs(config: Config): EsConnection {
+  if (config.es === undefined) throw new InvalidInputError('--es-url is required');
+  return config.es;
+}
+
 /** A loggable view of the settings: secrets shown only as set or not. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  const es = config.connection?.es;
+  const { es, connection, ...rest } = config;
   return {
-    ...config,
-    ...(config.connection && es
-      ? {
-          connection: {
-            ...config.connection,
-            es: {
-              urls: es.urls,
-              tlsVerify: es.tlsVerify,
-              caFile: es.caFile,
-              auth: es.apiKey !== undefined ? 'api-key' : es.username !== undefined ? `basic (${es.username})` : 'none',
-            },
-          },
-        }
-      : {}),
+    ...rest,
+    ...(es ? { es: describeEs(es) } : {}),
+    ...(connection ? { connection: { ...connection, es: describeEs(connection.es) } } : {}),
+  };
+}
+
+function describeEs(es: EsConnection): Record<string, unknown> {
+  return {
+    urls: es.urls,
+    tlsVerify: es.tlsVerify,
+    caFile: es.caFile,
+    auth: es.apiKey !== undefined ? 'api-key' : es.username !== undefined ? `basic (${es.username})` : 'none',
   };
 }

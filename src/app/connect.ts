@@ -1,17 +1,17 @@
-// The wiring of real clients and adapters: the only place the command line and the service construct
-// SDK clients.
+// The wiring of real clients and adapters: with connect-lock.ts (the lease alone), the only place the
+// command line and the service construct SDK clients.
 
 import { createAwsClients } from '../cloud/aws-clients.ts';
 import { AwsFleet } from '../cloud/aws-fleet.ts';
-import { createEsClient, type EsClientOptions } from '../cluster/es-client.ts';
+import { createEsClient } from '../cluster/es-client.ts';
 import { EsCluster } from '../cluster/es-cluster.ts';
 import { createEsLock } from '../cluster/es-lock.ts';
 import { systemClock } from '../shared/clock.ts';
 import { toolUserAgent } from '../shared/tool-version.ts';
 import type { Logger } from '../shared/log.ts';
-import { registerCredentials, registerSecret } from '../shared/redact.ts';
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
-import type { ConnectionOptions, EsConnection } from './config.ts';
+import type { ConnectionOptions } from './config.ts';
+import { esClientOptions, registerConnectionSecrets, type RunLabel } from './es-connection.ts';
 
 export interface Connection {
   cluster: Cluster;
@@ -21,31 +21,7 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-/** Which run a connection serves: named in every Elasticsearch request (X-Opaque-Id). */
-export interface RunLabel {
-  /** plan or run. */
-  command: string;
-  /** The run's id in the cluster lease. */
-  holder: string;
-}
-
-/** The Elasticsearch client's options for a connection's settings. */
-export function esClientOptions(es: EsConnection): EsClientOptions {
-  return {
-    nodes: es.urls,
-    apiKey: es.apiKey,
-    username: es.username,
-    password: es.password,
-    caFile: es.caFile,
-    rejectUnauthorized: es.tlsVerify,
-  };
-}
-
-/** Every form of the connection's secrets is scrubbed from what follows: errors, logs, reports. */
-export function registerConnectionSecrets(es: EsConnection): void {
-  registerSecret(es.apiKey);
-  registerCredentials(es.username, es.password);
-}
+export { esClientOptions, registerConnectionSecrets, type RunLabel } from './es-connection.ts';
 
 /** Builds the adapters for one connection; the real one is connect(), tests pass their own. */
 export type ConnectFn = (options: ConnectionOptions, log: Logger, versionTagKey: string, run?: RunLabel) => Connection;

@@ -3,7 +3,7 @@
 
 import { readClusterUuid } from '../cluster/cluster-uuid.ts';
 import type { EsConnection } from './config.ts';
-import { esClientOptions, registerConnectionSecrets } from './connect.ts';
+import { esClientOptions, registerConnectionSecrets } from './es-connection.ts';
 
 /** Resolves with the cluster's UUID; rejects (with a ServiceError) when it cannot be read. */
 export type IdentifyCluster = (es: EsConnection, signal?: AbortSignal) => Promise<string>;

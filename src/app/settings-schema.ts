@@ -38,7 +38,20 @@ export function combinationIssues(c: Partial<Record<SettingName, unknown>>): Set
       message: 'writes the events to stdout, where --output json would write the report: send the events to a file, or read the report from the last event (type "finished") or from --report FILE',
     });
   }
+  issues.push(...breakIssues(c));
   return issues;
+}
+
+/** Breaking a lease stops whoever holds it: it takes a reason for the record and an explicit --force. */
+function breakIssues(c: Partial<Record<SettingName, unknown>>): SettingIssue[] {
+  if (c.break === true) {
+    return [
+      ...(c.force === true ? [] : [{ path: ['force'], message: 'is required with --break: breaking the lease stops the controller that holds it', params: { missing: true } }]),
+      ...(c.reason === undefined ? [{ path: ['reason'], message: 'is required with --break: say why (it is stored in the lease for whoever looks next)', params: { missing: true } }] : []),
+    ];
+  }
+  const strays = (['reason', 'force', 'even-if-alive'] as const).filter((key) => (key === 'reason' ? c.reason !== undefined : c[key] === true));
+  return strays.map((key) => ({ path: [key], message: 'is used only with --break', params: { aboutFlag: true } }));
 }
 
 /** Required settings that are missing (or empty lists). */

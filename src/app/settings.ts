@@ -1,11 +1,13 @@
 // Every setting, defined once: its flag, environment variables, value (and so its schema), default,
-// help, the commands that take it, whether it is secret, whether a service request may set it, and
-// its parameter in an Octopus step template. The argv parser, the config loader, --help, the README
-// test, the service's request validation and the step template all read this table.
+// help, the commands that take it, whether it is secret, whether it is for the command line only,
+// whether a service request may set it, and its parameter in an Octopus step template. The argv
+// parser, the config loader, --help, the README test, the service's request validation and the step
+// template all read this table.
 
 import * as z from 'zod';
 import { targetNameTemplateProblem } from '../octopus/target-names.ts';
 import { RULE_NAMES } from '../upgrade/predicates.ts';
+import { RENEWAL_SLACK_MS } from './lease-watch.ts';
 import {
   custom,
   duration,
@@ -26,7 +28,7 @@ import {
   type ValueType,
 } from './setting-values.ts';
 
-export const COMMAND_NAMES = ['plan', 'run', 'demo', 'serve'] as const;
+export const COMMAND_NAMES = ['plan', 'run', 'demo', 'serve', 'lease'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Headings of --help and of the README's flag table, in order. */
@@ -36,6 +38,7 @@ export const SETTING_GROUPS = {
   upgrade: 'The upgrade',
   output: 'Output and behaviour',
   service: 'Service mode',
+  lease: 'The lease',
 } as const;
 export type SettingGroup = keyof typeof SETTING_GROUPS;
 
@@ -91,14 +94,23 @@ export interface SettingSpec {
   request: RequestAccess;
   /** Its parameter in an Octopus step template; null: not offered there (with the reason in a comment). */
   octopus: OctopusMeta | null;
+  /**
+   * An action of one invocation, never a standing setting: taken from the command line only, never
+   * from the environment or a config file (a file that names it is refused), so a shared file or a
+   * forgotten variable can never break a lease.
+   */
+  commandLineOnly?: true;
 }
 
 const CONNECTED = ['plan', 'run', 'serve'] as const satisfies readonly CommandName[];
+/** Elasticsearch alone: `lease` reads and writes the lease document, and needs no AWS. */
+const ES_CONNECTED = ['plan', 'run', 'serve', 'lease'] as const satisfies readonly CommandName[];
 const UPGRADE = ['plan', 'run', 'demo', 'serve'] as const satisfies readonly CommandName[];
 const REPORTING = ['plan', 'run', 'demo'] as const satisfies readonly CommandName[];
 const REAL_CLUSTER = ['plan', 'run'] as const satisfies readonly CommandName[];
 /** serve too: a request may not name the cluster, so the service must be started with it. */
 const ONE_CLUSTER = ['plan', 'run', 'serve'] as const satisfies readonly CommandName[];
+const ONE_ES_CLUSTER = ['plan', 'run', 'serve', 'lease'] as const satisfies readonly CommandName[];
 
 const timeout = () => duration('1s', '7d');
 
@@ -155,8 +167,8 @@ export const SETTINGS = [
   {
     name: 'es-url',
     group: 'elasticsearch',
-    commands: CONNECTED,
-    requiredBy: ONE_CLUSTER,
+    commands: ES_CONNECTED,
+    requiredBy: ONE_ES_CLUSTER,
     env: ['ESRU_ES_URL'],
     value: listOf(custom(httpUrl)),
     valueName: 'URL',
@@ -167,7 +179,7 @@ export const SETTINGS = [
   {
     name: 'es-api-key',
     group: 'elasticsearch',
-    commands: CONNECTED,
+    commands: ES_CONNECTED,
     env: ['ESRU_ES_API_KEY'],
     value: text(),
     valueName: 'KEY',
@@ -179,7 +191,7 @@ export const SETTINGS = [
   {
     name: 'es-username',
     group: 'elasticsearch',
-    commands: CONNECTED,
+    commands: ES_CONNECTED,
     env: ['ESRU_ES_USERNAME'],
     value: text(),
     valueName: 'NAME',
@@ -190,7 +202,7 @@ export const SETTINGS = [
   {
     name: 'es-password',
     group: 'elasticsearch',
-    commands: CONNECTED,
+    commands: ES_CONNECTED,
     env: ['ESRU_ES_PASSWORD'],
     value: secretText(),
     valueName: 'PASSWORD',
@@ -202,7 +214,7 @@ export const SETTINGS = [
   {
     name: 'es-ca-file',
     group: 'elasticsearch',
-    commands: CONNECTED,
+    commands: ES_CONNECTED,
     env: ['ESRU_ES_CA_FILE'],
     value: custom(existingFile),
     valueName: 'FILE',
@@ -213,7 +225,7 @@ export const SETTINGS = [
   {
     name: 'tls-verify',
     group: 'elasticsearch',
-    commands: CONNECTED,
+    commands: ES_CONNECTED,
     env: ['ESRU_TLS_VERIFY'],
     value: onOff(),
     default: true,
@@ -523,7 +535,7 @@ export const SETTINGS = [
   {
     name: 'output',
     group: 'output',
-    commands: REPORTING,
+    commands: ['plan', 'run', 'demo', 'lease'],
     env: ['ESRU_OUTPUT'],
     value: oneOf(OUTPUT_FORMATS),
     default: 'table',
@@ -644,6 +656,68 @@ export const SETTINGS = [
     help: 'port the service listens on, 0 to 65535; 0 picks a free one',
     request: 'listener',
     octopus: null,
+  },
+  // The lease: only `lease` looks at it by hand. None is for a step template: a deployment never
+  // breaks a lease by itself.
+  {
+    name: 'watch',
+    group: 'lease',
+    commands: ['lease'],
+    env: ['ESRU_LEASE_WATCH'],
+    value: duration('0s', '24h'),
+    defaultNote: `a quarter of the holder's TTL plus ${(RENEWAL_SLACK_MS / 1000).toString()}s, 20s for a 1m TTL`,
+    valueName: 'DURATION',
+    help: 'watch the lease this long for a renewal by its holder before showing or breaking it (stops at the first change; at most the holder\'s TTL; 0s: do not watch)',
+    request: 'local',
+    octopus: null,
+  },
+  {
+    name: 'break',
+    group: 'lease',
+    commands: ['lease'],
+    env: [],
+    value: onOff(),
+    default: false,
+    help: 'break the lease: release it from its holder, keeping the upgrade\'s record for the next run (needs --reason and --force)',
+    request: 'local',
+    octopus: null,
+    commandLineOnly: true,
+  },
+  {
+    name: 'reason',
+    group: 'lease',
+    commands: ['lease'],
+    env: [],
+    value: custom(text('a reason').schema.max(500, { error: 'must be at most 500 characters' })),
+    valueName: 'TEXT',
+    help: 'why the lease is broken (with --break): stored in the lease and shown to whoever looks next',
+    request: 'local',
+    octopus: null,
+    commandLineOnly: true,
+  },
+  {
+    name: 'force',
+    group: 'lease',
+    commands: ['lease'],
+    env: [],
+    value: onOff(),
+    default: false,
+    help: 'confirm --break; a holder seen alive, or not watched long enough to tell, is still refused (see --even-if-alive)',
+    request: 'local',
+    octopus: null,
+    commandLineOnly: true,
+  },
+  {
+    name: 'even-if-alive',
+    group: 'lease',
+    commands: ['lease'],
+    env: [],
+    value: onOff(),
+    default: false,
+    help: 'with --break --force: break the lease even if its holder renewed it while watched, or was not watched long enough to tell; a live holder halts at its next renewal',
+    request: 'local',
+    octopus: null,
+    commandLineOnly: true,
   },
 ] as const satisfies readonly SettingSpec[];
 

@@ -82,4 +82,22 @@ export const COMMANDS: readonly CommandEntry[] = [
     ],
     load: async () => (await import('./commands/serve.ts')).serve,
   },
+  {
+    name: 'lease',
+    summary: 'show the cluster lease: its holder, how fresh it is, the upgrade\'s record; --break releases it (needs --reason and --force)',
+    examples: [
+      { note: 'Who holds the lease, and is it alive? Reads only:', argv: ['lease', '--es-url', 'https://es-1.internal:9200'], env: 'ESRU_ES_API_KEY=...' },
+      { note: 'The same as JSON, without watching:', argv: ['lease', '--config', 'esru.yaml', '--watch', '0s', '--output', 'json'] },
+      {
+        note: 'The controller\'s host is gone: let the next run start now, not after a TTL:',
+        argv: ['lease', '--config', 'esru.yaml', '--break', '--reason', 'host lost in INC-1234', '--force'],
+      },
+    ],
+    notes: [
+      'Only Elasticsearch is needed (no AWS settings). The lease is watched first, for a quarter of its holder\'s TTL plus 5s unless --watch says otherwise, and at most one TTL: a holder that renews it meanwhile is alive; one that misses a renewal is stalled or dead. Times in the lease are the holder\'s clock; how long ago is this machine\'s, and the two may differ.',
+      'Breaking releases the lease from its holder and keeps the upgrade\'s record (instances terminated, allocation settings changed and their values as found, a voting exclusion): the next run takes the lease at once, resumes the record and puts back what it names. The reason and who broke it (user@host) are stored in the lease. Without --force or --reason it refuses (exit 2) and changes nothing. A holder that renewed the lease while watched, or was not watched long enough to tell, is not broken (exit 3) unless --even-if-alive is given too: a live holder halts at its next write to the lease with "lease taken over"; stopping it (SIGTERM, or cancelling its run in the service) is the better way.',
+      'Exit codes: 0 when shown, broken, or when there is no lease (or nobody holds it) to break; 2 for bad input; 3 when a break is refused because the holder may be alive.',
+    ],
+    load: async () => (await import('./commands/lease.ts')).lease,
+  },
 ];

@@ -111,6 +111,7 @@ function merge(
       origin.set(setting.name, { kind: 'flag' });
       continue;
     }
+    if (setting.commandLineOnly === true) continue;
     const envName = setting.env.find((name) => nonEmpty(sources.env[name]) !== undefined);
     if (envName !== undefined) {
       values[setting.name] = sources.env[envName];
@@ -134,8 +135,9 @@ function merge(
 function checkFileKeys(path: string, file: Record<string, unknown>): void {
   const known = SETTINGS.map((s) => s.name as string);
   const problems = Object.keys(file)
-    .filter((key) => !known.includes(key))
+    .filter((key) => !known.includes(key) || findSetting(key)?.commandLineOnly === true)
     .map((key) => {
+      if (known.includes(key)) return `${path}: "${key}" is a command-line flag only (--${key}), never read from a file: remove it`;
       const hint = closest(key, known) ?? closest(kebab(key), known);
       return `${path}: unknown setting "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}; keys are the flag names, e.g. target-version`;
     });
@@ -157,6 +159,10 @@ function describeIssue(issue: IssueLike, merged: Merged): string {
   if (setting === undefined) return issue.message;
   const source = merged.sources.get(key);
 
+  // A flag that is only on the command line, or a message about the flag rather than its value.
+  if (issue.params?.['aboutFlag'] === true || ((issue.params?.['missing'] === true || source === undefined) && setting.commandLineOnly === true)) {
+    return `--${setting.name} ${issue.message}`;
+  }
   if (issue.params?.['missing'] === true || source === undefined) {
     const alternatives = [...setting.env, `"${setting.name}" in the config file`].join(', ');
     return `--${setting.name} ${issue.message} (or set ${alternatives})`;

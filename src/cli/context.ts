@@ -2,6 +2,8 @@
 
 import type { Config } from '../app/config.ts';
 import type { ConnectFn } from '../app/connect.ts';
+import type { ConnectLockFn } from '../app/connect-lock.ts';
+import type { Clock } from '../shared/clock.ts';
 import type { Settings } from '../app/settings.ts';
 import type { Logger } from '../shared/log.ts';
 import type { EventSink, Plan } from '../upgrade/plan-model.ts';
@@ -30,6 +32,10 @@ export interface CommandContext {
   holder: string;
   /** Builds the real adapters (src/app/connect.ts); tests pass their own. */
   connect: ConnectFn;
+  /** The lease's adapter alone, for `lease` (src/app/connect-lock.ts when absent); tests pass their own. */
+  connectLock?: ConnectLockFn;
+  /** Time for waits and watches (the system clock when absent); tests pass a simulated one. */
+  clock?: Clock;
   /** Progress events of the run (progress view, metrics); optional. */
   onEvent?: EventSink;
   /**

@@ -26,10 +26,10 @@ export function helpWidth(columns: number | undefined): number {
 }
 
 const EXIT_CODES: [string, string][] = [
-  ['0', 'done, or nothing to do'],
+  ['0', 'done, or nothing to do (lease: shown, broken, or nothing to break)'],
   ['1', 'internal error'],
   ['2', 'invalid input (bad flag, environment variable or config file); nothing was contacted'],
-  ['3', 'refused to start (a safety rule said no, another controller holds the lock, or not confirmed: see --yes)'],
+  ['3', 'refused to start (a safety rule said no, another controller holds the lock, or not confirmed: see --yes); lease --break: the holder may be alive'],
   ['4', 'halted mid-run (a wait timed out or the cluster became unsafe)'],
   ['5', 'done, but the report file could not be written (a failed run keeps its own code)'],
   ['130', 'interrupted by SIGINT'],
@@ -87,7 +87,7 @@ export function formatHelp(commands: readonly CommandEntry[], command?: CommandE
     para('Examples:');
     for (const e of command.examples) {
       para(`# ${e.note}`, 2);
-      lines.push(...shellLines([...(e.env !== undefined ? [e.env] : []), PROGRAM, ...e.argv], w));
+      lines.push(...shellLines([...(e.env !== undefined ? [e.env] : []), PROGRAM, ...e.argv.map(shellQuote)], w));
     }
     lines.push('');
   }
@@ -107,6 +107,7 @@ function describeSetting(s: SettingSpec, command: CommandName | undefined, group
   const byDefault = defaultText(s);
   if (byDefault !== undefined) notes.push(`default ${byDefault}`);
   if (command === undefined && !sameMembers(s.commands, groupTakers)) notes.push(`${s.commands.join(', ')} only`);
+  if (s.commandLineOnly === true) notes.push('command line only');
   const env = s.env.length > 0 ? ` [${s.env.join(', ')}]` : '';
   return columns(`  ${flag}`, `${s.help}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}${env}`, width, FLAG_COLUMN);
 }
@@ -149,6 +150,11 @@ export function wrap(text: string, width: number, indent = 0): string[] {
   }
   if (line !== '' || lines.length === 0) lines.push(line);
   return lines.map((l) => `${pad}${l}`);
+}
+
+/** An argument as a shell reads it back: quoted when it holds a space or anything the shell would take. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A shell command as lines of at most `width`, continued with " \" and indented. */

@@ -19,6 +19,8 @@ import { colourWanted, emphasiseHeadings, palette } from './colour.ts';
 import { formatHelp, helpWidth } from './help.ts';
 import { onSignals } from './signals.ts';
 import { closest } from '../app/suggest.ts';
+import type { ConnectLockFn } from '../app/connect-lock.ts';
+import type { Clock } from '../shared/clock.ts';
 
 export { COMMANDS };
 
@@ -36,6 +38,10 @@ export function processIo(): CliIo {
 
 export interface MainOverrides {
   connect?: CommandContext['connect'];
+  /** The lease's adapter alone (lease). */
+  connectLock?: ConnectLockFn;
+  /** Time for the commands' waits (default: the system clock). */
+  clock?: Clock;
   /** Logger factory (tests), given what main would use: pino on stderr, pretty and coloured on a terminal. */
   createLogger?: (level: string, options: LoggerOptions) => Logger;
 }
@@ -102,6 +108,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
     const holder = createHolderId();
     const mode = entry.name === 'run' && config.dryRun ? 'plan' : entry.name;
     const connect = overrides.connect ?? (await loadConnect(entry));
+    const connectLock = overrides.connectLock ?? (entry.name === 'lease' ? (await import('../app/connect-lock.ts')).connectLock : undefined);
     const ctx: CommandContext = {
       config,
       settings,
@@ -113,6 +120,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), ove
       holder,
       // Every Elasticsearch request names this command and its lease holder.
       connect: (options, connectionLog, versionTagKey) => connect(options, connectionLog, versionTagKey, { command: mode, holder }),
+      ...(connectLock ? { connectLock: (es, connectionLog) => connectLock(es, connectionLog, { command: mode, holder }) } : {}),
+      ...(overrides.clock ? { clock: overrides.clock } : {}),
     };
     progress = await progressFor(entry.name, ctx, live, octopus);
     if (config.events !== undefined) events = (await import('./event-stream.ts')).openEventStream(config.events, (text) => io.stdout(text), log);
@@ -183,11 +192,14 @@ function sayErrorToOctopus(error: unknown, io: CliIo): void {
   io.stdout(lines.map((line) => `${line}\n`).join(''));
 }
 
-/** The SDKs load only for commands that talk to a real cluster, and only once the input is valid. */
+/**
+ * The SDKs load only for commands that talk to a real cluster and fleet, and only once the input is
+ * valid (lease talks to Elasticsearch alone, through connectLock).
+ */
 async function loadConnect(entry: CommandEntry): Promise<CommandContext['connect']> {
-  if (entry.name !== 'demo') return (await import('../app/connect.ts')).connect;
+  if (entry.name !== 'demo' && entry.name !== 'lease') return (await import('../app/connect.ts')).connect;
   return () => {
-    throw new UpgradeError(`the ${entry.name} command does not connect to a real cluster`);
+    throw new UpgradeError(`the ${entry.name} command does not connect to a cluster and its fleet`);
   };
 }
 

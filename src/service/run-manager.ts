@@ -1,6 +1,6 @@
 // Runs started through the service: at most one per cluster at a time, each with its buffered event
 // history (replayed to late subscribers), its live progress, and a cancel that stops it the way
-// SIGTERM stops the CLI.
+// SIGTERM stops the CLI. Once shutting down, it starts no run.
 
 import { randomUUID } from 'node:crypto';
 import { InterruptedError } from '../shared/errors.ts';
@@ -60,10 +60,15 @@ export interface RunManagerOptions {
   maxFinishedRuns?: number;
 }
 
-export type StartResult<S extends RunSpec> = { started: true; run: Run<S> } | { started: false; conflict: Run<S> };
+export type StartResult<S extends RunSpec> =
+  | { started: true; run: Run<S> }
+  | { started: false; conflict: Run<S> }
+  /** The service is stopping: no run starts any more. */
+  | { started: false; stopping: true };
 
 export class RunManager<S extends RunSpec> {
   private readonly runs = new Map<string, RunEntry<S>>();
+  private stopping = false;
   private readonly now: () => Date;
   private readonly maxEvents: number;
   private readonly maxFinished: number;
@@ -79,8 +84,9 @@ export class RunManager<S extends RunSpec> {
     this.maxFinished = options.maxFinishedRuns ?? 100;
   }
 
-  /** Start a run unless another is under way on the same cluster. */
+  /** Start a run unless another is under way on the same cluster, or the service is stopping. */
   start(spec: S): StartResult<S> {
+    if (this.stopping) return { started: false, stopping: true };
     const busy = [...this.runs.values()].find(
       (r) => r.spec.clusterKey === spec.clusterKey && (r.state === 'running' || r.state === 'cancelling'),
     );
@@ -139,15 +145,18 @@ export class RunManager<S extends RunSpec> {
     return [...this.runs.values()];
   }
 
-  /** Stop a run safely, as SIGTERM does: no new termination, allocation restored, report returned. */
-  cancel(id: string): 'cancelling' | 'not-found' | 'already-ended' {
+  /**
+   * Stop a run safely, as SIGTERM does: no new termination, allocation restored, report returned.
+   * The reason names the signal the run reports (a cancel request counts as SIGTERM).
+   */
+  cancel(id: string, reason: InterruptedError = new InterruptedError('SIGTERM')): 'cancelling' | 'not-found' | 'already-ended' {
     const entry = this.runs.get(id);
     if (!entry) return 'not-found';
     if (entry.state === 'finished' || entry.state === 'failed') return 'already-ended';
     if (entry.state === 'running') {
       entry.state = 'cancelling';
-      entry.controller.abort(new InterruptedError('SIGTERM'));
-      this.options.log.info({ run: id }, 'run cancel requested');
+      entry.controller.abort(reason);
+      this.options.log.info({ run: id, reason: reason.message }, 'run cancel requested');
     }
     return 'cancelling';
   }
@@ -168,10 +177,25 @@ export class RunManager<S extends RunSpec> {
     return () => entry.listeners.delete(listener);
   }
 
-  /** Cancel every run under way and wait for all to end (service shutdown). */
-  async shutdown(): Promise<void> {
-    for (const run of this.runs.values()) this.cancel(run.id);
-    await Promise.all([...this.runs.values()].map((r) => r.done));
+  /**
+   * Service shutdown: start no new run, cancel every run under way with `reason`, and wait for them
+   * to end (each wraps up within its own stop budget), at most `graceMs`. Resolves with the runs
+   * still under way when the grace ran out.
+   */
+  async shutdown(reason: InterruptedError = new InterruptedError('SIGTERM'), graceMs = Infinity): Promise<Run<S>[]> {
+    this.stopping = true;
+    const underWay = [...this.runs.values()].filter((r) => r.state === 'running' || r.state === 'cancelling');
+    for (const run of underWay) this.cancel(run.id, reason);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      if (Number.isFinite(graceMs)) timer = setTimeout(resolve, graceMs);
+    });
+    try {
+      await Promise.race([Promise.all(underWay.map((r) => r.done)), graceOver]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return underWay.filter((r) => r.state === 'running' || r.state === 'cancelling');
   }
 
   private record(entry: RunEntry<S>, event: UpgradeEvent): void {

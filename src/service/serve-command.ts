@@ -1,7 +1,9 @@
 // `es-rolling-upgrade serve`: the service's composition root. Its settings (flags, environment,
 // config file) are the defaults of the runs it starts; each run builds its own adapters, as a CLI run
-// does, and closes them when it ends. SIGINT/SIGTERM stop it: runs under way are cancelled safely
-// first.
+// does, and closes them when it ends. SIGINT/SIGTERM stop it as they stop a CLI run: every run under
+// way is interrupted with that signal (no new termination, allocation put back, its report), no run
+// starts meanwhile, and it exits once they have wrapped up, inside a 10 s stop grace. A second
+// signal exits at once (src/cli/signals.ts).
 //
 // It listens on --host (ESRU_SERVICE_HOST, default 127.0.0.1; 0.0.0.0 in a container) and --port
 // (ESRU_SERVICE_PORT, default 8080), validated with the other settings before it starts. The token
@@ -14,7 +16,7 @@ import { identifyCluster, type IdentifyCluster } from '../app/identify-cluster.t
 import type { Settings } from '../app/settings.ts';
 import { upgradeDeps } from '../app/upgrade-deps.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { ExitCode, InvalidInputError } from '../shared/errors.ts';
+import { ExitCode, InterruptedError, InvalidInputError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { planUpgrade, runUpgrade } from '../upgrade/run-upgrade.ts';
 import { serviceTokenFromEnv } from './auth.ts';
@@ -41,6 +43,8 @@ export interface ServeOptions {
   newHolder?: () => string;
   /** Reads a cluster's UUID (default: GET / on the cluster). */
   identifyCluster?: IdentifyCluster;
+  /** How long a stop waits for runs to wrap up (default STOP_GRACE_MS). */
+  stopGraceMs?: number;
 }
 
 export async function serveCommand(ctx: ServeContext, options: ServeOptions = {}): Promise<number> {
@@ -53,6 +57,7 @@ export async function serveCommand(ctx: ServeContext, options: ServeOptions = {}
     log: ctx.log,
     validate: createRunRequestValidator({ settings: ctx.settings, identifyCluster: options.identifyCluster ?? identifyCluster }),
     startRun: realStartRun(ctx, options),
+    ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
   }).catch((error: unknown) => {
     throw listenError(error, host, port);
   });
@@ -62,9 +67,19 @@ export async function serveCommand(ctx: ServeContext, options: ServeOptions = {}
     if (ctx.signal.aborted) resolve();
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  ctx.log.info('stopping: cancelling runs under way');
-  await service.close();
-  return ExitCode.ok;
+  const reason: unknown = ctx.signal.reason;
+  const interrupted = reason instanceof InterruptedError ? reason : new InterruptedError('SIGTERM');
+  const underWay = service.runs.list().filter((r) => r.state === 'running' || r.state === 'cancelling').length;
+  ctx.log.info({ runs: underWay, signal: interrupted.signalName }, 'stopping: interrupting the runs under way, starting none');
+  const { unfinished } = await service.close(interrupted);
+  if (unfinished.length === 0) return ExitCode.ok;
+  const names = unfinished.map((r) => `${r.id} (${r.spec.mode} on ${r.spec.clusterLabel})`).join(', ');
+  ctx.log.error({ runs: unfinished.map((r) => r.id) }, 'stopped before every run had wrapped up');
+  ctx.io.stderr(
+    `error: stopped before ${unfinished.length === 1 ? 'a run' : `${unfinished.length.toString()} runs`} had wrapped up: ${names}. ` +
+      'A rerun puts back what the lease of its cluster names.\n',
+  );
+  return ExitCode.internal;
 }
 
 /** A port taken or an address not ours is a bad --host/--port, not an internal failure. */

@@ -11,6 +11,9 @@
 //
 // Every route but /healthz needs `Authorization: Bearer <ESRU_SERVICE_TOKEN>`. One run per cluster
 // (by its UUID, whatever the spelling of its URLs) at a time: a second gets 409 naming the one under way.
+//
+// Stopping (close), it starts no run (503, and /healthz says 503 "stopping") but still answers the
+// rest while its runs wrap up, so their watchers see how they ended; then it closes.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +22,7 @@ import { LiveReport } from '../report/live-report.ts';
 import { eventLine } from '../shared/event-line.ts';
 import type { Logger } from '../shared/log.ts';
 import { checkBearer, MIN_TOKEN_LENGTH, SERVICE_TOKEN_ENV } from './auth.ts';
-import { InvalidInputError } from '../shared/errors.ts';
+import { InterruptedError, InvalidInputError } from '../shared/errors.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { RunManager, type Run, type RunSpec, type SequencedEvent, type StartRun } from './run-manager.ts';
 
@@ -40,6 +43,13 @@ export interface ServiceOptions<S extends RunSpec> {
   port?: number;
   /** Interval of SSE keep-alive comments. */
   heartbeatMs?: number;
+  /** How long close() waits for runs to wrap up (default 9 s: inside a 10 s stop grace, as each run budgets 8 s). */
+  stopGraceMs?: number;
+}
+
+/** What close() left behind: runs still wrapping up when the grace ran out. */
+export interface ServiceStopped<S extends RunSpec> {
+  unfinished: Run<S>[];
 }
 
 export interface RunningService<S extends RunSpec> {
@@ -47,11 +57,18 @@ export interface RunningService<S extends RunSpec> {
   server: Server;
   runs: RunManager<S>;
   metrics: ServiceMetrics;
-  /** Stop accepting requests, cancel runs under way (safe stop) and wait for them to end. */
-  close(): Promise<void>;
+  /**
+   * Start no new run, cancel the runs under way (the safe stop of SIGTERM, or of `reason`), wait for
+   * them to end within the stop grace, then stop listening.
+   */
+  close(reason?: InterruptedError): Promise<ServiceStopped<S>>;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** Inside Docker's and Kubernetes' default 10 s between SIGTERM and SIGKILL; each run budgets 8 s. */
+export const STOP_GRACE_MS = 9_000;
+/** Once the runs ended: how long a request in flight may take to finish before its connection is cut. */
+const DRAIN_MS = 500;
 
 export async function startService<S extends RunSpec>(options: ServiceOptions<S>): Promise<RunningService<S>> {
   if (options.token.length < MIN_TOKEN_LENGTH) {
@@ -61,6 +78,7 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
   const runs = new RunManager<S>(options.startRun, { metrics, log: options.log });
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const streams = new Set<ServerResponse>();
+  let stopping = false;
 
   const server = createServer((req, res) => {
     const started = Date.now();
@@ -78,9 +96,12 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
     const url = new URL(req.url ?? '/', 'http://service');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    // Going away: no connection is kept for another request.
+    if (stopping) res.setHeader('connection', 'close');
 
     if (path === '/healthz') {
-      return method === 'GET' || method === 'HEAD' ? sendJson(res, 200, { status: 'ok' }) : notAllowed(res, 'GET');
+      if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET');
+      return stopping ? sendJson(res, 503, { status: 'stopping' }) : sendJson(res, 200, { status: 'ok' });
     }
 
     const auth = checkBearer(req.headers.authorization, options.token);
@@ -101,6 +122,10 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
         return sendJson(res, 200, { runs: list });
       }
       if (method !== 'POST') return notAllowed(res, 'GET, POST');
+      if (stopping) {
+        req.resume();
+        return sendJson(res, 503, { error: STOPPING });
+      }
       const body = await readJson(req);
       if (!body.ok) return sendJson(res, body.status, { error: body.error });
       const validated = await options.validate(body.value);
@@ -109,6 +134,7 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
         return sendJson(res, status, { error: status === 400 ? 'invalid run request' : 'cannot start the run', issues: validated.issues });
       }
       const result = runs.start(validated.spec);
+      if (!result.started && 'stopping' in result) return sendJson(res, 503, { error: STOPPING });
       if (!result.started) {
         const running = result.conflict;
         return sendJson(res, 409, {
@@ -195,15 +221,24 @@ export async function startService<S extends RunSpec>(options: ServiceOptions<S>
     server,
     runs,
     metrics,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await runs.shutdown();
+    close: async (reason = new InterruptedError('SIGTERM')) => {
+      stopping = true;
+      const unfinished = await runs.shutdown(reason, options.stopGraceMs ?? STOP_GRACE_MS);
+      // Streams of runs still wrapping up end here; those of ended runs have ended with them.
       for (const res of streams) res.end();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+      clearTimeout(timer);
+      server.closeAllConnections();
       await closed;
+      return { unfinished };
     },
   };
 }
+
+const STOPPING = 'the service is stopping: it starts no new run (the runs under way are wrapping up)';
 
 /** The run's HTML report: the final one, or the report so far from the events kept, reloading itself. */
 function reportPage<S extends RunSpec>(run: Run<S>, runs: RunManager<S>): string {

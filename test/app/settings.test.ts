@@ -55,6 +55,45 @@ describe('the setting table', () => {
   });
 });
 
+describe('the flags for the command line only', () => {
+  const only = all.filter((s) => s.commandLineOnly === true);
+
+  it('are the actions of lease, with no environment variable, never for a request or a step template', () => {
+    expect(only.map((s) => s.name).sort()).toEqual(['break', 'even-if-alive', 'force', 'reason']);
+    for (const s of only) {
+      expect(s.env, s.name).toEqual([]);
+      expect(s.request, s.name).not.toBe('allowed');
+      expect(s.octopus, s.name).toBeNull();
+    }
+  });
+
+  it('lease takes Elasticsearch settings but no AWS one', () => {
+    const names = settingsFor('lease').map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['es-url', 'es-api-key', 'es-ca-file', 'tls-verify', 'output', 'watch', 'break']));
+    expect(names.filter((n) => all.find((s) => s.name === n)?.group === 'aws')).toEqual([]);
+    expect(requiredFor('lease')).toEqual(['es-url']);
+  });
+});
+
+describe('breaking the lease is judged with the other settings', () => {
+  it.each([
+    ['--break alone', { break: true }, ['force', 'reason']],
+    ['--break --force', { break: true, force: true }, ['reason']],
+    ['--break --reason', { break: true, reason: 'x' }, ['force']],
+    ['--force alone', { force: true }, ['force']],
+    ['--even-if-alive alone', { 'even-if-alive': true }, ['even-if-alive']],
+  ])('%s is an issue on %j', (_name, raw, paths) => {
+    const parsed = parseSettings(raw);
+    expect(parsed.success).toBe(false);
+    if (parsed.success) return;
+    expect(parsed.error.issues.map((i) => i.path[0])).toEqual(paths);
+  });
+
+  it('--break --reason --force is valid', () => {
+    expect(parseSettings({ break: true, reason: 'host lost', force: true }).success).toBe(true);
+  });
+});
+
 describe('what a service request may set', () => {
   const allowed = requestSettings();
 

@@ -131,7 +131,7 @@ describe('the command line itself', () => {
   });
 
   it('refuses connection flags for the demo, which touches nothing real', () => {
-    expect(failure({ argv: ['demo', '--es-url', 'https://es:9200'] })).toBe('--es-url is not used by the demo command; it is for plan, run, serve');
+    expect(failure({ argv: ['demo', '--es-url', 'https://es:9200'] })).toBe('--es-url is not used by the demo command; it is for plan, run, serve, lease');
   });
 
   it('ignores connection settings in the environment for the demo', () => {
@@ -325,7 +325,17 @@ describe('mapping to the upgrade options and connection', () => {
       yes: true,
       progress: false,
       service: { host: '127.0.0.1', port: 8080 },
+      // All that lease needs: Elasticsearch alone.
+      es: { urls: ['https://es-1:9200', 'https://es-2:9200', 'https://es-3:9200'], username: 'upgrader', password: 'pw-123456', caFile: ca, tlsVerify: false },
+      lease: { break: false, force: false, evenIfAlive: false },
     });
+  });
+
+  it('maps the settings of lease, which needs no AWS region', () => {
+    const config = load({ argv: ['lease', '--es-url', 'https://es-1:9200', '--watch', '45s', '--break', '--reason', ' host lost ', '--force', '--even-if-alive'] });
+    expect(config.es).toEqual({ urls: ['https://es-1:9200'], tlsVerify: true });
+    expect(config.connection).toBeUndefined();
+    expect(config.lease).toEqual({ watchMs: 45_000, break: true, force: true, evenIfAlive: true, reason: 'host lost' });
   });
 
   it('uses the documented defaults', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { settingsFor, SETTINGS, type SettingSpec } from '../../src/app/settings.ts';
 import { parseArgv } from '../../src/cli/args.ts';
 import { COMMANDS } from '../../src/cli/commands.ts';
-import { formatHelp, helpWidth, wrap } from '../../src/cli/help.ts';
+import { formatHelp, helpWidth, shellQuote, wrap } from '../../src/cli/help.ts';
 import { main } from '../../src/cli/main.ts';
 import { ExitCode } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
@@ -37,6 +37,23 @@ describe('<command> --help', () => {
     expect(text).toContain('"Authorization: Bearer <token>"');
     expect(text).toContain('at least 16 characters');
     expect(text).toContain('refuses to start without one');
+  });
+
+  it('lease marks the flags that come from the command line only, and quotes an example\'s reason', () => {
+    const text = formatHelp(COMMANDS, commandNamed('lease'), 100);
+    expect(text.replace(/\s+/g, ' ')).toMatch(/--\[no-\]force [^[]*\(default false; command line only\)/);
+    expect(text).toContain("--reason 'host lost in INC-1234' --force");
+    expect(text).not.toContain('--region');
+  });
+
+  it.each([
+    ['a plain word', '--es-url', '--es-url'],
+    ['a URL', 'https://es-1.internal:9200', 'https://es-1.internal:9200'],
+    ['words with spaces', 'host lost', "'host lost'"],
+    ['a quote', "it's gone", "'it'\\''s gone'"],
+    ['a dollar', '$HOME', "'$HOME'"],
+  ])('an example argument as the shell reads it back: %s', (_name, word, quoted) => {
+    expect(shellQuote(word)).toBe(quoted);
   });
 
   it.each(COMMANDS.flatMap((c) => c.examples.map((e) => [c.name, e.argv.join(' '), e] as const)))(
@@ -103,6 +120,7 @@ describe('a flag of another command', () => {
     ['serve --octopus', ['serve', '--octopus'], '--octopus is not used by the serve command; it is for plan, run, demo'],
     ['serve --report', ['serve', '--report', 'r.json'], '--report is not used by the serve command; it is for plan, run, demo'],
     ['run --port', ['run', ...BASE, '--port', '0'], '--port is not used by the run command; only serve takes it'],
+    ['run --break', ['run', ...BASE, '--break'], '--break is not used by the run command; only lease takes it'],
   ];
 
   it.each(cases)('%s is refused with exit code 2, naming the commands that take it', async (_name, argv, expected) => {

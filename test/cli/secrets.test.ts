@@ -105,6 +105,20 @@ describe('secrets never appear in the output of the process', () => {
     expect(result.stderr).toContain('"msg":"settings"');
     expectNoSecret(result.stdout, result.stderr);
   });
+
+  it('lease, which talks to Elasticsearch alone: trace logs and a cluster that refuses the credentials', async () => {
+    const before = server.requests.length;
+    const result = await runCli(['lease', '--es-url', server.url, '--es-username', 'elastic', '--log-level', 'trace'], {
+      env: { ESRU_ES_PASSWORD: PASSWORD },
+    });
+    const requests = server.requests.slice(before);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests[0]?.url).toBe('/es-rolling-upgrade-lock/_doc/lease');
+    expect(requests[0]?.headers['x-opaque-id']).toMatch(/^es-rolling-upgrade\/\S+ lease \S+:\d+:[0-9a-f]+$/);
+    expect(result.code).toBe(ExitCode.internal);
+    expect(result.stderr).toContain('"auth":"basic (elastic)"');
+    expectNoSecret(result.stdout, result.stderr);
+  });
 });
 
 describe('a server that echoes the Authorization header into its error', () => {

@@ -87,6 +87,11 @@ describe('a request over the service settings', () => {
     html: '/tmp/report.html',
     events: '-',
     'disable-rule': ['cluster_not_red'],
+    watch: '10s',
+    break: true,
+    reason: 'a request may not break a lease',
+    force: true,
+    'even-if-alive': true,
   };
 
   it('knows a sample value of every setting a request may not set', () => {

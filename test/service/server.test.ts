@@ -300,6 +300,42 @@ describe('cancel', () => {
     expect(runs.signals[0]?.aborted).toBe(true);
     service = await startService({ token, startRun: runs.startRun, validate: validator(), log: silentLogger(), port: 0 });
   });
+
+  it('closing cancels with the signal given, and reports no run left when all ended', async () => {
+    await startedRunId();
+    const stopped = await service.close(new InterruptedError('SIGINT'));
+    expect((runs.signals[0]?.reason as InterruptedError).signalName).toBe('SIGINT');
+    expect(stopped.unfinished).toEqual([]);
+    service = await startService({ token, startRun: runs.startRun, validate: validator(), log: silentLogger(), port: 0 });
+  });
+
+  it('a request still being validated when the service stops gets 503 and starts nothing', async () => {
+    await service.close();
+    let identified = (): void => undefined;
+    const identifying = new Promise<void>((resolve) => (identified = resolve));
+    let asked = (): void => undefined;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    service = await startService({
+      token,
+      startRun: runs.startRun,
+      validate: validator(async () => {
+        asked();
+        await identifying;
+        return 'uuid-1';
+      }),
+      log: silentLogger(),
+      port: 0,
+    });
+    const late = call('POST', '/v1/runs', { body: runBody({}, 'plan') });
+    await wasAsked;
+    const closing = service.close();
+    identified();
+    const res = await late;
+    expect(res.status).toBe(503);
+    expect(res.json.error).toContain('stopping');
+    await closing;
+    expect(runs.started).toEqual([]);
+  });
 });
 
 describe('a run that fails internally', () => {

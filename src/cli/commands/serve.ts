@@ -5,5 +5,5 @@ import { serveCommand } from '../../service/serve-command.ts';
 import type { CommandContext } from '../context.ts';
 
 export function serve(ctx: CommandContext): Promise<number> {
-  return serveCommand(ctx);
+  return serveCommand(ctx, ctx.clock ? { clock: ctx.clock } : {});
 }
