@@ -14,7 +14,7 @@ import type { EsHttp } from '../../sandbox/es-http.ts';
 import { repoRoot } from '../../sandbox/paths.ts';
 import { paths } from '../../sandbox/sandbox-state.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
-import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
+import type { NodeTimeline, UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import type { CliResult } from './run-cli.ts';
 import { sandboxFileDiagnostics, startSandbox, type Sandbox, type SandboxOptions } from './sandbox-harness.ts';
 
@@ -178,13 +178,16 @@ export class Watcher {
   readonly allocation: { at: number; value: string | null }[] = [];
   /** Node counts over time (null: no answer). */
   readonly counts: { at: number; count: number | null }[] = [];
+  /** How often Elasticsearch is sampled: the resolution of every time seen there. */
+  readonly esIntervalMs: number;
   private running = true;
   private readonly loops: Promise<void>[];
   private readonly sandbox: Sandbox;
 
   constructor(sandbox: Sandbox, options: { esIntervalMs?: number; motoIntervalMs?: number; allocation?: boolean } = {}) {
     this.sandbox = sandbox;
-    this.loops = [this.esLoop(options.esIntervalMs ?? 250, options.allocation ?? false), this.motoLoop(options.motoIntervalMs ?? 500)];
+    this.esIntervalMs = options.esIntervalMs ?? 250;
+    this.loops = [this.esLoop(this.esIntervalMs, options.allocation ?? false), this.motoLoop(options.motoIntervalMs ?? 500)];
   }
 
   private async esLoop(intervalMs: number, withAllocation: boolean): Promise<void> {
@@ -261,42 +264,74 @@ export class Watcher {
 
 const s = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '?' : `${(ms / 1000).toFixed(1)}s`);
 
+/** The middle value (the mean of the two middle ones for an even count); undefined when there is none. */
+export function median(values: readonly number[]): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** What printFigures measured: how long after the cluster was green again the controller acted next, per step. */
+export interface RunFigures {
+  /** Green (after a step's replacements joined) -> the next step's start or the end of the run, in ms. */
+  reactionsMs: number[];
+}
+
 /**
  * Prints `[e2e-figures]` lines for a run: its duration, each node's, the controller's waits, and how
  * long after each condition (old node gone, replacement present in `_cat/nodes`, cluster green) the
- * controller took its next action (the next node's start, or the end of the run).
+ * controller took its next action (the next step's start, or the end of the run). A step is one node,
+ * or with zone batches one batch: its condition is met when the last of its replacements has joined
+ * and the cluster is green again.
  */
-export function printFigures(label: string, run: UpgradeRun, watcher: Watcher | undefined, totalNodes: number): void {
+export function printFigures(label: string, run: UpgradeRun, watcher: Watcher | undefined, totalNodes: number): RunFigures {
   const report = run.report;
+  const figures: RunFigures = { reactionsMs: [] };
   const out: string[] = [];
   out.push(`[e2e-figures] ${label}: exit ${run.result.code}, CLI wall time ${s(run.result.durationMs)}, `
     + `report ${report ? `${report.outcome} in ${s(report.durationMs)}, ${report.nodes.length} node(s)` : 'none'}`
     + (watcher ? `; nodes seen at least ${watcher.minCount()}, longest stretch without an answer from _cat/nodes ${s(watcher.longestUnanswered())}` : ''));
   if (!report) {
     console.log(out.join('\n'));
-    return;
+    return figures;
   }
   const nodes = [...report.nodes].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
-  nodes.forEach((n, i) => {
+  const stepOf = (n: NodeTimeline): NodeTimeline[] => (n.batch === undefined ? [n] : nodes.filter((o) => o.batch === n.batch));
+  nodes.forEach((n) => {
     const waits = n.waits.map((w) => `${w.kind} ${s(w.durationMs)}${w.outcome === 'met' ? '' : ` (${w.outcome})`}`).join(', ');
-    out.push(`[e2e-figures] ${label}: node ${n.nodeName} (${n.phase}) -> ${n.replacementNodeName ?? '-'}: ${s(n.durationMs)} ${n.outcome}; waits: ${waits || 'none'}`);
+    out.push(`[e2e-figures] ${label}: node ${n.nodeName} (${n.phase}${n.batch !== undefined ? `, batch ${n.batch}` : ''}) -> ${n.replacementNodeName ?? '-'}: `
+      + `${s(n.durationMs)} ${n.outcome}; waits: ${waits || 'none'}`);
     if (!watcher) return;
     const started = Date.parse(n.startedAt);
     const terminated = n.instanceId ? watcher.instanceTerminated.get(n.instanceId) : undefined;
     const gone = watcher.nodeGone.get(n.nodeName);
     const joined = n.replacementNodeName ? watcher.nodeSeen.get(n.replacementNodeName) : undefined;
     const green = joined !== undefined ? watcher.greenAfter(joined, totalNodes) : undefined;
-    const next = nodes[i + 1];
-    const nextAction = next ? Date.parse(next.startedAt) : Date.parse(report.finishedAt);
-    const nextWhat = next ? `next node's start (${next.nodeName})` : 'end of run';
     out.push(`[e2e-figures] ${label}:   start -> moto termination seen ${s(terminated !== undefined ? terminated - started : undefined)}; `
       + `termination -> old node gone from _cat/nodes ${s(gone !== undefined && terminated !== undefined ? gone - terminated : undefined)}; `
       + `termination -> replacement in _cat/nodes ${s(joined !== undefined && terminated !== undefined ? joined - terminated : undefined)}; `
       + `replacement in _cat/nodes -> green ${s(green !== undefined && joined !== undefined ? green - joined : undefined)}`);
-    out.push(`[e2e-figures] ${label}:   reaction: replacement in _cat/nodes -> ${nextWhat} ${s(joined !== undefined ? nextAction - joined : undefined)}; `
-      + `green -> ${nextWhat} ${s(green !== undefined ? nextAction - green : undefined)}`);
+    // The reaction is the step's: printed once, with its last node.
+    const step = stepOf(n);
+    if (step[step.length - 1] !== n) return;
+    const joins = step.map((m) => (m.replacementNodeName ? watcher.nodeSeen.get(m.replacementNodeName) : undefined));
+    const allJoined = joins.every((j) => j !== undefined) ? Math.max(...joins.filter((j): j is number => j !== undefined)) : undefined;
+    const stepGreen = allJoined !== undefined ? watcher.greenAfter(allJoined, totalNodes) : undefined;
+    const next = nodes.find((o) => Date.parse(o.startedAt) > started && !step.includes(o));
+    const nextAction = next ? Date.parse(next.startedAt) : Date.parse(report.finishedAt);
+    const nextWhat = next ? `next ${next.batch !== undefined ? `batch's (${next.batch})` : 'node\'s'} start (${next.nodeName})` : 'end of run';
+    if (stepGreen !== undefined) figures.reactionsMs.push(nextAction - stepGreen);
+    out.push(`[e2e-figures] ${label}:   reaction${step.length > 1 ? ` (batch ${n.batch})` : ''}: replacement${step.length > 1 ? 's' : ''} in _cat/nodes -> ${nextWhat} `
+      + `${s(allJoined !== undefined ? nextAction - allJoined : undefined)}; green -> ${nextWhat} ${stepGreen !== undefined ? `${nextAction - stepGreen} ms` : '?'}`);
   });
+  const mid = median(figures.reactionsMs);
+  if (watcher) {
+    out.push(`[e2e-figures] ${label}: condition (green) -> next action: median ${mid === undefined ? '?' : `${Math.round(mid)} ms`} over ${figures.reactionsMs.length} step(s) `
+      + `[${figures.reactionsMs.join(', ')}] ms (green as sampled every ${watcher.esIntervalMs} ms)`);
+  }
   console.log(out.join('\n'));
+  return figures;
 }
 
 // ---------------------------------------------------------------------------------------------
