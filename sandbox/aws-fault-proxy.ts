@@ -147,26 +147,33 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
     return out;
   };
 
-  let placing: Promise<void> = Promise.resolve();
-  /** Places the group members not placed yet (aws-zones.ts), one pass at a time. */
-  const placeZones = (): Promise<void> => {
-    const pass = placing.then(async () => {
-      const added = placeMembers(state.zones ?? {}, await groupPlacements(), terminatingIds(state));
-      if (Object.keys(added).length === 0) return;
-      state.zones = { ...state.zones, ...added };
-      save();
-      log.info({ zones: added }, 'instances placed in availability zones');
+  let placing: Promise<boolean> = Promise.resolve(true);
+  /**
+   * Places the group members not placed yet (aws-zones.ts), one pass at a time. False when moto did
+   * not answer: the change it follows has happened all the same, and the next read places them.
+   */
+  const placeZones = (): Promise<boolean> => {
+    placing = placing.then(async () => {
+      try {
+        const added = placeMembers(state.zones ?? {}, await groupPlacements(), terminatingIds(state));
+        if (Object.keys(added).length === 0) return true;
+        state.zones = { ...state.zones, ...added };
+        save();
+        log.info({ zones: added }, 'instances placed in availability zones');
+        return true;
+      } catch (error) {
+        log.warn({ err: error }, 'could not place instances in availability zones; next time');
+        return false;
+      }
     });
-    placing = pass.catch(() => undefined);
-    return pass;
+    return placing;
   };
   /** Instances an answer named that no group lists: left in moto's zone, and not looked for again. */
   const unplaceable = new Set<string>();
   /** Places what an answer names that no pass has placed yet (a change made past the layer). */
   const placeNamed = async (ids: string[]): Promise<void> => {
     const unplaced = ids.filter((id) => state.zones?.[id] === undefined && !unplaceable.has(id));
-    if (unplaced.length === 0) return;
-    await placeZones();
+    if (unplaced.length === 0 || !(await placeZones())) return;
     for (const id of unplaced) if (state.zones?.[id] === undefined) unplaceable.add(id);
   };
 
@@ -385,10 +392,10 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
               await moto.ec2.send(new TerminateInstancesCommand({ InstanceIds: [t.instanceId] }));
             }
             log.info({ instance: t.instanceId, afterMs: now() - t.requestedAt }, 'held terminate released: instance shut down');
-            await placeZones();
           } catch (error) {
             log.warn({ err: error, instance: t.instanceId }, 'held terminate could not be carried out; dropping it');
           }
+          await placeZones();
           t.terminatedAt = now();
           t.activity.statusCode = 'Successful';
           t.activity.progress = 100;
