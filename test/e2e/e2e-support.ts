@@ -164,7 +164,7 @@ export async function waitGreen(es: EsHttp, nodes: number, what: string, timeout
 // ---------------------------------------------------------------------------------------------
 // The watcher: what the cluster and moto showed, with timestamps, sampled by the test itself.
 
-export interface HealthSample { at: number; status: string; nodes: number }
+export interface HealthSample { at: number; status: string; nodes: number; relocating: number; initializing: number }
 
 export class Watcher {
   /** First time each node name was seen in `_cat/nodes`, and first time it was missing after that. */
@@ -195,7 +195,8 @@ export class Watcher {
       const at = Date.now();
       const [nodes, health, allocation] = await Promise.allSettled([
         catNodes(this.sandbox.es),
-        this.sandbox.es.json<{ status: string; number_of_nodes: number }>('GET', '/_cluster/health?filter_path=status,number_of_nodes'),
+        this.sandbox.es.json<{ status: string; number_of_nodes: number; relocating_shards: number; initializing_shards: number }>(
+          'GET', '/_cluster/health?filter_path=status,number_of_nodes,relocating_shards,initializing_shards'),
         withAllocation ? allocationEnable(this.sandbox.es) : Promise.resolve(null),
       ]);
       if (nodes.status === 'fulfilled') {
@@ -209,7 +210,10 @@ export class Watcher {
       } else {
         this.counts.push({ at, count: null });
       }
-      if (health.status === 'fulfilled') this.health.push({ at, status: health.value.status, nodes: health.value.number_of_nodes });
+      if (health.status === 'fulfilled') {
+        const h = health.value;
+        this.health.push({ at, status: h.status, nodes: h.number_of_nodes, relocating: h.relocating_shards, initializing: h.initializing_shards });
+      }
       if (withAllocation && allocation.status === 'fulfilled') this.allocation.push({ at, value: allocation.value });
       await sleep(Math.max(0, intervalMs - (Date.now() - at)));
     }
@@ -257,6 +261,11 @@ export class Watcher {
   greenAfter(since: number, nodes: number): number | undefined {
     return this.health.find((h) => h.at >= since && h.status === 'green' && h.nodes === nodes)?.at;
   }
+
+  /** First green sample with `nodes` nodes and no shard initializing or relocating, at or after `since`. */
+  settledAfter(since: number, nodes: number): number | undefined {
+    return this.health.find((h) => h.at >= since && h.status === 'green' && h.nodes === nodes && h.relocating === 0 && h.initializing === 0)?.at;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,10 +281,16 @@ export function median(values: readonly number[]): number | undefined {
   return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** What printFigures measured: how long after the cluster was green again the controller acted next, per step. */
+/** What printFigures measured: how long after its condition the controller acted next, per step. */
 export interface RunFigures {
-  /** Green (after a step's replacements joined) -> the next step's start or the end of the run, in ms. */
+  /**
+   * The condition a step's successor waits for (after the step's replacements joined: green, and for a
+   * data node nothing initializing or relocating, as no_moving_shards has it) -> that successor's start,
+   * in ms; one per step that has a successor.
+   */
   reactionsMs: number[];
+  /** The same condition after the last step -> the report's end (which includes the run's clean-up), in ms. */
+  endMs?: number;
 }
 
 /**
@@ -317,18 +332,25 @@ export function printFigures(label: string, run: UpgradeRun, watcher: Watcher | 
     if (step[step.length - 1] !== n) return;
     const joins = step.map((m) => (m.replacementNodeName ? watcher.nodeSeen.get(m.replacementNodeName) : undefined));
     const allJoined = joins.every((j) => j !== undefined) ? Math.max(...joins.filter((j): j is number => j !== undefined)) : undefined;
-    const stepGreen = allJoined !== undefined ? watcher.greenAfter(allJoined, totalNodes) : undefined;
     const next = nodes.find((o) => Date.parse(o.startedAt) > started && !step.includes(o));
+    // What the next step waits for: green, and before a data node nothing moving (no_moving_shards).
+    const settles = (next ?? n).phase === 'data';
+    const condition = allJoined === undefined ? undefined
+      : settles ? watcher.settledAfter(allJoined, totalNodes) : watcher.greenAfter(allJoined, totalNodes);
+    const conditionWhat = settles ? 'green and settled' : 'green';
     const nextAction = next ? Date.parse(next.startedAt) : Date.parse(report.finishedAt);
     const nextWhat = next ? `next ${next.batch !== undefined ? `batch's (${next.batch})` : 'node\'s'} start (${next.nodeName})` : 'end of run';
-    if (stepGreen !== undefined) figures.reactionsMs.push(nextAction - stepGreen);
+    if (condition !== undefined) {
+      if (next) figures.reactionsMs.push(nextAction - condition);
+      else figures.endMs = nextAction - condition;
+    }
     out.push(`[e2e-figures] ${label}:   reaction${step.length > 1 ? ` (batch ${n.batch})` : ''}: replacement${step.length > 1 ? 's' : ''} in _cat/nodes -> ${nextWhat} `
-      + `${s(allJoined !== undefined ? nextAction - allJoined : undefined)}; green -> ${nextWhat} ${stepGreen !== undefined ? `${nextAction - stepGreen} ms` : '?'}`);
+      + `${s(allJoined !== undefined ? nextAction - allJoined : undefined)}; ${conditionWhat} -> ${nextWhat} ${condition !== undefined ? `${nextAction - condition} ms` : '?'}`);
   });
   const mid = median(figures.reactionsMs);
   if (watcher) {
-    out.push(`[e2e-figures] ${label}: condition (green) -> next action: median ${mid === undefined ? '?' : `${Math.round(mid)} ms`} over ${figures.reactionsMs.length} step(s) `
-      + `[${figures.reactionsMs.join(', ')}] ms (green as sampled every ${watcher.esIntervalMs} ms)`);
+    out.push(`[e2e-figures] ${label}: condition -> next action: median ${mid === undefined ? '?' : `${Math.round(mid)} ms`} over ${figures.reactionsMs.length} step(s) `
+      + `[${figures.reactionsMs.join(', ')}] ms; condition -> end of run ${figures.endMs ?? '?'} ms (conditions sampled every ${watcher.esIntervalMs} ms)`);
   }
   console.log(out.join('\n'));
   return figures;
