@@ -19,6 +19,7 @@ import type { EventSink, Plan, RunOutcome, UpgradeOptions, UpgradeReport } from 
 import type { Cluster, Fleet, LeaseRecord, Lock } from './ports.ts';
 import { isLeaving, isOwnReplacement, leavingNodes } from './replacements.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
+import { allocationRestriction } from './rules/allocation-enabled.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { fleetQueryFor, joinWorld, type World } from './world.ts';
 
@@ -164,6 +165,19 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   // The lease first: every decision is made on a world observed after this controller's own last
   // write, the lease index's copies included.
   const patiently = <T,>(what: string, fn: () => Promise<T>): Promise<T> => outlastTransient(what, fn, deps, options);
+  // Except with allocation restricted by the operator: with `none`, even the lock index could not be
+  // allocated. That refusal is made on a look, before anything is written.
+  const restricted = options.disabledRules.includes('allocation_enabled')
+    ? undefined
+    : await patiently('the first look', () => restrictedAllocation(cluster, fleet, lock, options, signal));
+  if (restricted) {
+    const plan = buildPlan(restricted.world, options);
+    rec.setPlan(plan);
+    rec.refused([{ rule: 'allocation_enabled', reason: restricted.reason }]);
+    const message = `refused to start: allocation_enabled: ${restricted.reason}`;
+    log.warn({ rule: 'allocation_enabled' }, message);
+    return finish(rec, plan, options, restricted.world, { outcome: 'refused', message, exitCode: ExitCode.refused }, []);
+  }
   const acquired = await patiently('taking the lease', () => lock.acquire(deps.holder, options.targetVersion, ttl, signal));
   let world: World;
   try {
@@ -452,6 +466,23 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
     }
     return last;
   }
+}
+
+/** Allocation restricted in the cluster, and not by this upgrade (its lease records no override): why, and the world seen. */
+async function restrictedAllocation(
+  cluster: Cluster,
+  fleet: Fleet,
+  lock: Lock,
+  options: UpgradeOptions,
+  signal: AbortSignal | undefined,
+): Promise<{ reason: string; world: World } | undefined> {
+  const snapshot = await cluster.observe(signal);
+  const reason = allocationRestriction(snapshot);
+  if (reason === null) return undefined;
+  const lease = await lock.inspect(signal);
+  if (lease?.record.allocationOverride) return undefined;
+  const fleetSnapshot = await fleet.observe(fleetQueryFor(snapshot.nodes, options.match, options.groupNames), signal);
+  return { reason, world: joinWorld(snapshot, fleetSnapshot, options) };
 }
 
 /**

@@ -130,6 +130,9 @@ describe('runUpgrade where production differs from the proving ground', () => {
     expect(report.refusals.find((r) => r.rule === 'allocation_enabled')?.reason).toMatch(new RegExp(`"${value}" \\(transient\\)`));
     expect(world.terminatedInstanceIds()).toEqual([]);
     expect((await world.cluster.observe()).settings['cluster.routing.allocation.enable']).toEqual({ persistent: 'all', transient: value });
+    // Refused on a look: not even the lease was written (with `none`, its index could not be allocated).
+    expect(world.lock.peek()).toBeUndefined();
+    expect(world.apiCalls('lease.create')).toBe(0);
   });
 
   it('puts each allocation setting back in the layer it was found in', async () => {
