@@ -114,8 +114,8 @@ const ONE_ES_CLUSTER = ['plan', 'run', 'serve', 'lease'] as const satisfies read
 
 const timeout = () => duration('1s', '7d');
 
-export const ORDERS = ['masters-first', 'data-first'] as const;
-export const BATCH_MODES = ['none', 'zone'] as const;
+const ORDERS = ['masters-first', 'data-first'] as const;
+const BATCH_MODES = ['none', 'zone'] as const;
 
 /** --max-unavailable: a count of data nodes ("3") or a share of them ("34%"). */
 const maxUnavailable = custom(
@@ -132,11 +132,11 @@ const maxUnavailable = custom(
     return z.NEVER;
   }),
 );
-export const STRATEGIES = ['replace', 'drain'] as const;
-export const VERSION_CONFLICT_POLICIES = ['accept', 'reject'] as const;
-export const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
-export const OUTPUT_FORMATS = ['table', 'json'] as const;
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const STRATEGIES = ['replace', 'drain'] as const;
+const VERSION_CONFLICT_POLICIES = ['accept', 'reject'] as const;
+const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
+const OUTPUT_FORMATS = ['table', 'json'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** --events: "-" for stdout, or a file that can be written. */
 export const EVENTS_TO_STDOUT = '-';
