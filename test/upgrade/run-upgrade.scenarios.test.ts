@@ -298,6 +298,27 @@ describe('runUpgrade a zone at a time (--batch zone)', () => {
     console.log(`[zone-batches] 3 masters + 6 data in 3 zones: one at a time ${(oneReport.durationMs / 60_000).toFixed(1)} min, zone batches ${(report.durationMs / 60_000).toFixed(1)} min (simulated)`);
   });
 
+  it.each([
+    { batch: 'one at a time', extra: {} },
+    { batch: 'zone batches', extra: { batch: 'zone' as const } },
+  ])('accepts a version conflict that awareness keeps out of its primary\'s zone ($batch)', async ({ extra }) => {
+    const world = zoned();
+    // An hourly index lands on the first upgraded data node: its zone refuses the replica for
+    // awareness, the older nodes elsewhere for versions, until one of them is replaced.
+    const name = 'logs-2026.11.28-05';
+    world.when(
+      (w) => w.joinedReplacements('data') === 1,
+      (w) => w.createIndex({ name, primaries: 1, replicas: 1, primaryOn: 'newest' }),
+    );
+    const greenMs = 6 * 3_600_000;
+    const report = await runUpgrade(depsFor(world), options({ order: 'data-first', ...extra, timeouts: { ...options().timeouts, greenMs } }));
+
+    expect(report.outcome, report.message).toBe('completed');
+    expect(report.versionConflictsAccepted.map((c) => c.index)).toContain(name);
+    expect(report.durationMs).toBeLessThan(greenMs);
+    expect(world.cluster.health().status).toBe('green');
+  });
+
   it('caps a batch with --max-unavailable', async () => {
     const world = zoned();
     const missing = watchMissing(world);
