@@ -19,22 +19,19 @@ import { toConfig } from '../src/app/config.ts';
 import type { SimulatedWorld } from '../src/sim/index.ts';
 import type { UpgradeEvent, UpgradeOptions } from '../src/upgrade/plan-model.ts';
 import { runUpgrade } from '../src/upgrade/run-upgrade.ts';
-import { withAwarenessExcused } from './awareness-excused.ts';
 import { runSeedUpgrade, SEED_DEFAULTS } from './seed-upgrade.ts';
 import { buildWorld, TARGET_VERSION, type Scenario } from './upgrade-scenarios.ts';
 
 export const ALGORITHMS = ['seed', 'one-at-a-time', 'zone'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
-/** What drives the world: an algorithm, the controller's optionally through the awareness what-if. */
+/** What drives the world. */
 export interface Driver {
   algorithm: Algorithm;
-  /** The controller reads explanations through withAwarenessExcused (see awareness-excused.ts). */
-  awarenessExcused?: boolean;
 }
 
 export function driverName(d: Driver): string {
-  return d.awarenessExcused === true ? `${d.algorithm}*` : d.algorithm;
+  return d.algorithm;
 }
 
 /** Time outside the imposed waits, by what the driver was waiting for then. */
@@ -102,10 +99,9 @@ async function drive(driver: Driver, world: SimulatedWorld, note: Note, signal: 
     else if (e.type === 'action') note(`after ${e.action}`);
     else if (e.type === 'refused') refusal = e.refusals.map((r) => `${r.rule}: ${r.reason}`).join('; ');
   };
-  const cluster = driver.awarenessExcused === true ? withAwarenessExcused(world.cluster) : world.cluster;
   try {
     const report = await runUpgrade(
-      { cluster, fleet: world.fleet, lock: world.lock, clock: world.clock, log: silentLogger(), holder: 'bench', onEvent, signal },
+      { cluster: world.cluster, fleet: world.fleet, lock: world.lock, clock: world.clock, log: silentLogger(), holder: 'bench', onEvent, signal },
       options,
     );
     const why = report.outcome !== 'completed' && refusal !== '' && !report.message.includes(refusal) ? ` [${refusal}]` : '';

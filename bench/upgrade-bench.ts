@@ -10,10 +10,6 @@
 // hours. Figures are means over the start times. "overhead" is the total virtual time over the waits
 // the simulator imposed (see bench/measure-upgrade.ts); "most missing" counts data nodes; "red" is
 // a shard without an active primary while a master is elected, at any moment.
-//
-// Drivers marked * read allocation explanations through bench/awareness-excused.ts: what the
-// controller would do if its version-conflict judgement excused shard allocation awareness. They are
-// a what-if beside the tool as it is, never instead of it.
 
 import { parseArgs } from 'node:util';
 import { truncate } from '../src/cli/table.ts';
@@ -31,8 +27,6 @@ const DRIVERS: Driver[] = [
   { algorithm: 'seed' },
   { algorithm: 'one-at-a-time' },
   { algorithm: 'zone' },
-  { algorithm: 'one-at-a-time', awarenessExcused: true },
-  { algorithm: 'zone', awarenessExcused: true },
 ];
 const BUILD_GOAL_MS = 5_000;
 const LARGE_RUN_GOAL_MS = 120_000;
@@ -44,7 +38,7 @@ const USAGE = `usage: npm run bench:upgrade -- [--only small,hours] [--starts N]
   --starts        start times per scenario, spread over an hour (1 to 60; default 60 for small, 4 for hours)
   --rebalance     worlds whose balancer moves copies to even out nodes once all are active (off by default, as in the simulator)
   --large         also check a 1,000-node world: built in under 5 s, upgraded in under 2 min of real time
-  --large-driver  the large check's driver, implies --large: ${LARGE_DRIVERS.map(driverName).join(', ')} (default: one-at-a-time* and zone*)
+  --large-driver  the large check's driver, implies --large: ${LARGE_DRIVERS.map(driverName).join(', ')} (default: one-at-a-time and zone)
   --large-limit   real seconds after which the large upgrade is interrupted (default 120)
   --check         exit 1 when a goal is not met`;
 
@@ -83,7 +77,7 @@ function parse(argv: string[]): Args | 'help' {
   const starts = values.starts === undefined ? undefined : wholeNumber('--starts', values.starts, 1, 60);
   const largeLimitS = wholeNumber('--large-limit', values['large-limit'] ?? '120', 1, 86_400);
   const name = values['large-driver'];
-  const largeDrivers = name === undefined ? LARGE_DRIVERS.filter((d) => d.awarenessExcused === true) : LARGE_DRIVERS.filter((d) => driverName(d) === name);
+  const largeDrivers = name === undefined ? LARGE_DRIVERS : LARGE_DRIVERS.filter((d) => driverName(d) === name);
   if (largeDrivers.length === 0) throw new UsageError(`--large-driver: "${name ?? ''}" is not one of ${LARGE_DRIVERS.map(driverName).join(', ')}`);
   return {
     scenarios,
@@ -118,25 +112,21 @@ export async function runScenario(scenario: Scenario, starts: number, drivers: D
 async function benchScenario(scenario: Scenario, starts: number): Promise<boolean> {
   out(`== ${scenario.key}: ${scenario.title}${scenario.recovery.rebalance === true ? ', rebalancing' : ''}`);
   const apart = starts === 1 ? 'at 04:00' : `${formatDuration(3_600_000 / starts)} apart`;
-  out(`   virtual time, means over ${starts} start time${starts === 1 ? '' : 's'} ${apart}; * = awareness what-if`);
+  out(`   virtual time, means over ${starts} start time${starts === 1 ? '' : 's'} ${apart}`);
   const runs = await runScenario(scenario, starts);
   const summaries = summarise(runs);
   out(formatSummaries(summaries));
-  out(`  ratios:  ${formatRatios(summaries, 'one-at-a-time', 'zone')}`);
-  out(`  ratios*: ${formatRatios(summaries, 'one-at-a-time*', 'zone*')}`);
+  out(`  ratios: ${formatRatios(summaries, 'one-at-a-time', 'zone')}`);
   const own = formatOwnWaits(summaries);
   if (own) out(`  time outside the imposed waits:\n${own}`);
   for (const s of summaries.filter((x) => x.completed < x.runs)) {
     out(`  ${s.driver} did not complete ${s.runs - s.completed} of ${s.runs} runs: ${truncate(s.failures[0] ?? '', 600)}`);
   }
-  const asIs = goals(summaries, 'one-at-a-time', 'zone');
-  const whatIf = goals(summaries, 'one-at-a-time*', 'zone*');
+  const met = goals(summaries, 'one-at-a-time', 'zone');
   out('  goals (the ratios are set for the 30-node scenario):');
-  out(formatGoals(asIs));
-  out('  the same with the awareness what-if:');
-  out(formatGoals(whatIf));
+  out(formatGoals(met));
   out();
-  return asIs.every((g) => g.met);
+  return met.every((g) => g.met);
 }
 
 async function largeCheck(driver: Driver, limitMs: number): Promise<boolean> {
