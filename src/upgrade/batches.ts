@@ -34,7 +34,7 @@ export function zoneBatchesUnavailable(world: World): string | null {
 }
 
 /** The most data nodes a batch may hold. */
-export function batchCap(world: World, options: Pick<UpgradeOptions, 'maxUnavailable'>): number {
+function batchCap(world: World, options: Pick<UpgradeOptions, 'maxUnavailable'>): number {
   const cap = options.maxUnavailable;
   if (!cap) return Number.POSITIVE_INFINITY;
   if ('count' in cap) return cap.count;

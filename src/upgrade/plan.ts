@@ -31,7 +31,7 @@ export function replacementOrder(world: World, options: Pick<UpgradeOptions, 'or
     : [...byPhase('data'), ...byPhase('master')];
 }
 
-export function checkGroupLaunchVersions(world: World, targetVersion: string): GroupLaunchCheck[] {
+function checkGroupLaunchVersions(world: World, targetVersion: string): GroupLaunchCheck[] {
   return world.groups.map((g) => ({
     groupName: g.name,
     launchVersion: g.launchVersion,

@@ -3,7 +3,8 @@
 // In a mixed-version cluster a replica whose primary sits on a newer node cannot be allocated to an
 // older node (decider `node_version`). Such a cluster stays yellow until the last old data node is
 // replaced, so waiting for green would only ever time out. Anything else unassigned (disk
-// watermarks, awareness, filters, failed allocations) is a real problem and must not pass.
+// watermarks, filters, failed allocations, awareness with nowhere else to go) is a real problem and
+// must not pass.
 
 import type { AllocationExplanation, ClusterHealth, NodeAllocationDecision, ShardCopy } from './model.ts';
 import { copiesOf } from './shard-copies.ts';
@@ -14,6 +15,7 @@ import { copiesOf } from './shard-copies.ts';
  */
 const VERSION_DECIDERS: ReadonlySet<string> = new Set(['node_version', 'index_version']);
 const SAME_SHARD_DECIDER = 'same_shard';
+const AWARENESS_DECIDER = 'awareness';
 
 export interface Blocker {
   index: string;
@@ -43,7 +45,8 @@ export function isHeldBackByBalancer(e: AllocationExplanation): boolean {
 /**
  * Refused by this controller's own doing (its narrowing, the exclusion of the node it replaces
  * next) on some node that would otherwise take it, and elsewhere only by that, by `same_shard` where a
- * copy already is, or by versions: a replica of an index created while a node is being replaced, say.
+ * copy already is, by `awareness` (the node that would take it is elsewhere), or by versions: a
+ * replica of an index created while a node is being replaced, say.
  * It is not on that node, and once the node is gone and the settings are put back it can be
  * allocated; until then it is no reason to wait.
  */
@@ -55,7 +58,10 @@ export function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>
     const refusing = d.deciders.filter((x) => x.decision !== 'YES');
     const ours = (x: { decider: string; decision: string }): boolean => x.decision === 'NO' && tolerated(d.nodeName, x.decider);
     const excused = refusing.every(
-      (x) => ours(x) || (x.decision === 'NO' && (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER))),
+      (x) =>
+        ours(x) ||
+        (x.decision === 'NO' &&
+          (VERSION_DECIDERS.has(x.decider) || x.decider === AWARENESS_DECIDER || (holdsCopy && x.decider === SAME_SHARD_DECIDER))),
     );
     if (refusing.length === 0 || !excused) return false;
     freedByLifting ||= refusing.every(ours);
@@ -178,6 +184,12 @@ function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; prim
  * copy of the shard refuses only for versions (`node_version`, `index_version`), and nodes holding a
  * copy refuse only for `same_shard` (or versions). At least one node must refuse for a version, or
  * it is not a version problem at all (e.g. a lone data node: `same_shard` alone).
+ *
+ * With allocation awareness on a zone, the nodes of the primary's zone refuse the replica for
+ * `awareness` as well: it must go to another zone, whose older nodes refuse it for versions. Like
+ * `same_shard`, that refusal says where the copy may not go, not that it cannot go anywhere, so it is
+ * excused when some node refuses the copy for versions and nothing else: that node's replacement
+ * takes it. Awareness alone everywhere (a zone missing under forced awareness) stays a blocker.
  */
 export function judgeCopy(
   e: AllocationExplanation,
@@ -191,9 +203,11 @@ export function judgeCopy(
   if (e.nodeDecisions.length === 0) {
     return { conflict: false, text: e.allocateExplanation ?? 'no data node to allocate to' };
   }
+  const awarenessExcused = e.nodeDecisions.some((d) => refusesOnlyForVersions(d, (decider) => tolerated(d.nodeName, decider)));
   let versionText: string | undefined;
   for (const d of e.nodeDecisions) {
-    const bad = foreignRefusals(d, holders.has(d.nodeName) || holders.has(d.nodeId), (decider) => tolerated(d.nodeName, decider));
+    const holdsCopy = holders.has(d.nodeName) || holders.has(d.nodeId);
+    const bad = foreignRefusals(d, holdsCopy, awarenessExcused, (decider) => tolerated(d.nodeName, decider));
     if (bad.length > 0) {
       return { conflict: false, text: `node ${d.nodeName}: ${bad.map((b) => `${b.decider}: ${b.explanation}`).join('; ')}` };
     }
@@ -205,15 +219,28 @@ export function judgeCopy(
   return { conflict: true, text: versionText };
 }
 
-/** Refusals on a node that are not explained by versions (or by the node already holding a copy). */
+/** Whether a node refuses a copy for versions and nothing else but this controller's own settings. */
+function refusesOnlyForVersions(d: NodeAllocationDecision, tolerated: (decider: string) => boolean): boolean {
+  const refusing = d.deciders.filter((x) => x.decision !== 'YES' && !(x.decision === 'NO' && tolerated(x.decider)));
+  return refusing.length > 0 && refusing.every((x) => x.decision === 'NO' && VERSION_DECIDERS.has(x.decider));
+}
+
+/**
+ * Refusals on a node that are not explained by versions (or by the node already holding a copy, or
+ * by awareness when another node takes the copy once replaced).
+ */
 function foreignRefusals(
   d: NodeAllocationDecision,
   holdsCopy: boolean,
+  awarenessExcused: boolean,
   tolerated: (decider: string) => boolean,
 ): { decider: string; explanation: string }[] {
   const refusing = d.deciders.filter((x) => x.decision !== 'YES');
   const explained = (x: { decider: string; decision: string }): boolean =>
-    x.decision === 'NO' && (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER));
+    x.decision === 'NO' &&
+    (VERSION_DECIDERS.has(x.decider) ||
+      (holdsCopy && x.decider === SAME_SHARD_DECIDER) ||
+      (awarenessExcused && x.decider === AWARENESS_DECIDER));
   // A tolerated refusal alone would mean the node could take the copy once it is lifted.
   if (!refusing.some(explained)) {
     return refusing.length > 0 ? refusing : [{ decider: 'node_decision', explanation: `node would accept (${d.nodeDecision})` }];
