@@ -13,6 +13,7 @@ export function formatPlan(plan: Plan): string {
   const sections = [
     `Plan: upgrade to ${plan.targetVersion}; ${plan.toReplace.toString()} of ${plan.rows.length.toString()} node${plural(plan.rows.length)} to replace (strategy ${plan.strategy})`,
     `Order: ${plan.order}: ${plan.orderReason}`,
+    ...formatBatches(plan),
     '',
     plan.rows.length > 0 ? renderTable(HEADERS, rows) : '(no nodes found)',
   ];
@@ -47,6 +48,16 @@ function toCells(row: PlanRow): string[] {
     row.versionTag ?? '-',
     row.action,
     row.reason,
+  ];
+}
+
+/** With --batch zone: the data nodes' batches in the order the run takes them, or why there are none. */
+function formatBatches(plan: Plan): string[] {
+  if (plan.batchRefusal !== undefined) return [`Batches: none: ${plan.batchRefusal}`];
+  if (!plan.batches || plan.batches.length === 0) return [];
+  return [
+    `Batches (data nodes of one zone together, one batch at a time):`,
+    ...plan.batches.map((b) => `  ${b.number.toString()}  ${b.zone}: ${b.nodeNames.join(', ')}`),
   ];
 }
 

@@ -87,6 +87,22 @@ describe('formatPlan', () => {
     expect(text).toContain('  Instances without a node:\n    INSTANCE  GROUP    PRIVATE IP  STATE\n    i-0stray  es-data  10.0.3.77   running');
   });
 
+  it('lists zone batches in the order the run takes them, or why there are none', () => {
+    const batches = [
+      { number: 1, zone: 'ap-southeast-2b', nodeNames: ['es-data-2', 'es-data-5'] },
+      { number: 2, zone: 'ap-southeast-2a', nodeNames: ['es-data-1'] },
+    ];
+    expect(formatPlan(aPlan({ batches }))).toContain(
+      'Order: masters-first: the default: masters must be new before data nodes join them\n'
+        + 'Batches (data nodes of one zone together, one batch at a time):\n'
+        + '  1  ap-southeast-2b: es-data-2, es-data-5\n'
+        + '  2  ap-southeast-2a: es-data-1\n\n',
+    );
+    const refused = formatPlan(aPlan({ batchRefusal: 'shard allocation awareness is not set' }));
+    expect(refused).toContain('Batches: none: shard allocation awareness is not set\n');
+    expect(formatPlan(aPlan())).not.toContain('Batches');
+  });
+
   it('says so when no node was found', () => {
     expect(formatPlan(aPlan({ rows: [], toReplace: 0 }))).toContain('(no nodes found)');
   });
