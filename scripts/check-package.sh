@@ -28,7 +28,7 @@ npm pack --json --pack-destination "$work" >"$work/pack.json" 2>"$work/pack.log"
 tarball="$work/$(node -p 'require(process.argv[1])[0].filename' "$work/pack.json")"
 node -p 'require(process.argv[1])[0].files.map((f) => f.path).join("\n")' "$work/pack.json" | sort >"$work/files"
 
-for needed in package.json README.md LICENSE CHANGELOG.md bin/es-rolling-upgrade.js dist/cli/main.js schema/report.schema.json; do
+for needed in package.json README.md LICENSE CHANGELOG.md docs/usage.md bin/es-rolling-upgrade.js dist/cli/main.js schema/report.schema.json; do
   grep -qx "$needed" "$work/files" || fail "the tarball lacks $needed"
 done
 # Compiled JavaScript only: no TypeScript, sources, tests or source maps.
