@@ -77,7 +77,8 @@ export interface RecoveryOptions {
   clusterConcurrentRebalance?: number;
   /**
    * Rebalance by shard count once every shard is active (`allow_rebalance: indices_all_active`),
-   * as a joined node fills up (default true).
+   * as a joined node fills up (default false: a replacement then fills only by recoveries, which
+   * keeps runs comparable; the benchmark's --rebalance turns it on).
    */
   rebalance?: boolean;
   /**
