@@ -6,7 +6,7 @@ import { MIB } from '../../src/sim/world-options.ts';
 import { formatGoals, formatRatios, formatSummaries, goals, ratio, summarise } from '../../bench/bench-summary.ts';
 import { measureRun } from '../../bench/measure-upgrade.ts';
 import { runScenario } from '../../bench/upgrade-bench.ts';
-import { buildWorld, hourlyName, startTimes, type Scenario } from '../../bench/upgrade-scenarios.ts';
+import { buildWorld, hourlyName, hourScale, startTimes, type Scenario } from '../../bench/upgrade-scenarios.ts';
 
 const tiny: Scenario = {
   key: 'tiny',
@@ -47,6 +47,15 @@ describe('the upgrade benchmark on a tiny world', () => {
     const text = [formatSummaries(summaries), formatRatios(summaries, 'one-at-a-time', 'zone'), formatGoals(goals(summaries, 'one-at-a-time', 'zone'))].join('\n');
     for (const driver of ['seed', 'one-at-a-time', 'zone']) expect(text).toContain(driver);
     expect(text).toMatch(/seed \/ zone \d+\.\d\dx/);
+  });
+
+  it.each(['one-at-a-time', 'zone'] as const)('%s is not held by the balancer refilling joined nodes for hours (30 data nodes, rebalancing)', async (algorithm) => {
+    const scenario = hourScale();
+    scenario.recovery = { ...scenario.recovery, rebalance: true };
+    const run = await measureRun(scenario, { algorithm }, { start: startTimes(1)[0] });
+    expect(run.outcome, run.message).toBe('completed');
+    expect(run.redEver).toBe(false);
+    expect(run.primariesLost).toBe(0);
   });
 
   it('stops a run at its real-time limit', async () => {

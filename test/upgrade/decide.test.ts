@@ -494,12 +494,19 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'Shards relocating in a green cluster (rebalancing after a join): long-poll for them to stop, not for green',
+    name: 'Shards relocating in a green cluster (rebalancing after a join) do not hold the next data node',
     world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], health: { status: 'green', relocatingShards: 2 }, shards: replicated('d-1', 'd-2') }),
     options: { order: 'data-first' },
     atStart: false,
+    expect: (d) => expect(d.kind).not.toBe('wait'),
+  },
+  {
+    name: 'Shards relocating in a yellow cluster: long-poll for them to stop, not for green',
+    world: () => ({ nodes: [...threeMasters(), aNode('d-1').data(), aNode('d-2').data()], health: { status: 'yellow', relocatingShards: 2, unassignedShards: 1 }, shards: [shard('logs', 0, true, 'STARTED', 'd-1'), shard('logs', 0, false, 'STARTED', 'd-2'), shard('new', 0, true, 'STARTED', 'd-1'), shard('new', 0, false, 'UNASSIGNED')] }),
+    options: { order: 'data-first' },
+    atStart: false,
     expect: (d) => {
-      waitsFor('green', /no_moving_shards|moving/)(d);
+      waitsFor('green', /moving/)(d);
       if (d.kind === 'wait') expect(d.health).toEqual({ noInitializingShards: true, noRelocatingShards: true });
     },
   },

@@ -233,7 +233,7 @@ describe('runUpgrade against the termination lag, lifecycle hooks and throttling
     expect((await world.cluster.observe()).allocationExcludeNames).toEqual([]);
   });
 
-  it('rebalancing after each join (shards relocating in a green cluster) is waited out, not polled in a tight loop', async () => {
+  it('rebalancing after each join (shards relocating in a green cluster) is not polled in a tight loop', async () => {
     const world = aWorld({ data: 4, recovery: { rebalance: true } });
     const report = await runUpgrade(depsFor(world), options({ order: 'data-first' }));
     expect(report.outcome, report.message).toBe('completed');
