@@ -81,8 +81,11 @@ export interface CatShardRow {
 
 const SHARD_STATES: ReadonlySet<string> = new Set<ShardState>(['STARTED', 'INITIALIZING', 'RELOCATING', 'UNASSIGNED']);
 
+/** Every row, read every tick: 100,000 at 1,000 nodes, so read without a list or closure per row. */
 export function toShardCopies(rows: CatShardRow[]): ShardCopy[] {
-  return rows.map((row) => {
+  const copies: ShardCopy[] = new Array<ShardCopy>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as CatShardRow;
     const state = row.state ?? '';
     if (!SHARD_STATES.has(state)) throw new Error(`unknown shard state "${state}" for ${row.index ?? '?'}[${String(row.shard)}]`);
     const copy: ShardCopy = {
@@ -91,13 +94,17 @@ export function toShardCopies(rows: CatShardRow[]): ShardCopy[] {
       primary: row.prirep === 'p',
       state: state as ShardState,
     };
-    // A relocating copy reads "source -> 10.0.0.2 targetId target": the copy still lives on the source.
-    const node = row.node?.split(' -> ')[0]?.trim();
-    if (node && state !== 'UNASSIGNED') copy.node = node;
+    if (state !== 'UNASSIGNED' && row.node) {
+      // A relocating copy reads "source -> 10.0.0.2 targetId target": the copy still lives on the source.
+      const arrow = row.node.indexOf(' -> ');
+      const node = (arrow === -1 ? row.node : row.node.slice(0, arrow)).trim();
+      if (node) copy.node = node;
+    }
     const unassignedAt = row['unassigned.at'];
     if (state === 'UNASSIGNED' && unassignedAt) copy.unassignedAt = unassignedAt;
-    return copy;
-  });
+    copies[i] = copy;
+  }
+  return copies;
 }
 
 export interface ClusterStateBody {
