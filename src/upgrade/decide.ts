@@ -112,8 +112,8 @@ function decideStep(input: DecideInput): Decision {
 
   if (input.atStart) {
     // Judge every stale node before touching any, or waiting for anything: a set-up problem
-    // refuses the whole run at once.
-    const structural = candidates.flatMap((c) => evaluateRules(c, ctx).filter((r) => r.kind === 'structural'));
+    // refuses the whole run at once. Only the structural rules: the others' answers would be dropped.
+    const structural = candidates.flatMap((c) => evaluateRules(c, ctx, STRUCTURAL_RULES));
     if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
   }
 
@@ -252,6 +252,8 @@ function lonelyCopies(world: World, view: NodeView, going: ReadonlySet<string>):
     .filter((s) => !copiesOf(shards, s).some((o) => o.node !== undefined && !going.has(o.node) && o.state === 'STARTED'))
     .map((s) => `[${s.index}][${s.shard}]`);
 }
+
+const STRUCTURAL_RULES = RULES.filter((r) => r.kind === 'structural');
 
 /** What still keeps a batch member from going once the batch is on its way: moments, and lost data. */
 const BATCH_RULES = RULES.filter((r) => ['cluster_not_red', 'master_elected', 'no_single_copy_shards', 'require_other_started_copy'].includes(r.name));
