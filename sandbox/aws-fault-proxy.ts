@@ -3,7 +3,9 @@
 // terminate returns an InProgress activity and the instance stays `running` (its Elasticsearch node
 // too) in `Terminating`, then `Terminating:Wait`, before moto is told; a replacement is `Pending`
 // (EC2 `pending`) then `Pending:Wait` before `InService`. Errors are injected per operation in each
-// service's wire format. Configuration: aws-faults.ts; model: aws-lifecycle.ts; record: aws-calls.ts.
+// service's wire format. It also spreads each group's instances over the group's availability zones,
+// which moto does not (aws-zones.ts). Configuration: aws-faults.ts; model: aws-lifecycle.ts; record:
+// aws-calls.ts.
 
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -17,13 +19,15 @@ import { appendAwsCall, type AwsCall } from './aws-calls.ts';
 import { ErrorInjector, type Injection } from './aws-error-injector.ts';
 import { awsFaultsFile, readAwsFaults, WIRE_ERRORS, type AwsFaultConfig } from './aws-faults.ts';
 import {
-  dueTerminations, ec2Overrides, extraMembers, heldTermination, lifecycleOverrides, prune, terminationPhase,
+  dueTerminations, ec2Overrides, extraMembers, heldTermination, lifecycleOverrides, prune, terminatingIds, terminationPhase,
   type HeldTermination, type LayerState,
 } from './aws-lifecycle.ts';
 import {
-  ec2StatesIn, errorResponse, insertAutoScalingInstances, insertGroupMembers, instanceIdsOf, lifecycleStatesIn, memberXml,
-  parseQueryRequest, setEc2States, setLifecycleStates, terminateResponse, type GroupMember, type QueryRequest, type WireResponse,
+  ec2StatesIn, errorResponse, insertAutoScalingInstances, insertGroupMembers, instanceIdsOf, lifecycleStatesIn, memberXml, memberZonesIn,
+  parseQueryRequest, setEc2States, setEc2Zones, setLifecycleStates, setMemberZones, terminateResponse, type GroupMember, type QueryRequest,
+  type WireResponse,
 } from './aws-wire.ts';
+import { placeMembers, type GroupPlacement } from './aws-zones.ts';
 import { readJsonFile, writeJsonFile } from './sandbox-state.ts';
 
 export interface AwsFaultProxyOptions {
@@ -129,6 +133,50 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
     return config;
   };
 
+  /** Every group's zones and members as moto lists them (members in launch order). */
+  const groupPlacements = async (): Promise<GroupPlacement[]> => {
+    const out: GroupPlacement[] = [];
+    let token: string | undefined;
+    do {
+      const page = await moto.autoScaling.send(new DescribeAutoScalingGroupsCommand({ NextToken: token }));
+      for (const g of page.AutoScalingGroups ?? []) {
+        out.push({ groupName: g.AutoScalingGroupName ?? '', zones: g.AvailabilityZones ?? [], members: (g.Instances ?? []).map((i) => i.InstanceId ?? '') });
+      }
+      token = page.NextToken;
+    } while (token);
+    return out;
+  };
+
+  let placing: Promise<boolean> = Promise.resolve(true);
+  /**
+   * Places the group members not placed yet (aws-zones.ts), one pass at a time. False when moto did
+   * not answer: the change it follows has happened all the same, and the next read places them.
+   */
+  const placeZones = (): Promise<boolean> => {
+    placing = placing.then(async () => {
+      try {
+        const added = placeMembers(state.zones ?? {}, await groupPlacements(), terminatingIds(state));
+        if (Object.keys(added).length === 0) return true;
+        state.zones = { ...state.zones, ...added };
+        save();
+        log.info({ zones: added }, 'instances placed in availability zones');
+        return true;
+      } catch (error) {
+        log.warn({ err: error }, 'could not place instances in availability zones; next time');
+        return false;
+      }
+    });
+    return placing;
+  };
+  /** Instances an answer named that no group lists: left in moto's zone, and not looked for again. */
+  const unplaceable = new Set<string>();
+  /** Places what an answer names that no pass has placed yet (a change made past the layer). */
+  const placeNamed = async (ids: string[]): Promise<void> => {
+    const unplaced = ids.filter((id) => state.zones?.[id] === undefined && !unplaceable.has(id));
+    if (unplaced.length === 0 || !(await placeZones())) return;
+    for (const id of unplaced) if (state.zones?.[id] === undefined) unplaceable.add(id);
+  };
+
   const groupMembers = async (groupName?: string): Promise<Map<string, GroupMember[]>> => {
     const out = new Map<string, GroupMember[]>();
     let token: string | undefined;
@@ -186,7 +234,7 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
         repeat: true,
       };
     }
-    const member = await describeMember(moto, instanceId);
+    const member = await describeMember(moto, instanceId, state.zones ?? {});
     if (!member) {
       // moto answers an instance outside every group with an HTML 500; AWS with this.
       return {
@@ -239,10 +287,13 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
     return { response: terminateResponse(termination.activity) };
   };
 
-  const rewrite = (q: QueryRequest, response: WireResponse): WireResponse => {
+  const rewrite = async (q: QueryRequest, response: WireResponse): Promise<WireResponse> => {
     if (response.status !== 200) return response;
-    const at = now();
     let body = response.body;
+    if (q.action === 'DescribeAutoScalingGroups' || q.action === 'DescribeAutoScalingInstances') await placeNamed(Object.keys(memberZonesIn(body)));
+    else if (q.action === 'DescribeInstances') await placeNamed(Object.keys(ec2StatesIn(body)));
+    const at = now();
+    const zones = new Map(Object.entries(state.zones ?? {}));
     if (q.action === 'DescribeAutoScalingGroups' || q.action === 'DescribeAutoScalingInstances') {
       body = setLifecycleStates(body, lifecycleOverrides(state, at));
       const extras = extraMembers(state, at);
@@ -255,16 +306,23 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
         body = insertAutoScalingInstances(body, extras.filter((e) => asked.length === 0 || asked.includes(e.member.instanceId))
           .map((e) => memberXml(e.member, e.lifecycleState, true)));
       }
+      body = setMemberZones(body, zones);
     } else if (q.action === 'DescribeInstances') {
-      body = setEc2States(body, ec2Overrides(state, at));
+      body = setEc2Zones(setEc2States(body, ec2Overrides(state, at)), zones);
     }
     return body === response.body ? response : { ...response, body };
   };
 
   const handle = async (q: QueryRequest, raw: RawRequest): Promise<{ response: WireResponse; repeat?: boolean }> => {
-    if (q.service === 'autoscaling' && q.action === 'TerminateInstanceInAutoScalingGroup') return lock.write(() => terminate(q, raw));
-    if (READ_ACTION.test(q.action)) return lock.read(async () => ({ response: rewrite(q, await forward(upstream, raw)) }));
-    return lock.write(async () => ({ response: await withLaunchLag(undefined, () => forward(upstream, raw)) }));
+    // Every change may launch instances: they are placed before anyone reads again.
+    const thenPlace = async <T>(change: () => Promise<T>): Promise<T> => {
+      const result = await change();
+      await placeZones();
+      return result;
+    };
+    if (q.service === 'autoscaling' && q.action === 'TerminateInstanceInAutoScalingGroup') return lock.write(() => thenPlace(() => terminate(q, raw)));
+    if (READ_ACTION.test(q.action)) return lock.read(async () => ({ response: await rewrite(q, await forward(upstream, raw)) }));
+    return lock.write(() => thenPlace(async () => ({ response: await withLaunchLag(undefined, () => forward(upstream, raw)) })));
   };
 
   const server = createServer((req, res) => {
@@ -337,6 +395,7 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
           } catch (error) {
             log.warn({ err: error, instance: t.instanceId }, 'held terminate could not be carried out; dropping it');
           }
+          await placeZones();
           t.terminatedAt = now();
           t.activity.statusCode = 'Successful';
           t.activity.progress = 100;
@@ -355,6 +414,8 @@ export async function startAwsFaultProxy(options: AwsFaultProxyOptions): Promise
       ticking = false;
     }
   };
+  // The fleet `up` built on moto before the layer started: placed before the first answer.
+  await placeZones();
   const timer = setInterval(() => void tick().catch((error: unknown) => log.warn({ err: error }, 'tick failed')), options.tickMs ?? 100);
 
   await new Promise<void>((resolve, reject) => {
@@ -457,10 +518,13 @@ function toMember(groupName: string, i: {
   };
 }
 
-async function describeMember(moto: AwsClients, instanceId: string): Promise<GroupMember | undefined> {
+/** The member as moto lists it, in the zone the layer placed it in. */
+async function describeMember(moto: AwsClients, instanceId: string, zones: Readonly<Record<string, string>>): Promise<GroupMember | undefined> {
   const answer = await moto.autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
   const i = answer.AutoScalingInstances?.find((x) => x.InstanceId === instanceId);
-  return i ? toMember(i.AutoScalingGroupName ?? '', i) : undefined;
+  if (!i) return undefined;
+  const member = toMember(i.AutoScalingGroupName ?? '', i);
+  return { ...member, availabilityZone: zones[instanceId] ?? member.availabilityZone };
 }
 
 /** The fault layer as the sandbox's background process (`aws-proxy run`), until SIGTERM. */

@@ -34,6 +34,8 @@ export interface LaggedLaunch {
 export interface LayerState {
   terminations: HeldTermination[];
   launches: LaggedLaunch[];
+  /** Each group member's availability zone as the layer placed it (aws-zones.ts); kept for good. */
+  zones?: Record<string, string>;
 }
 
 export type TerminationPhase = 'Terminating' | 'Terminating:Wait' | 'shutting-down' | 'terminated';
@@ -41,6 +43,11 @@ export type TerminationPhase = 'Terminating' | 'Terminating:Wait' | 'shutting-do
 export function terminationPhase(t: HeldTermination, now: number): TerminationPhase {
   if (t.terminatedAt === undefined) return now - t.requestedAt < t.terminatingMs ? 'Terminating' : 'Terminating:Wait';
   return now - t.terminatedAt < t.shuttingDownMs ? 'shutting-down' : 'terminated';
+}
+
+/** Instances held in Terminating or Terminating:Wait: no longer counted where a group balances its zones. */
+export function terminatingIds(state: LayerState): Set<string> {
+  return new Set(state.terminations.filter((t) => t.terminatedAt === undefined).map((t) => t.instanceId));
 }
 
 /** Held terminations whose lag is over and which moto has not been told about yet. */
@@ -91,9 +98,10 @@ export function ec2Overrides(state: LayerState, now: number): Map<string, string
   return out;
 }
 
-/** Drops what no longer changes any answer. */
+/** Drops what no longer changes any answer (zones stay: a terminated instance keeps its zone). */
 export function prune(state: LayerState, now: number): LayerState {
   return {
+    ...state,
     launches: state.launches.filter((l) => launchPhase(l, now) !== 'InService'),
     terminations: state.terminations.filter((t) => terminationPhase(t, now) !== 'terminated'),
   };

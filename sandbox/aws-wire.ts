@@ -185,3 +185,34 @@ export function setEc2States(xml: string, states: ReadonlyMap<string, string>): 
     return code === undefined ? whole : `<instanceId>${id}</instanceId>${between}<instanceState><code>${code}</code><name>${state}</name></instanceState>`;
   });
 }
+
+const AS_MEMBER_ZONE = /<InstanceId>([^<]+)<\/InstanceId>((?:(?!<\/member>)[\s\S])*?)<AvailabilityZone>([^<]*)<\/AvailabilityZone>/g;
+const EC2_ZONE = /<instanceId>([^<]+)<\/instanceId>((?:(?!<instanceId>)[\s\S])*?)<placement>((?:(?!<\/placement>)[\s\S])*?)<availabilityZone>([^<]*)<\/availabilityZone>/g;
+
+/** Zones an Auto Scaling answer (DescribeAutoScalingGroups/Instances) reports, by instance. */
+export function memberZonesIn(xml: string): Record<string, string> {
+  return Object.fromEntries([...xml.matchAll(AS_MEMBER_ZONE)].map((m) => [m[1] ?? '', m[3] ?? '']));
+}
+
+/** Replaces the AvailabilityZone of the named members in an Auto Scaling answer. */
+export function setMemberZones(xml: string, zones: ReadonlyMap<string, string>): string {
+  if (zones.size === 0) return xml;
+  return xml.replace(AS_MEMBER_ZONE, (whole, id: string, between: string) => {
+    const zone = zones.get(id);
+    return zone === undefined ? whole : `<InstanceId>${id}</InstanceId>${between}<AvailabilityZone>${escapeXml(zone)}</AvailabilityZone>`;
+  });
+}
+
+/** `placement.availabilityZone` of each instance in a DescribeInstances answer. */
+export function ec2ZonesIn(xml: string): Record<string, string> {
+  return Object.fromEntries([...xml.matchAll(EC2_ZONE)].map((m) => [m[1] ?? '', m[4] ?? '']));
+}
+
+/** Replaces `placement.availabilityZone` of the named instances in a DescribeInstances answer. */
+export function setEc2Zones(xml: string, zones: ReadonlyMap<string, string>): string {
+  if (zones.size === 0) return xml;
+  return xml.replace(EC2_ZONE, (whole, id: string, between: string, placement: string) => {
+    const zone = zones.get(id);
+    return zone === undefined ? whole : `<instanceId>${id}</instanceId>${between}<placement>${placement}<availabilityZone>${escapeXml(zone)}</availabilityZone>`;
+  });
+}

@@ -16,14 +16,16 @@ import { readAwsCalls } from './aws-calls.ts';
 import { runAwsFaultProxy } from './aws-fault-proxy.ts';
 import { AWS_ERROR_KINDS, BadAwsFault, clearAwsFaults, readAwsFaults, updateAwsFaults, type AwsErrorKind, type AwsFaultConfig } from './aws-faults.ts';
 import { runFleetAgent } from './fleet-agent.ts';
+import { zoneCountProblem } from './fleet-setup.ts';
 import { paths, readState } from './sandbox-state.ts';
 import { startBackground, stopBackground } from './background.ts';
 import { readVersions } from './versions.ts';
 
 const USAGE = `usage: npm run sandbox -- <verb> [flags]
-  up [--masters 3] [--data 3] [--version <old>] [--tls [--es-username sandbox-admin]]
+  up [--masters 3] [--data 3] [--version <old>] [--tls [--es-username sandbox-admin]] [--zones 3]
                                                   start moto, the AWS fault layer, the fleet, the fleet agent; wait for
-                                                  green; --tls: HTTPS with basic auth in front of Elasticsearch
+                                                  green; --tls: HTTPS with basic auth in front of Elasticsearch;
+                                                  --zones N: groups span N zones (1-3), allocation awareness on zone
   roll --version <new>                            new default launch template version with Version=<new>
   index [--indices 4] [--replicas 1] [--docs 20000] [--shards 2] [--node-left-delay 1m] [--prefix data]
   writer start [--node-left-delay 1m] [--shards 2] [--replicas 1] | writer stop
@@ -67,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       'delay-ms': { type: 'string' },
       prefix: { type: 'string' },
       tls: { type: 'boolean' },
+      zones: { type: 'string' },
       'es-username': { type: 'string' },
       'terminating-ms': { type: 'string' },
       'wait-ms': { type: 'string' },
@@ -87,9 +90,13 @@ async function main(argv: string[]): Promise<number> {
   switch (verb) {
     case 'up': {
       const started = Date.now();
+      const zones = values.zones === undefined ? undefined : Number(values.zones.trim() === '' ? Number.NaN : values.zones);
+      const problem = zones === undefined ? undefined : zoneCountProblem(zones, values.zones);
+      if (problem) throw new UsageError(problem);
       const state = await up({
         masters: num(values.masters, 3), data: num(values.data, 3), version: values.version ?? readVersions().old,
         ...(values.tls ? { tls: true } : {}), ...(values['es-username'] ? { esUsername: values['es-username'] } : {}),
+        ...(zones !== undefined ? { zones } : {}),
       });
       console.log(`sandbox up in ${Math.round((Date.now() - started) / 1000)} s\n\n${connectionText(state)}`);
       return 0;

@@ -1,6 +1,7 @@
 // The fleet agent: plays the machines. Keeps exactly one Elasticsearch process per running instance
 // of the cluster's groups, of the version the instance's Version tag names, with its group's roles,
-// started once the group reports the instance InService. It reads AWS through the fault layer, so
+// started once the group reports the instance InService, with the instance's availability zone as
+// the node attribute `zone` (for shard allocation awareness). It reads AWS through the fault layer, so
 // lifecycle lags hold its processes back and keep them running as they would real machines.
 // A terminated instance's process is stopped like a machine shutdown. Faults (faults.ts) make
 // replacements misbehave on request. Every action is logged.
@@ -32,6 +33,8 @@ export interface AgentNodeRecord {
   nodeName: string;
   httpPort: number;
   transportPort: number;
+  /** The instance's availability zone (`node.attr.zone`), as EC2 reports it through the fault layer. */
+  zone?: string;
   dir: string;
   faults: FaultKind[];
   /** Booted under another cluster name (fault never-join): not a member, not behind the proxy. */
@@ -105,6 +108,7 @@ export async function runFleetAgent(options: AgentOptions): Promise<void> {
       nodeName: instance.id,
       httpPort,
       transportPort,
+      ...(instance.availabilityZone ? { zone: instance.availabilityZone } : {}),
       dir: join(paths.nodes, instance.id),
       faults: faults.map((f) => f.kind),
       isolated: faults.some((f) => f.kind === 'never-join'),
@@ -138,12 +142,12 @@ export async function runFleetAgent(options: AgentOptions): Promise<void> {
       transportPort,
       seedHosts: record.isolated ? [] : [...masterSeeds(), `127.0.0.1:${transportPort}`],
       initialMasterNodes: role === 'master' ? bootstrapMasters : undefined,
-      attributes: { instance_id: instance.id },
+      attributes: nodeAttributes(instance),
     });
     const pid = startNode({ ...record, clusterName: state.clusterName, seedHosts: [] });
     record.status = 'running';
     record.startedAt = new Date().toISOString();
-    nodeLog.info({ version, pid, http: `http://127.0.0.1:${httpPort}`, transportPort, roles: record.roles, isolated: record.isolated },
+    nodeLog.info({ version, pid, zone: record.zone, http: `http://127.0.0.1:${httpPort}`, transportPort, roles: record.roles, isolated: record.isolated },
       'started Elasticsearch for the instance');
     save();
   };
@@ -244,4 +248,9 @@ export async function runFleetAgent(options: AgentOptions): Promise<void> {
   proxy.close();
   await tlsFront?.close();
   log.info('fleet agent stopped (Elasticsearch processes keep running; `down` stops them)');
+}
+
+/** `node.attr.*` of an instance's node: its id (for `--match node-attribute:instance_id`) and its zone. */
+export function nodeAttributes(instance: Pick<ObservedInstance, 'id' | 'availabilityZone'>): Record<string, string> {
+  return { instance_id: instance.id, ...(instance.availabilityZone ? { zone: instance.availabilityZone } : {}) };
 }

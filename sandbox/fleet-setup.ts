@@ -1,5 +1,5 @@
 // The AWS side of the sandbox, as an operator's CloudFormation stack would have it: a VPC with a
-// subnet per AZ, one launch template and one Auto Scaling group per role.
+// subnet per AZ, one launch template and one Auto Scaling group per role spanning every subnet.
 
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import {
@@ -36,16 +36,29 @@ export const VERSION_TAG = 'Version';
 export const ROLE_TAG = 'Role';
 export const CLUSTER_TAG = 'Cluster';
 
+/** The zones a sandbox's groups can span: moto's region has three (a, b, c). */
+export const MAX_ZONES = 3;
+
+/** Why `zones` (as given: `given`) is no zone count for `up --zones`; undefined when it is one. */
+export function zoneCountProblem(zones: number, given = String(zones)): string | undefined {
+  return Number.isInteger(zones) && zones >= 1 && zones <= MAX_ZONES
+    ? undefined
+    : `--zones must be a whole number of availability zones from 1 to ${MAX_ZONES}, got ${JSON.stringify(given)}`;
+}
+
 export async function createFleet(
   aws: AwsClients,
   clusterName: string,
   version: string,
   counts: Record<Role, number>,
+  zones = MAX_ZONES,
 ): Promise<FleetSetup> {
+  const problem = zoneCountProblem(zones);
+  if (problem) throw new Error(problem);
   const vpc = await aws.ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
   const vpcId = vpc.Vpc?.VpcId ?? '';
   const subnetIds: string[] = [];
-  for (const [i, zone] of ['a', 'b', 'c'].entries()) {
+  for (const [i, zone] of ['a', 'b', 'c'].slice(0, zones).entries()) {
     const subnet = await aws.ec2.send(new CreateSubnetCommand({
       VpcId: vpcId, CidrBlock: `10.0.${i + 1}.0/24`, AvailabilityZone: `${await regionOf(aws)}${zone}`,
     }));

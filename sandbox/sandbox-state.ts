@@ -26,6 +26,8 @@ export interface SandboxState {
   initialVersion: string;
   launchVersion: string;
   counts: { master: number; data: number };
+  /** `up --zones N`: the groups span N zones and awareness is on this node attribute (each node's zone). */
+  zoneAwareness?: { attribute: string; zones: number };
   /** Written by `index`, read by `verify`: documents per index (`counts`; `docsPerIndex` for older states). */
   indexed?: { indices: string[]; docsPerIndex: number; counts?: Record<string, number> };
 }

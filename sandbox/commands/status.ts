@@ -24,7 +24,7 @@ export async function status(): Promise<string> {
     out.push(`cluster ${state.clusterName} at ${state.esUrl}: ${String(health.status)}, ${String(health.number_of_nodes)} nodes, `
       + `unassigned ${String(health.unassigned_shards)}, initializing ${String(health.initializing_shards)}, relocating ${String(health.relocating_shards)}`);
     for (const [id, node] of Object.entries(info.nodes).sort((a, b) => a[1].name.localeCompare(b[1].name))) {
-      out.push(`  node ${node.name} ${node.version} [${node.roles.join(',')}] instance=${node.attributes.instance_id ?? '-'}${id === master.master_node ? ' (elected master)' : ''}`);
+      out.push(`  node ${node.name} ${node.version} [${node.roles.join(',')}] instance=${node.attributes.instance_id ?? '-'} zone=${node.attributes.zone ?? '-'}${id === master.master_node ? ' (elected master)' : ''}`);
     }
   } catch (error) {
     out.push(`cluster ${state.clusterName} at ${state.esUrl}: unreachable (${error instanceof Error ? error.message : String(error)})`);

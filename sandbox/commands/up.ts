@@ -1,5 +1,6 @@
 // `up`: moto, the AWS fleet (VPC, subnets, launch templates, groups), the fleet agent, and a wait
-// until Elasticsearch is green with every node.
+// until Elasticsearch is green with every node; with `zones`, shard allocation awareness on the
+// nodes' zone attribute once the cluster has formed.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -7,7 +8,7 @@ import { EsHttp } from '../es-http.ts';
 import { backgroundAlive, startBackground } from '../background.ts';
 import { createAwsClients, SANDBOX_REGION } from '../aws-clients.ts';
 import { prepareEsTls } from '../es-tls-setup.ts';
-import { createFleet } from '../fleet-setup.ts';
+import { createFleet, MAX_ZONES, zoneCountProblem } from '../fleet-setup.ts';
 import { findFreePort } from '../free-port.ts';
 import { startMoto } from '../moto-server.ts';
 import { esHome } from '../paths.ts';
@@ -24,9 +25,19 @@ export interface UpOptions {
   /** An HTTPS front with basic auth (and an API key) before the Elasticsearch proxy, for the controller. */
   tls?: boolean;
   esUsername?: string;
+  /**
+   * The groups span this many availability zones (default all three) and the cluster gets shard
+   * allocation awareness on `zone`, the node attribute naming each node's zone.
+   */
+  zones?: number;
 }
 
+/** The awareness attribute `up --zones` sets: the fleet agent puts each instance's zone in it. */
+export const ZONE_ATTRIBUTE = 'zone';
+
 export async function up(options: UpOptions): Promise<SandboxState> {
+  const problem = options.zones === undefined ? undefined : zoneCountProblem(options.zones);
+  if (problem) throw new Error(problem);
   if (existsSync(paths.state) && backgroundAlive(paths.agentPid)) {
     throw new Error('a sandbox is already up; run `npm run sandbox -- down` first');
   }
@@ -39,7 +50,7 @@ export async function up(options: UpOptions): Promise<SandboxState> {
   // The fleet is built on moto directly: the fault layer only stands between moto and the clients.
   const aws = createAwsClients(moto.endpoint, SANDBOX_REGION, { label: 'up' });
   const clusterName = options.clusterName ?? 'sandbox';
-  const fleet = await createFleet(aws, clusterName, options.version, { master: options.masters, data: options.data });
+  const fleet = await createFleet(aws, clusterName, options.version, { master: options.masters, data: options.data }, options.zones ?? MAX_ZONES);
   const proxyPort = await findFreePort();
   const awsProxyPort = await findFreePort();
   const esTls = options.tls ? prepareEsTls(paths.esTls, await findFreePort(), options.esUsername) : undefined;
@@ -59,6 +70,7 @@ export async function up(options: UpOptions): Promise<SandboxState> {
     initialVersion: options.version,
     launchVersion: options.version,
     counts: { master: options.masters, data: options.data },
+    ...(options.zones !== undefined ? { zoneAwareness: { attribute: ZONE_ATTRIBUTE, zones: options.zones } } : {}),
   };
   writeState(state);
   startBackground(['aws-proxy', 'run'], paths.awsPid, paths.awsLog);
@@ -68,6 +80,7 @@ export async function up(options: UpOptions): Promise<SandboxState> {
   }, { timeoutMs: 30_000, intervalMs: 200, what: `the AWS fault layer on ${state.awsEndpoint}` });
   startBackground(['agent'], paths.agentPid, paths.agentLog);
   await waitForCluster(state, options.masters + options.data, options.timeoutMs ?? 300_000);
+  if (state.zoneAwareness) await setZoneAwareness(state);
   if (esTls) {
     await waitFor(() => listening(esTls.port), { timeoutMs: 30_000, intervalMs: 200, what: `the TLS front on ${esTls.url}` });
   }
@@ -83,6 +96,14 @@ function listening(port: number): Promise<true | undefined> {
     socket.once('error', () => resolve(undefined));
   });
 }
+
+/** Persistent, as an operator's cluster would have it: allocation spreads each shard's copies over the zones. */
+async function setZoneAwareness(state: SandboxState): Promise<void> {
+  const http = new EsHttp([state.esUrl]);
+  await http.json('PUT', '/_cluster/settings', { persistent: { [AWARENESS_SETTING]: state.zoneAwareness?.attribute ?? ZONE_ATTRIBUTE } });
+}
+
+export const AWARENESS_SETTING = 'cluster.routing.allocation.awareness.attributes';
 
 export async function waitForCluster(state: SandboxState, nodes: number, timeoutMs: number): Promise<void> {
   const http = new EsHttp([state.esUrl]);
@@ -109,6 +130,7 @@ export function connectionText(state: SandboxState, targetVersion = state.launch
     `AWS endpoint:      ${state.awsEndpoint}   (fault layer in front of moto${state.motoEndpoint ? ` at ${state.motoEndpoint}` : ''}; credentials: testing/testing)`,
     `Region:            ${state.region}`,
     `Groups:            ${state.fleets.map((f) => `${f.groupName} (${f.role})`).join(', ')}`,
+    ...(state.zoneAwareness ? [`Zones:             ${state.zoneAwareness.zones}, shard allocation awareness on node attribute ${state.zoneAwareness.attribute} (--batch zone possible)`] : []),
     `Launch templates:  ${state.fleets.map((f) => `${f.launchTemplateId} (${f.launchTemplateName})`).join(', ')}`,
     '',
     'export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing',

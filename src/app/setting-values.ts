@@ -174,7 +174,7 @@ export const tagKey = nonEmptyText('a tag key')
   .max(128, { error: 'must be at most 128 characters (EC2 tag key limit)' })
   .refine((s) => !s.toLowerCase().startsWith('aws:'), { error: 'must not start with "aws:" (reserved by AWS)' });
 
-export const MATCH_FORMS = ['private-ip', 'node-name', 'node-attribute:<attr>'] as const;
+const MATCH_FORMS = ['private-ip', 'node-name', 'node-attribute:<attr>'] as const;
 
 export const match = z.string({ error: 'must be a text value' }).transform((value, ctx) => {
   const v = value.trim();

@@ -1,8 +1,8 @@
 // Every setting, defined once: its flag, environment variables, value (and so its schema), default,
 // help, the commands that take it, whether it is secret, whether it is for the command line only,
 // whether a service request may set it, and its parameter in an Octopus step template. The argv
-// parser, the config loader, --help, the README test, the service's request validation and the step
-// template all read this table.
+// parser, the config loader, --help, the documentation test, the service's request validation and
+// the step template all read this table.
 
 import * as z from 'zod';
 import { targetNameTemplateProblem } from '../octopus/target-names.ts';
@@ -31,7 +31,7 @@ import {
 export const COMMAND_NAMES = ['plan', 'run', 'demo', 'serve', 'lease'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-/** Headings of --help and of the README's flag table, in order. */
+/** Headings of --help and of the flag table in docs/flags.md, in order. */
 export const SETTING_GROUPS = {
   elasticsearch: 'Elasticsearch',
   aws: 'AWS',
@@ -114,8 +114,8 @@ const ONE_ES_CLUSTER = ['plan', 'run', 'serve', 'lease'] as const satisfies read
 
 const timeout = () => duration('1s', '7d');
 
-export const ORDERS = ['masters-first', 'data-first'] as const;
-export const BATCH_MODES = ['none', 'zone'] as const;
+const ORDERS = ['masters-first', 'data-first'] as const;
+const BATCH_MODES = ['none', 'zone'] as const;
 
 /** --max-unavailable: a count of data nodes ("3") or a share of them ("34%"). */
 const maxUnavailable = custom(
@@ -132,11 +132,11 @@ const maxUnavailable = custom(
     return z.NEVER;
   }),
 );
-export const STRATEGIES = ['replace', 'drain'] as const;
-export const VERSION_CONFLICT_POLICIES = ['accept', 'reject'] as const;
-export const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
-export const OUTPUT_FORMATS = ['table', 'json'] as const;
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const STRATEGIES = ['replace', 'drain'] as const;
+const VERSION_CONFLICT_POLICIES = ['accept', 'reject'] as const;
+const ORPHAN_POLICIES = ['refuse', 'ignore'] as const;
+const OUTPUT_FORMATS = ['table', 'json'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** --events: "-" for stdout, or a file that can be written. */
 export const EVENTS_TO_STDOUT = '-';
@@ -764,7 +764,7 @@ export function requestSettings(): SettingSpec[] {
   return (SETTINGS as readonly SettingSpec[]).filter((s) => s.request === 'allowed');
 }
 
-/** Default as help and the README show it. */
+/** Default as help and docs/flags.md show it. */
 export function defaultText(s: SettingSpec): string | undefined {
   if (s.defaultNote !== undefined) return s.defaultNote;
   if (s.default === undefined || typeof s.default === 'boolean' || typeof s.default === 'string') return s.default?.toString();

@@ -11,11 +11,11 @@ import { isCollection, isPair, parseDocument, type Node } from 'yaml';
 import { InvalidInputError } from '../shared/errors.ts';
 
 /** A settings file is a few hundred bytes; a megabyte is not one. */
-export const MAX_BYTES = 1024 * 1024;
+const MAX_BYTES = 1024 * 1024;
 /** A flat mapping of settings, a list value at most: deeper is not a settings file. */
-export const MAX_DEPTH = 8;
+const MAX_DEPTH = 8;
 /** Aliases a YAML file may expand; a settings file needs few, if any. */
-export const MAX_ALIASES = 50;
+const MAX_ALIASES = 50;
 
 export function readConfigFile(path: string): Record<string, unknown> {
   const source = readSmallRegularFile(path);

@@ -71,7 +71,7 @@ export async function confirmReplacement(plan: Plan, io: ConfirmIo): Promise<boo
  * Where to ask: stderr on a terminal; otherwise (stderr into a pipe or a file) the controlling
  * terminal itself, so the question is not lost in a log while the run waits for an answer.
  */
-export function questionOutput(stderr: NodeJS.WriteStream): { output: NodeJS.WritableStream & { isTTY?: boolean }; close(): void } {
+function questionOutput(stderr: NodeJS.WriteStream): { output: NodeJS.WritableStream & { isTTY?: boolean }; close(): void } {
   if (stderr.isTTY) return { output: stderr, close: () => undefined };
   let fd: number | undefined;
   try {

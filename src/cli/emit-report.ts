@@ -100,7 +100,7 @@ export async function writeReportFiles(
 }
 
 /** Writes the report; undefined when done, else what failed, for people. */
-export function tryWriteReport(ctx: Pick<CommandContext, 'log'>, path: string, report: object): Promise<string | undefined> {
+function tryWriteReport(ctx: Pick<CommandContext, 'log'>, path: string, report: object): Promise<string | undefined> {
   return tryWrite(ctx, path, 'report', () => writeReportFile(path, report));
 }
 
@@ -131,4 +131,4 @@ function whyNotWritten(error: unknown): string {
 }
 
 /** Where the report goes for Octopus when no --report is given (the step's working directory). */
-export const OCTOPUS_REPORT_FILE = 'es-rolling-upgrade-report.json';
+const OCTOPUS_REPORT_FILE = 'es-rolling-upgrade-report.json';

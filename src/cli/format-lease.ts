@@ -47,7 +47,7 @@ export function formatLease(outcome: LeaseOutcome): string {
 }
 
 /** What the watch showed, in a line. */
-export function describeLiveness(liveness: Liveness, record: LeaseRecord): string {
+function describeLiveness(liveness: Liveness, record: LeaseRecord): string {
   const every = formatDuration(renewalIntervalOf(record));
   switch (liveness.kind) {
     case 'released':

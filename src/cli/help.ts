@@ -15,7 +15,7 @@ import {
 import type { CommandEntry } from './commands.ts';
 
 /** Width when stdout is not a terminal. */
-export const DEFAULT_HELP_WIDTH = 80;
+const DEFAULT_HELP_WIDTH = 80;
 const MIN_WIDTH = 40;
 const MAX_WIDTH = 100;
 

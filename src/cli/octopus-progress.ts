@@ -14,12 +14,12 @@ export interface OctopusProgressState {
   planned?: PlannedNodes[];
 }
 
-export function newOctopusProgressState(): OctopusProgressState {
+function newOctopusProgressState(): OctopusProgressState {
   return { progress: newRunProgress() };
 }
 
 /** The progress messages for one event (none for most); folds the event into `state`. */
-export function octopusProgressLines(event: UpgradeEvent, state: OctopusProgressState): string[] {
+function octopusProgressLines(event: UpgradeEvent, state: OctopusProgressState): string[] {
   const p = applyEvent(state.progress, event);
   const estimate = (): RunEstimate => {
     const done = p.nodes.filter((n) => n.state === 'replaced').map((n) => ({ phase: n.phase, durationMs: n.durationMs ?? 0 }));

@@ -155,7 +155,7 @@ function utcClock(at: Date): string {
 }
 
 /** The summary printed once the run is over. */
-export function renderSummary(report: UpgradeReport, paint: Palette = palette(false)): string[] {
+function renderSummary(report: UpgradeReport, paint: Palette = palette(false)): string[] {
   const replaced = report.nodes.filter((n) => n.outcome === 'replaced');
   const lines = [
     `${paintOutcome(paint, report.outcome)(report.outcome)} in ${formatDuration(report.durationMs)}: ${replaced.length} of ${report.plan.toReplace} node(s) replaced → ${report.targetVersion}`,

@@ -17,7 +17,7 @@ export async function writeHtmlReportFile(path: string, report: UpgradeReport): 
 }
 
 /** Write `text` to `path` so that a reader sees the old file or the whole new one (the HTML report too). */
-export async function writeFileAtomically(path: string, text: string): Promise<void> {
+async function writeFileAtomically(path: string, text: string): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid.toString()}.${randomBytes(4).toString('hex')}.tmp`);
   const file = await open(temp, 'w', 0o644);
   try {

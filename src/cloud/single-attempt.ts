@@ -4,7 +4,7 @@
 import type { TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 
 /** Thrown inside the SDK's retry loop in place of the real error, which is kept in `original`. */
-export class SingleAttemptFailure extends Error {
+class SingleAttemptFailure extends Error {
   readonly original: unknown;
   constructor(original: unknown) {
     // No `cause`, `code` or `$metadata`: the SDK classifies this as a client error and does not retry.

@@ -60,7 +60,7 @@ export function createEsClient(options: EsClientOptions): Client {
 }
 
 /** A header value is visible ASCII: anything else (a host name in another script) becomes "?". */
-export function headerValue(text: string): string {
+function headerValue(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 

@@ -138,10 +138,20 @@ export class EsLeaseStore implements LeaseStore {
           );
         } catch (error) {
           if (esErrorTypeOf(error) !== 'resource_already_exists_exception') throw error;
-          await this.client.indices.putSettings(
-            { index: this.index, settings: { index: { auto_expand_replicas: 'false', number_of_replicas: LOCK_INDEX_REPLICAS } } },
-            signal ? { signal } : {},
-          );
+          try {
+            await this.client.indices.putSettings(
+              { index: this.index, settings: { index: { auto_expand_replicas: 'false', number_of_replicas: LOCK_INDEX_REPLICAS } } },
+              signal ? { signal } : {},
+            );
+          } catch (settingsError) {
+            // Bringing the index in line needs `manage` on it; a user granted only create_index,
+            // read and write still has a working lease, with the copies the index already has.
+            if (esStatusOf(settingsError) !== 403) throw settingsError;
+            this.log.warn(
+              { index: this.index },
+              'could not set the lock index to one replica without auto-expand (no manage privilege on it); the lease works as it is',
+            );
+          }
         }
       },
       signal,

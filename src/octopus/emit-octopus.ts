@@ -20,7 +20,7 @@ export interface OctopusArtifact {
 }
 
 /** The output variables, in the order they are printed. */
-export function octopusOutputVariables(report: UpgradeReport): [name: string, value: string][] {
+function octopusOutputVariables(report: UpgradeReport): [name: string, value: string][] {
   const toReplace = report.plan.rows.filter((r) => r.action === 'replace').sort((a, b) => a.step - b.step);
   return [
     ['UpgradeOutcome', report.outcome],

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { octopusParameters, type OctopusControl, type OctopusParameter } from '../app/settings.ts';
 
 /** The line of the script that the settings replace: `<parameter> <environment variable>` a line. */
-export const SETTINGS_MARKER = '# @settings';
+const SETTINGS_MARKER = '# @settings';
 
 export interface StepTemplateParameter {
   Id: string;

@@ -6,7 +6,7 @@
 import type { UpgradeReport } from '../upgrade/plan-model.ts';
 
 /** The fields a template may use: `{name}` (the instance's Name tag) and `{instanceId}`. */
-export const TARGET_NAME_FIELDS = ['name', 'instanceId'] as const;
+const TARGET_NAME_FIELDS = ['name', 'instanceId'] as const;
 type Field = (typeof TARGET_NAME_FIELDS)[number];
 
 /** Why a template is not valid, or undefined when it is. */

@@ -21,7 +21,7 @@ const AXIS_Y = SHARDS.top + SHARDS.height + 16;
 const HEIGHT = AXIS_Y + 8;
 
 /** Series drawn, in legend order: CSS class and label. */
-export const HEALTH_SERIES = [
+const HEALTH_SERIES = [
   { key: 'nodes', label: 'nodes', panel: NODES },
   { key: 'dataNodes', label: 'data nodes', panel: NODES },
   { key: 'unassigned', label: 'unassigned shards', panel: SHARDS },

@@ -8,7 +8,7 @@ import { attrs, escapeHtml, formatClock, num } from './html.ts';
 import { timeTicks, type ReportNode, type ReportWait, type TimeScale } from './report-view.ts';
 
 /** How each wait reads in the legend, in the order a node goes through them. */
-export const WAIT_LABELS: readonly [WaitKind, string][] = [
+const WAIT_LABELS: readonly [WaitKind, string][] = [
   ['safe-to-proceed', 'safe to proceed'],
   ['drain', 'drain'],
   ['node-leave', 'leave'],

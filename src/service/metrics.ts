@@ -4,7 +4,7 @@
 import type { RunOutcome, UpgradeEvent, WaitKind } from '../upgrade/plan-model.ts';
 
 /** Upper bounds (seconds) of the wait-duration buckets: waits range from seconds to hours. */
-export const WAIT_BUCKETS_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200] as const;
+const WAIT_BUCKETS_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200] as const;
 
 interface Histogram {
   buckets: number[];

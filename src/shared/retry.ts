@@ -105,7 +105,7 @@ const TLS_CODES = new Set([
 ]);
 const TLS_MESSAGE = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|certificate has expired|does not match certificate's altnames/i;
 
-export function isCertificateError(error: unknown, depth = 0): boolean {
+function isCertificateError(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 5) return false;
   const e = error as ErrorLike & { message?: unknown };
   if (typeof e.code === 'string' && TLS_CODES.has(e.code)) return true;

@@ -140,7 +140,7 @@ export class ApiGate {
 const AWS_NAMES: Record<string, string> = { 'fleet.observe': 'DescribeAutoScalingGroups', terminateInGroup: 'TerminateInstanceInAutoScalingGroup' };
 
 /** The error a real adapter would make of the service's answer (see src/cloud/aws-error.ts, src/cluster/es-error.ts). */
-export function faultError(service: Service, operation: string, kind: FaultKind): ServiceError {
+function faultError(service: Service, operation: string, kind: FaultKind): ServiceError {
   if (service === 'aws') {
     const what = AWS_NAMES[operation] ?? operation;
     const text: Record<FaultKind, string> = {

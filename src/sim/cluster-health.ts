@@ -15,7 +15,7 @@ export function meetsWait(health: ClusterHealth, wait: HealthWait): boolean {
 }
 
 /** `wait_for_nodes`: "6", ">=6", "<=5", ">6", "<6", or "ge(6)", "le(5)", "gt(6)", "lt(6)". */
-export function matchesNodes(count: number, expression: string): boolean {
+function matchesNodes(count: number, expression: string): boolean {
   const match = /^\s*(>=|<=|>|<|ge\(|le\(|gt\(|lt\()?\s*(\d+)\s*\)?\s*$/.exec(expression);
   if (!match) throw new Error(`invalid wait_for_nodes expression [${expression}]`);
   const n = Number(match[2]);

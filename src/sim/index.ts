@@ -25,12 +25,15 @@
 //   options.faults, world.injectFault                throttling, 503s, connection errors on any operation,
 //                                                    by count or seeded probability (transient ServiceError)
 //   options.latency                                  virtual time per API call
+//
+// world.busyIntervals() says when the world had work of its own under way (see BUSY_LABELS): the
+// waits it imposes on whoever drives it, against which a driver's own delays can be measured.
 
 import type { Cluster, Fleet, Lock } from '../upgrade/ports.ts';
 import { ApiGate, type ApiFault } from './api-gate.ts';
 import { IdSource } from './id-source.ts';
 import { DEFAULT_RECOVERY_LIMITS } from './shard-allocator.ts';
-import { SimulatedClock } from './simulated-clock.ts';
+import { SimulatedClock, type BusyInterval } from './simulated-clock.ts';
 import { SimulatedCluster } from './simulated-cluster.ts';
 import { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
 import { MemoryLeaseStore, SimulatedLock } from './simulated-lock.ts';
@@ -60,7 +63,7 @@ export type {
 export type { ApiFault, FaultKind, LatencySpec } from './api-gate.ts';
 export type { LifecycleState, LifecycleStep, TerminateCall } from './simulated-fleet.ts';
 export type { AllocationRecord, RoutingStats } from './routing-table.ts';
-export { SimulatedClock } from './simulated-clock.ts';
+export { SimulatedClock, type BusyInterval } from './simulated-clock.ts';
 export { SimulatedCluster } from './simulated-cluster.ts';
 export { SimulatedFleet, type TerminateFailure } from './simulated-fleet.ts';
 export { MemoryLeaseStore, SimulatedLock } from './simulated-lock.ts';
@@ -113,7 +116,31 @@ export interface SimulatedWorld {
   always(name: string, check: (world: SimulatedWorld) => string | null): () => void;
   /** Every invariant violation seen so far, in order (the first 100). */
   violations(): InvariantViolation[];
+  /**
+   * The stretches of virtual time, up to now, during which the world had work of its own under way
+   * (an instance terminating or starting, a node leaving or booting, an election, a shard recovering
+   * or relocating, a delayed allocation pending): a driver waiting outside them waits on itself.
+   */
+  busyIntervals(): BusyInterval[];
 }
+
+/**
+ * World events that end some work under way, whoever started it. Not among them: a warm pool's
+ * refill (nobody waits for it) and the events a test or a scenario schedules itself.
+ */
+export const BUSY_LABELS: readonly string[] = [
+  'instance-terminating-wait',
+  'instance-terminating-proceed',
+  'instance-terminated',
+  'group-launch',
+  'instance-running',
+  'instance-in-service',
+  'node-left',
+  'node-boot',
+  'master-election',
+  'recovery-done',
+  'delayed-allocation-expired',
+];
 
 export interface InvariantViolation {
   at: Date;
@@ -125,7 +152,7 @@ export interface InvariantViolation {
 
 export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedWorld {
   const start = options.start ?? defaultStart;
-  const clock = new SimulatedClock(start);
+  const clock = new SimulatedClock(start, { busyLabels: BUSY_LABELS });
   const ids = new IdSource(options.seed ?? 1);
   const timings = { ...defaultTimings, ...options.timings };
   const history: WorldEvent[] = [];
@@ -230,6 +257,7 @@ export function createSimulatedWorld(options: SimulatedWorldOptions): SimulatedW
         if (detail !== null && violations.length < 100) violations.push({ at: new Date(e.atMs), event: e.label, invariant: name, detail });
       }),
     violations: () => [...violations],
+    busyIntervals: () => clock.busyIntervals(),
   };
   return world;
 }

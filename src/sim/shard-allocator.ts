@@ -130,7 +130,7 @@ export function primaryOf(copy: AllocCopy): AllocCopy | undefined {
 }
 
 /** `[index][0], node[id], [P], s[STARTED], a[id=...]`, as ShardRouting prints itself. */
-export function describeCopy(copy: AllocCopy): string {
+function describeCopy(copy: AllocCopy): string {
   return `[${copy.index}][${copy.shard}], node[${copy.nodeId ?? 'null'}], [${copy.primary ? 'P' : 'R'}], s[${copy.state}], a[id=${copy.allocationId}]`;
 }
 
@@ -177,7 +177,7 @@ const FAST_ORDER: NodeDecider[] = [decideThrottling, decideSameShard, decideVers
 const versionOrder = new Map<string, Map<string, number>>();
 
 /** compareVersions, remembered: a reroute compares the same few versions over and over. */
-export function compareVersionsCached(a: string, b: string): number {
+function compareVersionsCached(a: string, b: string): number {
   if (a === b) return 0;
   let row = versionOrder.get(a);
   if (!row) {

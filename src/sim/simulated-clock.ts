@@ -13,6 +13,12 @@ export interface ScheduledEvent {
 /** Called after every world event fires (not after an actor wakes up). */
 export type EventObserver = (event: { atMs: number; label: string }) => void;
 
+/** A stretch of virtual time during which the world had work of its own under way. */
+export interface BusyInterval {
+  fromMs: number;
+  toMs: number;
+}
+
 interface Entry {
   atMs: number;
   seq: number;
@@ -20,6 +26,8 @@ interface Entry {
   fn: () => void;
   /** True for an actor's wake-up: the drain hands control back to the actors after it. */
   wake: boolean;
+  /** Counted as the world's own work until it fires or is cancelled (see busyIntervals). */
+  busy?: boolean;
   /** A background timer: the drain hands control back after it too, without it counting as blocked. */
   background?: boolean;
   cancelled: boolean;
@@ -43,15 +51,33 @@ export class SimulatedClock implements Clock {
   readonly #maxCallsPerInstant: number;
   #callsThisInstant = 0;
   #instantMs: number;
+  readonly #busyLabels: ReadonlySet<string>;
+  /** Events of a busy label scheduled and not yet fired or cancelled. */
+  #busyPending = 0;
+  readonly #busy: BusyInterval[] = [];
 
   /**
    * @param maxCallsPerInstant API calls allowed without virtual time moving before `respond` fails:
    *   a caller that polls without ever waiting would otherwise spin forever in microtasks.
+   * @param busyLabels labels of the world events that end work of the world's own (a node leaving,
+   *   an instance booting, a recovery): see busyIntervals.
    */
-  constructor(start: Date, options: { maxCallsPerInstant?: number } = {}) {
+  constructor(start: Date, options: { maxCallsPerInstant?: number; busyLabels?: Iterable<string> } = {}) {
     this.#nowMs = start.getTime();
     this.#instantMs = this.#nowMs;
     this.#maxCallsPerInstant = options.maxCallsPerInstant ?? 10_000;
+    this.#busyLabels = new Set(options.busyLabels ?? []);
+  }
+
+  /**
+   * When the world had work of its own under way, up to now: the stretches during which an event of
+   * a busy label was pending, merged. Time outside them passed only because some actor waited.
+   */
+  busyIntervals(): BusyInterval[] {
+    const intervals = this.#busy.map((i) => ({ ...i }));
+    const last = intervals.at(-1);
+    if (this.#busyPending > 0 && last) last.toMs = this.#nowMs;
+    return intervals;
   }
 
   /**
@@ -116,11 +142,13 @@ export class SimulatedClock implements Clock {
   /** Run `fn` at virtual time `atMs` (or now, if that is past). */
   schedule(atMs: number, fn: () => void, label = 'event'): ScheduledEvent {
     const entry = this.#push(Math.max(atMs, this.#nowMs), fn, label, false);
+    if (this.#busyLabels.has(label)) this.#busyStart(entry);
     return {
       atMs: entry.atMs,
       label,
       cancel: () => {
         entry.cancelled = true;
+        this.#busyEnd(entry);
       },
     };
   }
@@ -263,7 +291,27 @@ export class SimulatedClock implements Clock {
   #fire(entry: Entry): void {
     this.#nowMs = Math.max(this.#nowMs, entry.atMs);
     entry.fn();
+    // After its consequences are scheduled, so a chain of work (a node leaves, its copies recover)
+    // stays one busy stretch.
+    this.#busyEnd(entry);
     if (!entry.wake) this.#afterChange(entry.label);
+  }
+
+  #busyStart(entry: Entry): void {
+    entry.busy = true;
+    this.#busyPending += 1;
+    if (this.#busyPending > 1) return;
+    const last = this.#busy.at(-1);
+    if (last && last.toMs === this.#nowMs) return; // resumed at the instant it stopped: one stretch
+    this.#busy.push({ fromMs: this.#nowMs, toMs: this.#nowMs });
+  }
+
+  #busyEnd(entry: Entry): void {
+    if (entry.busy !== true) return;
+    entry.busy = false;
+    this.#busyPending -= 1;
+    const last = this.#busy.at(-1);
+    if (this.#busyPending === 0 && last) last.toMs = this.#nowMs;
   }
 
   #afterChange(label: string): void {

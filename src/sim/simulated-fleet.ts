@@ -14,7 +14,7 @@ import type { IdSource } from './id-source.ts';
 import type { SimulatedClock } from './simulated-clock.ts';
 import type { GroupRole, LaunchFault, ReplacementLaunch, RepeatedTerminate, SimTimings } from './world-options.ts';
 
-export const AVAILABILITY_ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
+const AVAILABILITY_ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 
 /** How the Elasticsearch node on an instance will behave: decided at launch, read by the cluster. */
 export interface BootPlan {
@@ -596,7 +596,7 @@ export class SimulatedFleet implements Fleet {
   }
 }
 
-export function isTerminating(lifecycle: LifecycleState): boolean {
+function isTerminating(lifecycle: LifecycleState): boolean {
   return lifecycle.startsWith('Terminat');
 }
 

@@ -34,7 +34,7 @@ export function zoneBatchesUnavailable(world: World): string | null {
 }
 
 /** The most data nodes a batch may hold. */
-export function batchCap(world: World, options: Pick<UpgradeOptions, 'maxUnavailable'>): number {
+function batchCap(world: World, options: Pick<UpgradeOptions, 'maxUnavailable'>): number {
   const cap = options.maxUnavailable;
   if (!cap) return Number.POSITIVE_INFINITY;
   if ('count' in cap) return cap.count;
@@ -43,8 +43,9 @@ export function batchCap(world: World, options: Pick<UpgradeOptions, 'maxUnavail
 }
 
 /**
- * Stale data nodes in batches: each zone's, in zone order, split by the cap. The order within a
- * batch is the order given.
+ * Stale data nodes in batches: each zone's, split by the cap. Zones come in the order of their first
+ * node in the order given, as the run takes them (it starts with the first candidate's batch), and
+ * the order within a batch is the order given.
  */
 export function zoneBatches(world: World, dataCandidates: NodeView[], options: Pick<UpgradeOptions, 'maxUnavailable'>): NodeView[][] {
   const cap = batchCap(world, options);
@@ -56,7 +57,7 @@ export function zoneBatches(world: World, dataCandidates: NodeView[], options: P
     else byZone.set(zone, [n]);
   }
   const batches: NodeView[][] = [];
-  for (const zone of [...byZone.keys()].sort()) {
+  for (const zone of byZone.keys()) {
     const nodes = byZone.get(zone) ?? [];
     for (let i = 0; i < nodes.length; i += cap) batches.push(nodes.slice(i, i + cap));
   }

@@ -184,7 +184,7 @@ export function freshLease(holder: string, targetVersion: string, ttlMs: number,
  * stay recorded whatever the target, so their original values can still be restored; terminated
  * instances only count toward the same target version.
  */
-export function takeOver(existing: LeaseRecord, fresh: LeaseRecord): LeaseRecord {
+function takeOver(existing: LeaseRecord, fresh: LeaseRecord): LeaseRecord {
   const record: LeaseRecord = { ...fresh };
   if (existing.allocationOverride) record.allocationOverride = existing.allocationOverride;
   if (existing.votingExclusion) record.votingExclusion = existing.votingExclusion;

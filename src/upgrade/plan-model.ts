@@ -190,7 +190,7 @@ export interface UpgradeReport {
   nodes: NodeTimeline[];
   refusals: Refusal[];
   versionConflictsAccepted: AcceptedVersionConflict[];
-  /** Replicas this run placed itself because the balancer held them back (see README). */
+  /** Replicas this run placed itself because the balancer held them back (see docs/internals.md). */
   replicasPlaced: PlacedReplica[];
   finalHealth?: { status: string; numberOfNodes: number; unassignedShards: number };
   /**

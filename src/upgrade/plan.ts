@@ -31,7 +31,7 @@ export function replacementOrder(world: World, options: Pick<UpgradeOptions, 'or
     : [...byPhase('data'), ...byPhase('master')];
 }
 
-export function checkGroupLaunchVersions(world: World, targetVersion: string): GroupLaunchCheck[] {
+function checkGroupLaunchVersions(world: World, targetVersion: string): GroupLaunchCheck[] {
   return world.groups.map((g) => ({
     groupName: g.name,
     launchVersion: g.launchVersion,
@@ -57,9 +57,13 @@ function zonePlan(world: World, batches: NodeView[][]): Pick<Plan, 'batches' | '
 }
 
 export function buildPlan(world: World, options: UpgradeOptions): Plan {
-  const order = replacementOrder(world, options);
+  const byName = replacementOrder(world, options);
+  const batches = options.batch === 'zone' ? zoneBatches(world, byName.filter((n) => n.isData), options) : [];
+  // With batches, the data nodes' steps follow them: a batch's nodes go together.
+  const batched = batches.flat();
+  let next = 0;
+  const order = byName.map((n) => (batched.includes(n) ? (batched[next++] ?? n) : n));
   const position = new Map(order.map((n, i) => [n.node.id, i + 1]));
-  const batches = options.batch === 'zone' ? zoneBatches(world, order.filter((n) => n.isData), options) : [];
   const batchOf = new Map(batches.flatMap((b, i) => b.map((n) => [n.node.id, i + 1] as const)));
   const toRow = (view: NodeView): PlanRow => ({
     step: position.get(view.node.id) ?? 0,

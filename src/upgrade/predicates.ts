@@ -69,9 +69,3 @@ export function evaluateRules(candidate: NodeView, ctx: RuleContext, rules: read
   return refusals;
 }
 
-export function ruleNamed(name: Rule['name']): Rule {
-  const rule = RULES.find((r) => r.name === name);
-  if (!rule) throw new Error(`no rule ${name}`);
-  return rule;
-}
-

@@ -4,22 +4,19 @@ import type { Clock } from '../shared/clock.ts';
 import { ExitCode, InterruptedError, LockLostError, ServiceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { redactSecrets } from '../shared/redact.ts';
-import {
-  decide,
-  HELD_BACK_GRACE_MS,
-  restoreOnStop,
-  trackHeldBack,
-  waitTimeout,
-  type Decision,
-} from './decide.ts';
+import { act, sleepFor, type Ending, type RunContext } from './act.ts';
+import { decide, trackHeldBack, type Decision } from './decide.ts';
 import { instrument } from './instrument.ts';
 import { freshLease } from './lease-lock.ts';
 import { buildPlan } from './plan.ts';
 import type { EventSink, Plan, RunOutcome, UpgradeOptions, UpgradeReport } from './plan-model.ts';
 import type { Cluster, Fleet, LeaseRecord, Lock } from './ports.ts';
-import { isLeaving, isOwnReplacement, leavingNodes } from './replacements.ts';
+import { observeWorld } from './observe-world.ts';
+import { isLeaving, isOwnReplacement } from './replacements.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
+import { allocationRestriction } from './rules/allocation-enabled.ts';
 import { RunRecorder } from './run-recorder.ts';
+import { isEmptyRecord, STOP_GRACE_MS, wrapUp } from './wrap-up.ts';
 import { fleetQueryFor, joinWorld, type World } from './world.ts';
 
 export interface UpgradeDeps {
@@ -37,19 +34,6 @@ export interface UpgradeDeps {
    * InterruptedError as reason to pick the exit code.
    */
   signal?: AbortSignal;
-}
-
-/** Longest single long-poll: short enough to renew the lease and notice other changes. */
-const LONG_POLL_MS = 30_000;
-/** Putting settings back and letting go of the lease after an interrupt: inside a 10 s stop grace. */
-const STOP_GRACE_MS = 8_000;
-/** The same after a halt or a failure, when nobody is waiting to kill the process. */
-const WRAP_UP_MS = 60_000;
-
-async function observeWorld(cluster: Cluster, fleet: Fleet, options: UpgradeOptions, signal?: AbortSignal): Promise<World> {
-  const snapshot = await cluster.observe(signal);
-  const fleetSnapshot = await fleet.observe(fleetQueryFor(snapshot.nodes, options.match, options.groupNames), signal);
-  return joinWorld(snapshot, fleetSnapshot, options);
 }
 
 function wrapPorts(deps: UpgradeDeps): { cluster: Cluster; fleet: Fleet } {
@@ -111,7 +95,7 @@ function healthSummary(world: World): UpgradeReport['finalHealth'] {
  * A terminate that was about to be sent when the last holder stopped: it landed if the instance is
  * leaving (or gone), and then counts as this upgrade's; otherwise it was never accepted.
  */
-export function reconcileTerminationRequest(lease: LeaseRecord, world: World): LeaseRecord {
+function reconcileTerminationRequest(lease: LeaseRecord, world: World): LeaseRecord {
   const requested = lease.terminationRequested;
   if (!requested) return lease;
   const { terminationRequested: _done, ...rest } = lease;
@@ -123,30 +107,6 @@ export function reconcileTerminationRequest(lease: LeaseRecord, world: World): L
     terminatedInstanceIds: [...rest.terminatedInstanceIds, requested.instanceId],
     terminatedNodeIds: [...(rest.terminatedNodeIds ?? []), ...(requested.nodeId ? [requested.nodeId] : [])],
   };
-}
-
-/**
- * Waits with no long-poll (a voting configuration to settle, a master to be elected) are usually
- * over in a second or two: look again soon at first, then back off to the poll interval.
- */
-export function sleepFor(waitedMs: number, pollIntervalMs: number): number {
-  return Math.min(pollIntervalMs, Math.max(250, Math.round(waitedMs / 4)));
-}
-
-/** Nothing worth keeping for a rerun: no termination, no setting changed. */
-function isEmptyRecord(lease: LeaseRecord): boolean {
-  return (
-    lease.terminatedInstanceIds.length === 0 &&
-    lease.allocationOverride === undefined &&
-    lease.votingExclusion === undefined &&
-    lease.terminationRequested === undefined
-  );
-}
-
-interface Ending {
-  outcome: RunOutcome;
-  message: string;
-  exitCode: number;
 }
 
 /**
@@ -164,6 +124,19 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   // The lease first: every decision is made on a world observed after this controller's own last
   // write, the lease index's copies included.
   const patiently = <T,>(what: string, fn: () => Promise<T>): Promise<T> => outlastTransient(what, fn, deps, options);
+  // Except with allocation restricted by the operator: with `none`, even the lock index could not be
+  // allocated. That refusal is made on a look, before anything is written.
+  const restricted = options.disabledRules.includes('allocation_enabled')
+    ? undefined
+    : await patiently('the first look', () => restrictedAllocation(cluster, fleet, lock, options, signal));
+  if (restricted) {
+    const plan = buildPlan(restricted.world, options);
+    rec.setPlan(plan);
+    rec.refused([{ rule: 'allocation_enabled', reason: restricted.reason }]);
+    const message = `refused to start: allocation_enabled: ${restricted.reason}`;
+    log.warn({ rule: 'allocation_enabled' }, message);
+    return finish(rec, plan, options, restricted.world, { outcome: 'refused', message, exitCode: ExitCode.refused }, []);
+  }
   const acquired = await patiently('taking the lease', () => lock.acquire(deps.holder, options.targetVersion, ttl, signal));
   let world: World;
   try {
@@ -203,39 +176,30 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   await patiently('writing the lease', () => keeper.save(resumed, signal));
   keeper.start();
   const runSignal = signal ? AbortSignal.any([signal, keeper.lost]) : keeper.lost;
-  /** Record before acting: the action follows only once the record is stored. */
-  const saveLease = (next: LeaseRecord): Promise<void> => keeper.save(next, runSignal);
-  /** Record what just happened (see LeaseKeeper.recordFact). */
-  const recordFact = (next: LeaseRecord): Promise<void> => keeper.recordFact(next);
+  const ctx: RunContext = { cluster, fleet, clock, log, rec, keeper, options, signal: runSignal, previouslyTerminated, state: { world, touched: false } };
+  const { state } = ctx;
 
-  // Nothing changed by this run yet: a set-up problem refuses it, whatever earlier runs of the upgrade did.
-  let touched = false;
   let ending: Ending | undefined;
   let lockLost = false;
   let heldBackSince = new Map<string, number>();
   let failingSinceMs: number | undefined;
-  const present = (): string[] => world.cluster.nodes.map((n) => n.name);
-  rec.resolveInstancesWith((name) => world.nodes.find((n) => n.node.name === name)?.instance?.id);
-  /** The nodes going together with this one: its readied batch, or itself. */
-  const together = (name: string): ReadonlySet<string> => {
-    const batch = keeper.record.allocationOverride?.nodeNames ?? [];
-    return new Set(batch.includes(name) ? batch : [name]);
-  };
+  rec.resolveInstancesWith((name) => state.world.nodes.find((n) => n.node.name === name)?.instance?.id);
 
   try {
     for (let tick = 0; !ending; tick++) {
       runSignal.throwIfAborted();
       try {
-        if (tick > 0) world = await observeWorld(cluster, fleet, options, runSignal);
+        if (tick > 0) state.world = await observeWorld(cluster, fleet, options, runSignal);
+        const world = state.world;
         rec.observedHealth(world.cluster.health);
         // A terminate whose outcome went unrecorded (the call or the write after it failed) is read off the world.
-        if (keeper.record.terminationRequested) await recordFact(reconcileTerminationRequest(keeper.record, world));
+        if (keeper.record.terminationRequested) await keeper.recordFact(reconcileTerminationRequest(keeper.record, world));
         heldBackSince = trackHeldBack(heldBackSince, world, clock.now().getTime());
         const d = decide({
           world,
           options,
           lease: keeper.record,
-          atStart: !touched,
+          atStart: !state.touched,
           ignoredInstanceIds: ignored,
           now: clock.now(),
           openWait: rec.currentWait(),
@@ -243,7 +207,7 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
         });
         if (d.kind !== 'wait') rec.waitDone((d.kind === 'halt' || d.kind === 'refuse') && d.timedOut ? 'timed-out' : 'met');
         logDecision(log, d);
-        ending = await act(d);
+        ending = await act(ctx, d);
         failingSinceMs = undefined;
       } catch (err) {
         // A transient AWS or Elasticsearch condition the adapters' retries did not outlast: waited
@@ -274,184 +238,29 @@ export async function runUpgrade(deps: UpgradeDeps, options: UpgradeOptions): Pr
   }
 
   if (ending.outcome !== 'completed' && ending.outcome !== 'nothing-to-do') {
-    rec.finishNode(present(), ending.outcome === 'interrupted' ? 'interrupted' : 'halted');
+    rec.finishNode(state.world.cluster.nodes.map((n) => n.name), ending.outcome === 'interrupted' ? 'interrupted' : 'halted');
   }
   await keeper.stop();
   // Taken over: the new holder has this upgrade's record and puts things back; we touch nothing.
-  if (!lockLost) world = await wrapUp(ending);
-  return finish(rec, plan, options, world, ending, previouslyTerminated);
+  if (!lockLost) state.world = await wrapUp(ctx, lock, ending);
+  return finish(rec, plan, options, state.world, ending, previouslyTerminated);
+}
 
-  async function act(d: Decision): Promise<Ending | undefined> {
-    switch (d.kind) {
-      case 'done': {
-        rec.acceptConflicts(d.conflicts);
-        rec.finishNode(present(), 'replaced');
-        const n = rec.timelines.length;
-        if (n === 0 && previouslyTerminated.length === 0) {
-          return { outcome: 'nothing-to-do', message: `every node is at ${options.targetVersion}: nothing to do`, exitCode: ExitCode.ok };
-        }
-        return {
-          outcome: 'completed',
-          message:
-            `upgrade to ${options.targetVersion} complete: ${n} node${n === 1 ? '' : 's'} replaced` +
-            (previouslyTerminated.length > 0 ? ` (${previouslyTerminated.length} by earlier runs)` : '') +
-            (d.conflicts.length > 0 ? `, ${d.conflicts.length} replicas held back by version conflicts` : ''),
-          exitCode: ExitCode.ok,
-        };
-      }
-      case 'refuse': {
-        rec.refused(d.refusals);
-        const parts = d.refusals.map((r) => `${r.rule}${r.node ? ` (${r.node})` : ''}: ${r.reason}`);
-        return { outcome: 'refused', message: `refused to start: ${[d.reason, ...parts].filter(Boolean).join('; ')}`, exitCode: ExitCode.refused };
-      }
-      case 'halt': {
-        rec.refused(d.refusals);
-        return { outcome: 'halted', message: `halted: ${d.reason}; no further node will be touched`, exitCode: ExitCode.halted };
-      }
-      case 'wait': {
-        if (d.refusals.length > 0 && d.wait === 'safe-to-proceed') rec.refused(d.refusals);
-        const timeoutMs = waitTimeout(d.wait, options);
-        const waited = rec.waiting(d.wait, d.node, d.detail, timeoutMs);
-        const left = timeoutMs - waited;
-        if (d.wait === 'green' || d.wait === 'yellow') {
-          const h = world.cluster.health;
-          rec.emit({ type: 'recovery', status: h.status, initializing: h.initializingShards, relocating: h.relocatingShards, unassigned: h.unassignedShards });
-        }
-        const chunk = Math.max(1, Math.min(left, LONG_POLL_MS));
-        const pause = Math.min(chunk, sleepFor(waited, options.pollIntervalMs));
-        if (!d.health) await clock.sleep(pause, runSignal);
-        else {
-          const startedMs = clock.now().getTime();
-          const h = await cluster.waitForHealth({ ...d.health, timeoutMs: chunk }, runSignal);
-          // The condition held at once, yet the wait goes on (the rules ask for more than health
-          // says): look again soon, not in a tight loop.
-          if (!h.timedOut && waited > 0 && clock.now().getTime() - startedMs < 250) await clock.sleep(pause, runSignal);
-        }
-        return undefined;
-      }
-      case 'prepare-node': {
-        runSignal.throwIfAborted();
-        rec.touchNode(d.node, present(), new Set(d.override.nodeNames));
-        // Recorded before the change, so a crash leaves a trail to restore.
-        await saveLease({ ...keeper.record, allocationOverride: d.override });
-        touched = true;
-        await cluster.putSettings(d.settings, runSignal);
-        rec.emit({ type: 'action', action: 'prepare', node: d.node.node.name, detail: describeSettings(d.settings) });
-        return undefined;
-      }
-      case 'restore-allocation': {
-        await cluster.putSettings(d.settings, runSignal);
-        await recordFact(withOverride(keeper.record, d.keep));
-        rec.emit({ type: 'action', action: d.keep?.nodeNames.length ? 'allocation-widened' : 'allocation-restored', detail: d.why ?? describeSettings(d.settings) });
-        return undefined;
-      }
-      case 'exclude-from-voting': {
-        runSignal.throwIfAborted();
-        if (d.node) rec.touchNode(d.node, present());
-        const before = keeper.record.votingExclusion;
-        await saveLease({
-          ...keeper.record,
-          votingExclusion: {
-            nodeIds: [...new Set([...(before?.nodeIds ?? []), ...d.nodeIds])],
-            nodeNames: [...new Set([...(before?.nodeNames ?? []), ...d.nodeNames])],
-            setAt: before?.setAt ?? clock.now().toISOString(),
-          },
-        });
-        touched = true;
-        await cluster.excludeFromVoting(d.nodeIds, runSignal);
-        rec.emit({ type: 'action', action: 'voting-exclusion', ...(d.node ? { node: d.node.node.name } : {}), detail: `excluded ${[...d.nodeNames, ...d.nodeIds].join(', ')} from the voting configuration: ${d.why}` });
-        return undefined;
-      }
-      case 'clear-voting-exclusion': {
-        await cluster.clearVotingExclusions(runSignal);
-        const { votingExclusion: _done, ...rest } = keeper.record;
-        await recordFact(rest);
-        rec.emit({ type: 'action', action: 'voting-exclusion-cleared', detail: 'voting configuration exclusions cleared' });
-        return undefined;
-      }
-      case 'place-held-back': {
-        runSignal.throwIfAborted();
-        touched = true;
-        for (const r of d.replicas) {
-          const what = `[${r.index}][${r.shard}] replica`;
-          try {
-            await cluster.allocateReplica(r, r.node, runSignal);
-            rec.replicaPlaced(r, `${what} placed on ${r.node}: the balancer had held it back for ${HELD_BACK_GRACE_MS / 1000}s`);
-          } catch (error) {
-            if (runSignal.aborted) throw error;
-            // Assigned meanwhile, or the node went away: the next tick sees which.
-            const reason = redactSecrets(error instanceof Error ? error.message : String(error));
-            log.warn({ err: reason, index: r.index, shard: r.shard, node: r.node }, `could not place the held-back ${what}`);
-          }
-        }
-        return undefined;
-      }
-      case 'terminate': {
-        runSignal.throwIfAborted();
-        const id = d.node.instance?.id;
-        if (!id) throw new Error(`no instance for ${d.node.node.name}`);
-        rec.acceptConflicts(d.conflicts);
-        rec.touchNode(d.node, present(), together(d.node.node.name));
-        const nodeId = d.node.node.id;
-        await saveLease({ ...keeper.record, terminationRequested: { instanceId: id, nodeId, at: clock.now().toISOString() } });
-        touched = true;
-        try {
-          await fleet.terminateInGroup(id, runSignal);
-          rec.terminated(d.node);
-        } catch (error) {
-          // It did not land (the adapter looked): forget the request, so it may be sent again later.
-          if (error instanceof ServiceError && error.transient && !runSignal.aborted) {
-            const { terminationRequested: _no, ...rest } = keeper.record;
-            await recordFact(rest);
-          }
-          throw error;
-        }
-        const { terminationRequested: _sent, ...rest } = keeper.record;
-        await recordFact({ ...rest, terminatedInstanceIds: [...rest.terminatedInstanceIds, id], terminatedNodeIds: [...(rest.terminatedNodeIds ?? []), nodeId] });
-        rec.emit({ type: 'action', action: 'terminate', node: d.node.node.name, instanceId: id, detail: `terminated ${id} in ${d.node.group?.name ?? '?'}; the group launches its replacement` });
-        return undefined;
-      }
-    }
-  }
-
-  /**
-   * On every way out: put back the settings this upgrade changed (a node it terminated stays
-   * excluded until it has left), then let go of the lease. The upgrade's record stays in the lease
-   * until it completes, so a rerun resumes and reports it. Bounded: after an interrupt it must fit
-   * a container's stop grace.
-   */
-  async function wrapUp(end: Ending): Promise<World> {
-    const stop = AbortSignal.timeout(end.outcome === 'interrupted' ? STOP_GRACE_MS : WRAP_UP_MS);
-    let last = world;
-    try {
-      last = await observeWorld(cluster, fleet, options, stop);
-    } catch {
-      // The last observed world stands.
-    }
-    let lease = keeper.record;
-    try {
-      const restore = restoreOnStop(last, lease);
-      if (restore?.kind === 'restore-allocation') {
-        await cluster.putSettings(restore.settings, stop);
-        lease = withOverride(lease, restore.keep);
-        rec.emit({ type: 'action', action: 'allocation-restored', detail: describeSettings(restore.settings) });
-        if (restore.keep) log.warn({ nodes: restore.keep.nodeNames }, 'terminated nodes still in the cluster stay excluded from allocation until they leave; a rerun clears it');
-      }
-      const voting = lease.votingExclusion;
-      if (voting && !leavingNodes(last, lease).some((n) => voting.nodeIds.includes(n.node.id))) {
-        await cluster.clearVotingExclusions(stop);
-        const { votingExclusion: _done, ...rest } = lease;
-        lease = rest;
-        rec.emit({ type: 'action', action: 'voting-exclusion-cleared', detail: 'voting configuration exclusions cleared' });
-      }
-      const complete = end.outcome === 'completed' || end.outcome === 'nothing-to-do' || isEmptyRecord(lease);
-      await lock.release(lease, { complete, reason: end.message }, stop);
-    } catch (err) {
-      // The record stays in the lease: a rerun restores what it names.
-      log.error({ err: redactSecrets(err instanceof Error ? err.message : String(err)) }, 'could not restore settings or release the lock; a rerun will');
-    }
-    return last;
-  }
+/** Allocation restricted in the cluster, and not by this upgrade (its lease records no override): why, and the world seen. */
+async function restrictedAllocation(
+  cluster: Cluster,
+  fleet: Fleet,
+  lock: Lock,
+  options: UpgradeOptions,
+  signal: AbortSignal | undefined,
+): Promise<{ reason: string; world: World } | undefined> {
+  const snapshot = await cluster.observe(signal);
+  const reason = allocationRestriction(snapshot);
+  if (reason === null) return undefined;
+  const lease = await lock.inspect(signal);
+  if (lease?.record.allocationOverride) return undefined;
+  const fleetSnapshot = await fleet.observe(fleetQueryFor(snapshot.nodes, options.match, options.groupNames), signal);
+  return { reason, world: joinWorld(snapshot, fleetSnapshot, options) };
 }
 
 /**
@@ -470,17 +279,6 @@ async function outlastTransient<T>(what: string, fn: () => Promise<T>, deps: Upg
       await deps.clock.sleep(sleepFor(waited + 1000, options.pollIntervalMs), deps.signal);
     }
   }
-}
-
-function withOverride(lease: LeaseRecord, keep: LeaseRecord['allocationOverride']): LeaseRecord {
-  const { allocationOverride: _done, ...rest } = lease;
-  return keep ? { ...rest, allocationOverride: keep } : rest;
-}
-
-function describeSettings(settings: object): string {
-  return Object.entries(settings as Record<string, { persistent: string | null; transient: string | null }>)
-    .map(([key, v]) => `${key} -> ${v.persistent ?? '(unset)'}${v.transient !== null ? ` (transient ${v.transient})` : ''}`)
-    .join(', ');
 }
 
 function finish(rec: RunRecorder, plan: Plan, options: UpgradeOptions, world: World, ending: Ending, previouslyTerminated: string[]): UpgradeReport {

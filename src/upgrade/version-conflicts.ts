@@ -3,7 +3,8 @@
 // In a mixed-version cluster a replica whose primary sits on a newer node cannot be allocated to an
 // older node (decider `node_version`). Such a cluster stays yellow until the last old data node is
 // replaced, so waiting for green would only ever time out. Anything else unassigned (disk
-// watermarks, awareness, filters, failed allocations) is a real problem and must not pass.
+// watermarks, filters, failed allocations, awareness with nowhere else to go) is a real problem and
+// must not pass.
 
 import type { AllocationExplanation, ClusterHealth, NodeAllocationDecision, ShardCopy } from './model.ts';
 import { copiesOf } from './shard-copies.ts';
@@ -14,6 +15,7 @@ import { copiesOf } from './shard-copies.ts';
  */
 const VERSION_DECIDERS: ReadonlySet<string> = new Set(['node_version', 'index_version']);
 const SAME_SHARD_DECIDER = 'same_shard';
+const AWARENESS_DECIDER = 'awareness';
 
 export interface Blocker {
   index: string;
@@ -43,7 +45,8 @@ export function isHeldBackByBalancer(e: AllocationExplanation): boolean {
 /**
  * Refused by this controller's own doing (its narrowing, the exclusion of the node it replaces
  * next) on some node that would otherwise take it, and elsewhere only by that, by `same_shard` where a
- * copy already is, or by versions: a replica of an index created while a node is being replaced, say.
+ * copy already is, by `awareness` (the node that would take it is elsewhere), or by versions: a
+ * replica of an index created while a node is being replaced, say.
  * It is not on that node, and once the node is gone and the settings are put back it can be
  * allocated; until then it is no reason to wait.
  */
@@ -55,7 +58,10 @@ export function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>
     const refusing = d.deciders.filter((x) => x.decision !== 'YES');
     const ours = (x: { decider: string; decision: string }): boolean => x.decision === 'NO' && tolerated(d.nodeName, x.decider);
     const excused = refusing.every(
-      (x) => ours(x) || (x.decision === 'NO' && (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER))),
+      (x) =>
+        ours(x) ||
+        (x.decision === 'NO' &&
+          (VERSION_DECIDERS.has(x.decider) || x.decider === AWARENESS_DECIDER || (holdsCopy && x.decider === SAME_SHARD_DECIDER))),
     );
     if (refusing.length === 0 || !excused) return false;
     freedByLifting ||= refusing.every(ours);
@@ -218,6 +224,12 @@ function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; prim
  * copy of the shard refuses only for versions (`node_version`, `index_version`), and nodes holding a
  * copy refuse only for `same_shard` (or versions). At least one node must refuse for a version, or
  * it is not a version problem at all (e.g. a lone data node: `same_shard` alone).
+ *
+ * With allocation awareness on a zone, the nodes of the primary's zone refuse the replica for
+ * `awareness` as well: it must go to another zone, whose older nodes refuse it for versions. Like
+ * `same_shard`, that refusal says where the copy may not go, not that it cannot go anywhere, so it is
+ * excused when some node refuses the copy for versions and nothing else: that node's replacement
+ * takes it. Awareness alone everywhere (a zone missing under forced awareness) stays a blocker.
  */
 export function judgeCopy(
   e: AllocationExplanation,
@@ -231,11 +243,12 @@ export function judgeCopy(
   if (e.nodeDecisions.length === 0) {
     return { conflict: false, text: e.allocateExplanation ?? 'no data node to allocate to' };
   }
+  const awarenessExcused = e.nodeDecisions.some((d) => refusesOnlyForVersions(d, tolerated));
   let versionText: string | undefined;
   for (const d of e.nodeDecisions) {
     const holdsCopy = holders.has(d.nodeName) || holders.has(d.nodeId);
-    if (!refusesOnlyAsExplained(d, holdsCopy, tolerated)) {
-      const bad = foreignRefusals(d, holdsCopy, (decider) => tolerated(d.nodeName, decider));
+    if (!refusesOnlyAsExplained(d, holdsCopy, awarenessExcused, tolerated)) {
+      const bad = foreignRefusals(d, holdsCopy, awarenessExcused, (decider) => tolerated(d.nodeName, decider));
       return { conflict: false, text: `node ${d.nodeName}: ${bad.map((b) => `${b.decider}: ${b.explanation}`).join('; ')}` };
     }
     if (versionText !== undefined) continue;
@@ -248,29 +261,50 @@ export function judgeCopy(
 }
 
 /**
- * `foreignRefusals(d, ...)` is empty: at least one refusal explained by versions (or by holding a copy),
- * the others explained or tolerated. A loop without allocations: a mid-upgrade explanation lists
- * every data node, and thousands of them can be judged in a tick.
+ * `foreignRefusals(d, ...)` is empty: at least one refusal explained by versions (or by holding a copy,
+ * or by awareness when excused), the others explained or tolerated. A loop without allocations: a
+ * mid-upgrade explanation lists every data node, and thousands of them can be judged in a tick.
  */
-function refusesOnlyAsExplained(d: NodeAllocationDecision, holdsCopy: boolean, tolerated: Tolerated): boolean {
+function refusesOnlyAsExplained(d: NodeAllocationDecision, holdsCopy: boolean, awarenessExcused: boolean, tolerated: Tolerated): boolean {
   let explainedOne = false;
   for (const x of d.deciders) {
     if (x.decision === 'YES') continue;
-    if (x.decision === 'NO' && (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER))) explainedOne = true;
+    const explained =
+      x.decision === 'NO' &&
+      (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER) || (awarenessExcused && x.decider === AWARENESS_DECIDER));
+    if (explained) explainedOne = true;
     else if (!(x.decision === 'NO' && tolerated(d.nodeName, x.decider))) return false;
   }
   return explainedOne;
 }
 
-/** Refusals on a node that are not explained by versions (or by the node already holding a copy). */
+/** Whether a node refuses a copy for versions and nothing else but this controller's own settings. */
+function refusesOnlyForVersions(d: NodeAllocationDecision, tolerated: Tolerated): boolean {
+  let refused = false;
+  for (const x of d.deciders) {
+    if (x.decision === 'YES' || (x.decision === 'NO' && tolerated(d.nodeName, x.decider))) continue;
+    if (x.decision !== 'NO' || !VERSION_DECIDERS.has(x.decider)) return false;
+    refused = true;
+  }
+  return refused;
+}
+
+/**
+ * Refusals on a node that are not explained by versions (or by the node already holding a copy, or
+ * by awareness when another node takes the copy once replaced).
+ */
 function foreignRefusals(
   d: NodeAllocationDecision,
   holdsCopy: boolean,
+  awarenessExcused: boolean,
   tolerated: (decider: string) => boolean,
 ): { decider: string; explanation: string }[] {
   const refusing = d.deciders.filter((x) => x.decision !== 'YES');
   const explained = (x: { decider: string; decision: string }): boolean =>
-    x.decision === 'NO' && (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER));
+    x.decision === 'NO' &&
+    (VERSION_DECIDERS.has(x.decider) ||
+      (holdsCopy && x.decider === SAME_SHARD_DECIDER) ||
+      (awarenessExcused && x.decider === AWARENESS_DECIDER));
   // A tolerated refusal alone would mean the node could take the copy once it is lifted.
   if (!refusing.some(explained)) {
     return refusing.length > 0 ? refusing : [{ decider: 'node_decision', explanation: `node would accept (${d.nodeDecision})` }];

@@ -166,7 +166,7 @@ describe('where serve listens', () => {
     expect(load({ argv: ['serve', ...flags], env: { ...CLUSTER, ...e }, ...(f ? { file: f } : {}) }).service).toEqual(expected);
   });
 
-  it('defaults to what --help and the README say', () => {
+  it('defaults to what --help and docs/flags.md say', () => {
     const documented = new Map((SETTINGS as readonly SettingSpec[]).map((s) => [s.name, defaultText(s)]));
     expect(load({ argv: ['serve'], env: CLUSTER }).service).toEqual({ host: documented.get('host'), port: Number(documented.get('port')) });
   });

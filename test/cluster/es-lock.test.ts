@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { errors } from '@elastic/elasticsearch';
 import { createEsLock, EsLeaseStore } from '../../src/cluster/es-lock.ts';
 import { LockLostError } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import type { LeaseRecord } from '../../src/upgrade/ports.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-import { fixtureSet, mockedEs, type MockedEs, type Request } from './es-fixtures.ts';
+import { fixtureSet, mockedEs, type MockedEs, type Request, type Response } from './es-fixtures.ts';
 
 // Captured with test/cluster/capture-write-fixtures.ts: host-a's lease (written by an earlier
 // release of this tool: an expiry time instead of a TTL), acquired 10:00.
@@ -22,6 +23,8 @@ interface Routes {
   write?: string[];
   get?: string[];
   remove?: string[];
+  /** The answer to an index settings update, if not an acknowledgement. */
+  settings?: Response;
 }
 
 function serveLock(es: MockedEs, version: string, routes: Routes): void {
@@ -38,7 +41,7 @@ function serveLock(es: MockedEs, version: string, routes: Routes): void {
   const write = sequence(routes.write);
   es.serve('PUT', '/es-rolling-upgrade-lock', r(routes.createIndex ?? 'lock-index-exists'));
   // What Elasticsearch answers to an index settings update.
-  es.serve('PUT', '/es-rolling-upgrade-lock/_settings', { acknowledged: true });
+  es.serve('PUT', '/es-rolling-upgrade-lock/_settings', routes.settings ?? { acknowledged: true });
   es.serve('PUT', LEASE, (request: Request) => (request.querystring.op_type === 'create' ? create() : write()));
   es.serve('GET', LEASE, sequence(routes.get));
   es.serve('DELETE', LEASE, sequence(routes.remove));
@@ -89,6 +92,16 @@ describe('EsLeaseStore', () => {
       await newStore(es).create(record('host-a:1:a'));
 
       expect(es.requests.find((q) => q.path === '/es-rolling-upgrade-lock/_settings')?.body).toEqual({ index: { auto_expand_replicas: 'false', number_of_replicas: 1 } });
+    });
+
+    it('takes the lease on an existing lock index even when its settings may not be changed (403: no manage privilege)', async () => {
+      const es = mockedEs();
+      const forbidden = { error: { type: 'security_exception', reason: 'action [indices:admin/settings/update] is unauthorized for user [upgrader]' }, status: 403 };
+      const settings = new errors.ResponseError({ body: forbidden, statusCode: 403, headers: {}, warnings: null, meta: {} as never });
+      serveLock(es, version, { createIndex: 'lock-index-exists', create: ['lock-create-created'], settings });
+
+      expect(await newStore(es).create(record('host-a:1:a'))).toBe(position(version, 'lock-create-created'));
+      expect(es.requests.filter((q) => q.path === '/es-rolling-upgrade-lock/_settings')).toHaveLength(1);
     });
 
     it('reports an existing lease on create as nothing created', async () => {

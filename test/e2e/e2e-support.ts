@@ -14,7 +14,7 @@ import type { EsHttp } from '../../sandbox/es-http.ts';
 import { repoRoot } from '../../sandbox/paths.ts';
 import { paths } from '../../sandbox/sandbox-state.ts';
 import { waitFor } from '../../sandbox/wait-for.ts';
-import type { UpgradeReport } from '../../src/upgrade/plan-model.ts';
+import type { NodeTimeline, UpgradeReport } from '../../src/upgrade/plan-model.ts';
 import type { CliResult } from './run-cli.ts';
 import { sandboxFileDiagnostics, startSandbox, type Sandbox, type SandboxOptions } from './sandbox-harness.ts';
 
@@ -164,7 +164,7 @@ export async function waitGreen(es: EsHttp, nodes: number, what: string, timeout
 // ---------------------------------------------------------------------------------------------
 // The watcher: what the cluster and moto showed, with timestamps, sampled by the test itself.
 
-export interface HealthSample { at: number; status: string; nodes: number }
+export interface HealthSample { at: number; status: string; nodes: number; relocating: number; initializing: number }
 
 export class Watcher {
   /** First time each node name was seen in `_cat/nodes`, and first time it was missing after that. */
@@ -178,13 +178,16 @@ export class Watcher {
   readonly allocation: { at: number; value: string | null }[] = [];
   /** Node counts over time (null: no answer). */
   readonly counts: { at: number; count: number | null }[] = [];
+  /** How often Elasticsearch is sampled: the resolution of every time seen there. */
+  readonly esIntervalMs: number;
   private running = true;
   private readonly loops: Promise<void>[];
   private readonly sandbox: Sandbox;
 
   constructor(sandbox: Sandbox, options: { esIntervalMs?: number; motoIntervalMs?: number; allocation?: boolean } = {}) {
     this.sandbox = sandbox;
-    this.loops = [this.esLoop(options.esIntervalMs ?? 250, options.allocation ?? false), this.motoLoop(options.motoIntervalMs ?? 500)];
+    this.esIntervalMs = options.esIntervalMs ?? 250;
+    this.loops = [this.esLoop(this.esIntervalMs, options.allocation ?? false), this.motoLoop(options.motoIntervalMs ?? 500)];
   }
 
   private async esLoop(intervalMs: number, withAllocation: boolean): Promise<void> {
@@ -192,7 +195,8 @@ export class Watcher {
       const at = Date.now();
       const [nodes, health, allocation] = await Promise.allSettled([
         catNodes(this.sandbox.es),
-        this.sandbox.es.json<{ status: string; number_of_nodes: number }>('GET', '/_cluster/health?filter_path=status,number_of_nodes'),
+        this.sandbox.es.json<{ status: string; number_of_nodes: number; relocating_shards: number; initializing_shards: number }>(
+          'GET', '/_cluster/health?filter_path=status,number_of_nodes,relocating_shards,initializing_shards'),
         withAllocation ? allocationEnable(this.sandbox.es) : Promise.resolve(null),
       ]);
       if (nodes.status === 'fulfilled') {
@@ -206,7 +210,10 @@ export class Watcher {
       } else {
         this.counts.push({ at, count: null });
       }
-      if (health.status === 'fulfilled') this.health.push({ at, status: health.value.status, nodes: health.value.number_of_nodes });
+      if (health.status === 'fulfilled') {
+        const h = health.value;
+        this.health.push({ at, status: h.status, nodes: h.number_of_nodes, relocating: h.relocating_shards, initializing: h.initializing_shards });
+      }
       if (withAllocation && allocation.status === 'fulfilled') this.allocation.push({ at, value: allocation.value });
       await sleep(Math.max(0, intervalMs - (Date.now() - at)));
     }
@@ -254,6 +261,11 @@ export class Watcher {
   greenAfter(since: number, nodes: number): number | undefined {
     return this.health.find((h) => h.at >= since && h.status === 'green' && h.nodes === nodes)?.at;
   }
+
+  /** First green sample with `nodes` nodes and no shard initializing or relocating, at or after `since`. */
+  settledAfter(since: number, nodes: number): number | undefined {
+    return this.health.find((h) => h.at >= since && h.status === 'green' && h.nodes === nodes && h.relocating === 0 && h.initializing === 0)?.at;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,42 +273,87 @@ export class Watcher {
 
 const s = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '?' : `${(ms / 1000).toFixed(1)}s`);
 
+/** The middle value (the mean of the two middle ones for an even count); undefined when there is none. */
+export function median(values: readonly number[]): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** What printFigures measured: how long after its condition the controller acted next, per step. */
+export interface RunFigures {
+  /**
+   * The condition a step's successor waits for (after the step's replacements joined: green, and for a
+   * data node nothing initializing or relocating, as no_moving_shards has it) -> that successor's start,
+   * in ms; one per step that has a successor.
+   */
+  reactionsMs: number[];
+  /** The same condition after the last step -> the report's end (which includes the run's clean-up), in ms. */
+  endMs?: number;
+}
+
 /**
  * Prints `[e2e-figures]` lines for a run: its duration, each node's, the controller's waits, and how
  * long after each condition (old node gone, replacement present in `_cat/nodes`, cluster green) the
- * controller took its next action (the next node's start, or the end of the run).
+ * controller took its next action (the next step's start, or the end of the run). A step is one node,
+ * or with zone batches one batch: its condition is met when the last of its replacements has joined
+ * and the cluster is green again.
  */
-export function printFigures(label: string, run: UpgradeRun, watcher: Watcher | undefined, totalNodes: number): void {
+export function printFigures(label: string, run: UpgradeRun, watcher: Watcher | undefined, totalNodes: number): RunFigures {
   const report = run.report;
+  const figures: RunFigures = { reactionsMs: [] };
   const out: string[] = [];
   out.push(`[e2e-figures] ${label}: exit ${run.result.code}, CLI wall time ${s(run.result.durationMs)}, `
     + `report ${report ? `${report.outcome} in ${s(report.durationMs)}, ${report.nodes.length} node(s)` : 'none'}`
     + (watcher ? `; nodes seen at least ${watcher.minCount()}, longest stretch without an answer from _cat/nodes ${s(watcher.longestUnanswered())}` : ''));
   if (!report) {
     console.log(out.join('\n'));
-    return;
+    return figures;
   }
   const nodes = [...report.nodes].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
-  nodes.forEach((n, i) => {
+  const stepOf = (n: NodeTimeline): NodeTimeline[] => (n.batch === undefined ? [n] : nodes.filter((o) => o.batch === n.batch));
+  nodes.forEach((n) => {
     const waits = n.waits.map((w) => `${w.kind} ${s(w.durationMs)}${w.outcome === 'met' ? '' : ` (${w.outcome})`}`).join(', ');
-    out.push(`[e2e-figures] ${label}: node ${n.nodeName} (${n.phase}) -> ${n.replacementNodeName ?? '-'}: ${s(n.durationMs)} ${n.outcome}; waits: ${waits || 'none'}`);
+    out.push(`[e2e-figures] ${label}: node ${n.nodeName} (${n.phase}${n.batch !== undefined ? `, batch ${n.batch}` : ''}) -> ${n.replacementNodeName ?? '-'}: `
+      + `${s(n.durationMs)} ${n.outcome}; waits: ${waits || 'none'}`);
     if (!watcher) return;
     const started = Date.parse(n.startedAt);
     const terminated = n.instanceId ? watcher.instanceTerminated.get(n.instanceId) : undefined;
     const gone = watcher.nodeGone.get(n.nodeName);
     const joined = n.replacementNodeName ? watcher.nodeSeen.get(n.replacementNodeName) : undefined;
     const green = joined !== undefined ? watcher.greenAfter(joined, totalNodes) : undefined;
-    const next = nodes[i + 1];
-    const nextAction = next ? Date.parse(next.startedAt) : Date.parse(report.finishedAt);
-    const nextWhat = next ? `next node's start (${next.nodeName})` : 'end of run';
     out.push(`[e2e-figures] ${label}:   start -> moto termination seen ${s(terminated !== undefined ? terminated - started : undefined)}; `
       + `termination -> old node gone from _cat/nodes ${s(gone !== undefined && terminated !== undefined ? gone - terminated : undefined)}; `
       + `termination -> replacement in _cat/nodes ${s(joined !== undefined && terminated !== undefined ? joined - terminated : undefined)}; `
       + `replacement in _cat/nodes -> green ${s(green !== undefined && joined !== undefined ? green - joined : undefined)}`);
-    out.push(`[e2e-figures] ${label}:   reaction: replacement in _cat/nodes -> ${nextWhat} ${s(joined !== undefined ? nextAction - joined : undefined)}; `
-      + `green -> ${nextWhat} ${s(green !== undefined ? nextAction - green : undefined)}`);
+    // The reaction is the step's: printed once, with its last node.
+    const step = stepOf(n);
+    if (step[step.length - 1] !== n) return;
+    const joins = step.map((m) => (m.replacementNodeName ? watcher.nodeSeen.get(m.replacementNodeName) : undefined));
+    const allJoined = joins.every((j) => j !== undefined) ? Math.max(...joins.filter((j): j is number => j !== undefined)) : undefined;
+    const next = nodes.find((o) => Date.parse(o.startedAt) > started && !step.includes(o));
+    // What the next step waits for: green, and before a data node nothing moving (no_moving_shards).
+    const settles = (next ?? n).phase === 'data';
+    const condition = allJoined === undefined ? undefined
+      : settles ? watcher.settledAfter(allJoined, totalNodes) : watcher.greenAfter(allJoined, totalNodes);
+    const conditionWhat = settles ? 'green and settled' : 'green';
+    const nextAction = next ? Date.parse(next.startedAt) : Date.parse(report.finishedAt);
+    const nextWhat = next ? `next ${next.batch !== undefined ? `batch's (${next.batch})` : 'node\'s'} start (${next.nodeName})` : 'end of run';
+    if (condition !== undefined) {
+      if (next) figures.reactionsMs.push(nextAction - condition);
+      else figures.endMs = nextAction - condition;
+    }
+    out.push(`[e2e-figures] ${label}:   reaction${step.length > 1 ? ` (batch ${n.batch})` : ''}: replacement${step.length > 1 ? 's' : ''} in _cat/nodes -> ${nextWhat} `
+      + `${s(allJoined !== undefined ? nextAction - allJoined : undefined)}; ${conditionWhat} -> ${nextWhat} ${condition !== undefined ? `${nextAction - condition} ms` : '?'}`);
   });
+  const mid = median(figures.reactionsMs);
+  if (watcher) {
+    out.push(`[e2e-figures] ${label}: condition -> next action: median ${mid === undefined ? '?' : `${Math.round(mid)} ms`} over ${figures.reactionsMs.length} step(s) `
+      + `[${figures.reactionsMs.join(', ')}] ms; condition -> end of run ${figures.endMs ?? '?'} ms (conditions sampled every ${watcher.esIntervalMs} ms)`);
+  }
   console.log(out.join('\n'));
+  return figures;
 }
 
 // ---------------------------------------------------------------------------------------------

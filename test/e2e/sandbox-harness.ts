@@ -28,6 +28,8 @@ export interface SandboxOptions {
   tls?: boolean;
   /** AWS faults (lags, repeat mode, errors) in force once the sandbox is up, before any test. */
   awsFaults?: AwsFaultConfig;
+  /** `up --zones N`: the groups span N zones, and allocation awareness is on the nodes' `zone` attribute. */
+  zones?: number;
 }
 
 /** The TLS front of a sandbox started with `tls`. */
@@ -101,7 +103,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   // A sandbox left behind by an aborted run would hold the state file.
   await down();
   try {
-    await up({ masters: options.masters, data: options.data, version: options.version, ...(options.tls ? { tls: true } : {}) });
+    await up({
+      masters: options.masters, data: options.data, version: options.version,
+      ...(options.tls ? { tls: true } : {}), ...(options.zones !== undefined ? { zones: options.zones } : {}),
+    });
     if (options.awsFaults) writeAwsFaults(paths.aws, options.awsFaults);
   } catch (error) {
     // Print what the logs say about a cluster that never formed (down keeps them in .sandbox/last-run too).

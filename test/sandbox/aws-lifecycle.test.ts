@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dueTerminations, ec2Overrides, extraMembers, heldTermination, lifecycleOverrides, prune, type HeldTermination, type LayerState,
+  dueTerminations, ec2Overrides, extraMembers, heldTermination, lifecycleOverrides, prune, terminatingIds, type HeldTermination, type LayerState,
 } from '../../sandbox/aws-lifecycle.ts';
 
 const T0 = 1_000_000;
@@ -54,5 +54,15 @@ describe('the lifecycle model', () => {
     expect(lifecycleOverrides(state, T0 + after).get('i-new')).toBe(lifecycle);
     expect(ec2Overrides(state, T0 + after).get('i-new')).toBe(ec2);
     expect(prune(state, T0 + after).launches).toHaveLength(lifecycle ? 1 : 0);
+  });
+
+  it('counts an instance as terminating until moto is told, and keeps every zone when pruning', () => {
+    const zones = { 'i-old': 'ap-southeast-2b', 'i-new': 'ap-southeast-2b' };
+    const held: LayerState = { terminations: [termination()], launches: [launch], zones };
+    expect(terminatingIds(held)).toEqual(new Set(['i-old']));
+    const told: LayerState = { terminations: [termination({ terminatedAt: T0 + 3000 })], launches: [launch], zones };
+    expect(terminatingIds(told)).toEqual(new Set());
+    const pruned = prune(told, T0 + 10_000);
+    expect(pruned).toEqual({ terminations: [], launches: [], zones });
   });
 });

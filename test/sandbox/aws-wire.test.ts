@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  ec2StatesIn, errorResponse, insertAutoScalingInstances, insertGroupMembers, instanceIdsOf, lifecycleStatesIn, memberXml,
-  parseQueryRequest, setEc2States, setLifecycleStates, type GroupMember,
+  ec2StatesIn, ec2ZonesIn, errorResponse, insertAutoScalingInstances, insertGroupMembers, instanceIdsOf, lifecycleStatesIn, memberXml,
+  memberZonesIn, parseQueryRequest, setEc2States, setEc2Zones, setLifecycleStates, setMemberZones, type GroupMember,
 } from '../../sandbox/aws-wire.ts';
+
+/** An answer of moto 5.2.5 (fixtures/moto-5.2.5/README.md). */
+const motoAnswer = (name: string): string => readFileSync(new URL(`fixtures/moto-5.2.5/${name}.xml`, import.meta.url), 'utf8');
 
 const AUTH = (service: string): string => `AWS4-HMAC-SHA256 Credential=testing/20261201/ap-southeast-2/${service}/aws4_request, SignedHeaders=host, Signature=x`;
 
@@ -87,5 +91,42 @@ describe('EC2 answers', () => {
     expect(ec2StatesIn(out)).toEqual({ 'i-1': 'running', 'i-2': 'pending', 'i-3': 'shutting-down' });
     expect(out).toContain('<instanceId>i-2</instanceId><imageId>ami-1</imageId><instanceState><code>0</code><name>pending</name></instanceState>');
     expect(out).toContain('<code>32</code><name>shutting-down</name>');
+  });
+});
+
+describe('availability zones in moto\'s answers', () => {
+  const cases = [
+    ['DescribeInstances', 'describe-instances', ec2ZonesIn, setEc2Zones],
+    ['DescribeAutoScalingGroups', 'describe-auto-scaling-groups', memberZonesIn, setMemberZones],
+    ['DescribeAutoScalingInstances', 'describe-auto-scaling-instances', memberZonesIn, setMemberZones],
+  ] as const;
+
+  it.each(cases)('%s: reads each instance\'s zone and replaces those of the named instances only', (_action, file, zonesIn, setZones) => {
+    const xml = motoAnswer(file);
+    const before = zonesIn(xml);
+    const ids = Object.keys(before);
+    expect(ids).toHaveLength(3);
+    expect(new Set(Object.values(before))).toEqual(new Set(['ap-southeast-2a']));
+    const [first = '', second = '', third = ''] = ids;
+    const out = setZones(xml, new Map([[second, 'ap-southeast-2b'], [third, 'ap-southeast-2c'], ['i-elsewhere', 'ap-southeast-2b']]));
+    expect(zonesIn(out)).toEqual({ [first]: 'ap-southeast-2a', [second]: 'ap-southeast-2b', [third]: 'ap-southeast-2c' });
+    // Nothing else changed: states, tags, the group's own list of zones.
+    const zoneless = (text: string): string => text.replace(/<(availabilityZone|AvailabilityZone)>[^<]*<\/\1>/g, '');
+    expect(zoneless(out)).toBe(zoneless(xml));
+    expect(setZones(xml, new Map())).toBe(xml);
+  });
+
+  it('leaves the group\'s own list of zones alone', () => {
+    const out = setMemberZones(motoAnswer('describe-auto-scaling-groups'), new Map(
+      Object.keys(memberZonesIn(motoAnswer('describe-auto-scaling-groups'))).map((id) => [id, 'ap-southeast-2c'])));
+    expect(out).toContain('<AvailabilityZones><member>ap-southeast-2a</member><member>ap-southeast-2b</member><member>ap-southeast-2c</member></AvailabilityZones>');
+  });
+
+  it('finds the zone of an instance whose states the layer rewrote too', () => {
+    const xml = motoAnswer('describe-instances');
+    const id = Object.keys(ec2StatesIn(xml))[0] ?? '';
+    const out = setEc2Zones(setEc2States(xml, new Map([[id, 'pending']])), new Map([[id, 'ap-southeast-2c']]));
+    expect(ec2StatesIn(out)[id]).toBe('pending');
+    expect(ec2ZonesIn(out)[id]).toBe('ap-southeast-2c');
   });
 });

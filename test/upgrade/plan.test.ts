@@ -53,4 +53,27 @@ describe('buildPlan', () => {
     const plan = buildPlan(aWorld({ nodes: [m] }, options), options);
     expect(plan.rows[0]).toMatchObject({ nodeName: 'm-1', instanceId: 'i-m-1', action: 'replace' });
   });
+
+  it('numbers zone batches in the order the run takes them: the first candidate\'s zone first, steps following the batches', () => {
+    const inZone = (name: string, zone: string): ReturnType<typeof aNode> => {
+      const b = aNode(name).data();
+      if (b.instance) b.instance.availabilityZone = zone;
+      b.node.attributes.zone = zone;
+      return b;
+    };
+    const options = defaultOptions({ order: 'data-first', batch: 'zone' });
+    const world = aWorld({
+      nodes: [aNode('m-1').master().atTarget(), inZone('d-1', 'zone-b'), inZone('d-2', 'zone-a'), inZone('d-3', 'zone-b'), inZone('d-4', 'zone-c'), inZone('d-5', 'zone-a')],
+      awareness: { attributes: ['zone'], force: {} },
+    }, options);
+    const plan = buildPlan(world, options);
+    expect(plan.batches).toEqual([
+      { number: 1, zone: 'zone-b', nodeNames: ['d-1', 'd-3'] },
+      { number: 2, zone: 'zone-a', nodeNames: ['d-2', 'd-5'] },
+      { number: 3, zone: 'zone-c', nodeNames: ['d-4'] },
+    ]);
+    expect(plan.rows.filter((r) => r.action === 'replace').map((r) => [r.step, r.nodeName, r.batch])).toEqual([
+      [1, 'd-1', 1], [2, 'd-3', 1], [3, 'd-2', 2], [4, 'd-5', 2], [5, 'd-4', 3],
+    ]);
+  });
 });

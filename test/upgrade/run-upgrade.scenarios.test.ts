@@ -130,6 +130,9 @@ describe('runUpgrade where production differs from the proving ground', () => {
     expect(report.refusals.find((r) => r.rule === 'allocation_enabled')?.reason).toMatch(new RegExp(`"${value}" \\(transient\\)`));
     expect(world.terminatedInstanceIds()).toEqual([]);
     expect((await world.cluster.observe()).settings['cluster.routing.allocation.enable']).toEqual({ persistent: 'all', transient: value });
+    // Refused on a look: not even the lease was written (with `none`, its index could not be allocated).
+    expect(world.lock.peek()).toBeUndefined();
+    expect(world.apiCalls('lease.create')).toBe(0);
   });
 
   it('puts each allocation setting back in the layer it was found in', async () => {
@@ -293,6 +296,27 @@ describe('runUpgrade a zone at a time (--batch zone)', () => {
     expect(world.history.filter((h) => h.kind === 'primary-lost')).toEqual([]);
     expect(report.durationMs).toBeLessThan(oneReport.durationMs * 0.8);
     console.log(`[zone-batches] 3 masters + 6 data in 3 zones: one at a time ${(oneReport.durationMs / 60_000).toFixed(1)} min, zone batches ${(report.durationMs / 60_000).toFixed(1)} min (simulated)`);
+  });
+
+  it.each([
+    { batch: 'one at a time', extra: {} },
+    { batch: 'zone batches', extra: { batch: 'zone' as const } },
+  ])('accepts a version conflict that awareness keeps out of its primary\'s zone ($batch)', async ({ extra }) => {
+    const world = zoned();
+    // An hourly index lands on the first upgraded data node: its zone refuses the replica for
+    // awareness, the older nodes elsewhere for versions, until one of them is replaced.
+    const name = 'logs-2026.11.28-05';
+    world.when(
+      (w) => w.joinedReplacements('data') === 1,
+      (w) => w.createIndex({ name, primaries: 1, replicas: 1, primaryOn: 'newest' }),
+    );
+    const greenMs = 6 * 3_600_000;
+    const report = await runUpgrade(depsFor(world), options({ order: 'data-first', ...extra, timeouts: { ...options().timeouts, greenMs } }));
+
+    expect(report.outcome, report.message).toBe('completed');
+    expect(report.versionConflictsAccepted.map((c) => c.index)).toContain(name);
+    expect(report.durationMs).toBeLessThan(greenMs);
+    expect(world.cluster.health().status).toBe('green');
   });
 
   it('caps a batch with --max-unavailable', async () => {

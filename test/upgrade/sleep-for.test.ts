@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sleepFor } from '../../src/upgrade/run-upgrade.ts';
+import { sleepFor } from '../../src/upgrade/act.ts';
 
 describe('sleepFor', () => {
   it.each([

@@ -5,6 +5,7 @@ import { decider, explanation, health, shard, versionNo } from './builders.ts';
 
 // Two data nodes: es-data-1 upgraded (holds the primary), es-data-2 old.
 const primaryOnNew = [shard('logs-05', 0, true, 'STARTED', 'es-data-1'), shard('logs-05', 0, false, 'UNASSIGNED')];
+const awarenessNo = () => decider('awareness', 'NO', 'there are [2] copies of this shard and [3] values for attribute [zone]; this zone already holds its share');
 const yellow = (o: Partial<ClusterHealth> = {}): ClusterHealth => health({ status: 'yellow', unassignedShards: 1, ...o });
 
 interface Case {
@@ -68,6 +69,52 @@ const cases: Case[] = [
     shards: primaryOnNew,
     explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo(), decider('awareness', 'NO')] })],
     expected: 'unsettled',
+  },
+  {
+    // Zones a, b, c: es-data-1 (a, upgraded) holds the primary; es-data-4 (a, old) and es-data-5
+    // (a, upgraded) may not take the replica for awareness; es-data-2 (b) and es-data-3 (c) are old.
+    name: 'awareness in the primary\'s zone beside nodes elsewhere refusing only for versions is a conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, {
+      'es-data-1': [decider('same_shard', 'NO'), awarenessNo()],
+      'es-data-4': [versionNo(), awarenessNo()],
+      'es-data-5': [awarenessNo()],
+      'es-data-2': [versionNo()],
+      'es-data-3': [versionNo()],
+    })],
+    expected: 'version-conflicts-only',
+  },
+  {
+    name: 'awareness refusing everywhere (a zone missing under forced awareness) is not a version conflict',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO'), awarenessNo()], 'es-data-2': [awarenessNo(), versionNo()] })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'awareness is not excused when the node refusing only for versions is missing: a disk refusal elsewhere',
+    health: yellow(),
+    shards: primaryOnNew,
+    explanations: [explanation('logs-05', 0, {
+      'es-data-1': [decider('same_shard', 'NO')],
+      'es-data-4': [awarenessNo()],
+      'es-data-2': [versionNo(), decider('disk_threshold', 'NO', 'the node is above the high watermark')],
+    })],
+    expected: 'unsettled',
+  },
+  {
+    name: 'awareness in the primary\'s zone while narrowed: freed by lifting on a new node elsewhere',
+    health: yellow(),
+    shards: primaryOnNew,
+    tolerated: ['enable'],
+    explanations: [explanation('logs-05', 0, {
+      'es-data-1': [decider('same_shard', 'NO'), awarenessNo(), decider('enable', 'NO')],
+      'es-data-4': [awarenessNo(), decider('enable', 'NO')],
+      'es-data-2': [decider('enable', 'NO')],
+      'es-data-3': [versionNo(), decider('enable', 'NO')],
+    })],
+    expected: 'version-conflicts-only',
   },
   {
     name: 'same_shard alone (a lone data node) is not a version conflict',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ruleNamed, type RuleContext } from '../../../src/upgrade/predicates.ts';
+import { RULES, type Rule, type RuleContext } from '../../../src/upgrade/predicates.ts';
 import { onceForAllCandidates } from '../../../src/upgrade/rules/rule.ts';
 import { judgeSettlement } from '../../../src/upgrade/version-conflicts.ts';
 import { aLease, aNode, aWorld, defaultOptions, OLD, type WorldSpec } from '../builders.ts';
@@ -15,6 +15,12 @@ function aContext(spec: WorldSpec): RuleContext {
     atStart: true,
     ignoredInstanceIds: new Set(),
   };
+}
+
+function ruleNamed(name: Rule['name']): Rule {
+  const rule = RULES.find((r) => r.name === name);
+  if (!rule) throw new Error(`no rule ${name}`);
+  return rule;
 }
 
 const fleet = (): WorldSpec => ({ nodes: Array.from({ length: 50 }, (_, i) => aNode(`es-data-${i + 1}`).data()) });
