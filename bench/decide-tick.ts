@@ -1,73 +1,162 @@
-// How long one tick's judgement takes on a large cluster, and what it holds in memory: the world
-// join, the plan order, the safety rules and the version-conflict judgement, on a snapshot of
-// N data nodes and thousands of shard copies, mid-upgrade (half the data nodes replaced, every
-// index created since then holding back its replica: a version conflict each).
+// What a plan and a tick cost at 200, 1,000 and 3,000 nodes (about 100 shard copies a data node),
+// against the goals: `plan` ≤ 1 s past the process's start and ≤ 150 MB; a tick ≤ 100 ms, the first
+// one too; at most one DescribeInstances per 1,000 instances a tick; ≤ 300 MB mid-upgrade.
 //
-//   npm run bench                       # default sizes
-//   npm run bench -- 600 40000          # data nodes, shard copies
+// Every figure comes from a process of its own running the real code: `plan` is the command line
+// itself, a tick is what `run` does each time (observe through the real adapters and SDK clients,
+// join, decide). They talk HTTP to fake Elasticsearch and AWS services (bench/fake-services.ts) in
+// yet another process, which answer from a synthetic world (bench/synthetic-world.ts):
+//   fresh      every node stale, green: what `plan` and a run's first ticks see
+//   conflicts  one data node replaced, 2,000 replicas of indices created on it unassigned (version
+//              conflicts, each explained by every data node): the first tick explains them all
+//   late       half the data nodes replaced (the lease lists their terminated instances)
+// Medians of repeated runs: the machine is shared.
+//
+//   npm run bench                  # 200, 1,000 and 3,000 nodes
+//   npm run bench -- 1000          # one size
 
-import { performance } from 'node:perf_hooks';
-import { decide } from '../src/upgrade/decide.ts';
-import { buildPlan } from '../src/upgrade/plan.ts';
-import type { AllocationExplanation, ShardCopy } from '../src/upgrade/model.ts';
-import { aLease, aNode, aWorld, decider, defaultOptions, explanation, versionNo, type NodeBuilder } from '../test/upgrade/builders.ts';
+import { fork, type ChildProcess } from 'node:child_process';
+import type { LeaseRecord } from '../src/upgrade/ports.ts';
+import type { TickFigures } from './tick-process.ts';
+import { TARGET } from './synthetic-world.ts';
 
-const dataNodes = Number(process.argv[2] ?? 200);
-const copies = Number(process.argv[3] ?? 20_000);
+const sizes = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [200, 1_000, 3_000];
+const CONFLICTS = 2_000;
+const PLANS = 3;
+const TICKS = 8;
+const here = (file: string): string => new URL(file, import.meta.url).pathname;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
-function buildSpec(): Parameters<typeof aWorld>[0] {
-  const masters = [aNode('m-1').master().atTarget(), aNode('m-2').master().atTarget(), aNode('m-3').master().atTarget()];
-  const data: NodeBuilder[] = [];
-  for (let i = 0; i < dataNodes; i++) {
-    const b = aNode(`d-${i}`).data();
-    data.push(i < dataNodes / 2 ? b.atTarget() : b);
+interface Services {
+  esUrl: string;
+  awsUrl: string;
+  lease: LeaseRecord;
+  shards: number;
+  instances: number;
+  child: ChildProcess;
+}
+
+/** A child process: its first IPC message, or its failure. */
+function run<T>(script: string, args: string[], env: Record<string, string> = {}): { child: ChildProcess; first: Promise<T> } {
+  const child = fork(here(script), args, { env: { ...process.env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const first = new Promise<T>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as T));
+    child.once('exit', (code) => reject(new Error(`${script} ${args.join(' ')} exited with ${String(code)} before answering`)));
+  });
+  return { child, first };
+}
+
+async function startServices(nodes: number, replaced: number, conflicts: number): Promise<Services> {
+  const { child, first } = run<Omit<Services, 'child'>>('./fake-services-main.ts', [String(nodes), String(replaced), String(conflicts)]);
+  return { ...(await first), child };
+}
+
+function stop(services: Services): void {
+  services.child.disconnect();
+}
+
+interface PlanFigures {
+  code: number;
+  startMs: number;
+  loadMs: number;
+  planMs: number;
+  totalMs: number;
+  maxRssMB: number;
+}
+
+async function plans(services: Services): Promise<PlanFigures[]> {
+  const figures: PlanFigures[] = [];
+  for (let i = 0; i < PLANS; i++) {
+    const { first } = run<PlanFigures>('./plan-process.ts', [services.esUrl, services.awsUrl, TARGET]);
+    const f = await first;
+    if (f.code !== 0) throw new Error(`plan exited with ${f.code}`);
+    figures.push(f);
   }
-  const names = data.map((d) => d.node.name);
-  const upgraded = names.slice(0, Math.floor(dataNodes / 2));
-  const old = names.slice(Math.floor(dataNodes / 2));
-  const shards: ShardCopy[] = [];
-  const explanations: AllocationExplanation[] = [];
-  const pairs = Math.floor(copies / 2);
-  const conflicts = Math.floor(pairs / 20);
-  for (let i = 0; i < pairs; i++) {
-    const index = `logs-${Math.floor(i / 5)}`;
-    const shard = i % 5;
-    if (i < conflicts) {
-      // A new index: primary on an upgraded node, replica held back by the version deciders.
-      const primary = upgraded[i % upgraded.length] ?? 'd-0';
-      shards.push({ index, shard, primary: true, state: 'STARTED', node: primary });
-      shards.push({ index, shard, primary: false, state: 'UNASSIGNED' });
-      const perNode: Record<string, ReturnType<typeof decider>[]> = { [primary]: [decider('same_shard', 'NO')] };
-      for (const n of old) perNode[n] = [decider('index_version', 'NO'), versionNo()];
-      explanations.push(explanation(index, shard, perNode, { unassignedReason: 'INDEX_CREATED' }));
-    } else {
-      shards.push({ index, shard, primary: true, state: 'STARTED', node: names[i % names.length] });
-      shards.push({ index, shard, primary: false, state: 'STARTED', node: names[(i + 1) % names.length] });
-    }
-  }
+  return figures;
+}
+
+async function ticks(services: Services): Promise<{ ticks: TickFigures[]; maxRssMB: number }> {
+  const { first } = run<{ ticks: TickFigures[]; maxRssMB: number }>('./tick-process.ts', [services.esUrl, services.awsUrl, String(TICKS)], {
+    BENCH_LEASE: JSON.stringify(services.lease),
+  });
+  return first;
+}
+
+/** A figure beside its goal: whether it is met. */
+function goal(value: number, limit: number, unit: string): string {
+  return `goal ≤ ${fmt(limit)} ${unit}: ${value <= limit ? 'met' : 'NOT MET'}`;
+}
+
+function tickLine(t: Omit<Steady, 'describeInstances'>): string {
+  return `${fmt(t.ms)} ms (observe ${fmt(t.observeMs)} [ES ${fmt(t.esMs)}, AWS ${fmt(t.awsMs)}] + decide ${fmt(t.decideMs)}; CPU ${fmt(t.cpuMs)} ms)`;
+}
+
+interface Steady {
+  ms: number;
+  observeMs: number;
+  decideMs: number;
+  esMs: number;
+  awsMs: number;
+  cpuMs: number;
+  /** The most any tick after the first made. */
+  describeInstances: number;
+}
+
+function steady(all: TickFigures[]): Steady {
+  const rest = all.slice(1);
   return {
-    nodes: [...masters, ...data],
-    health: { status: 'yellow', unassignedShards: conflicts },
-    shards,
-    explanations,
+    ms: median(rest.map((t) => t.ms)),
+    observeMs: median(rest.map((t) => t.observeMs)),
+    decideMs: median(rest.map((t) => t.decideMs)),
+    esMs: median(rest.map((t) => t.esMs)),
+    awsMs: median(rest.map((t) => t.awsMs)),
+    cpuMs: median(rest.map((t) => t.cpuMs)),
+    describeInstances: Math.max(...rest.map((t) => t.describeInstances)),
   };
 }
 
-const options = defaultOptions({ order: 'data-first' });
-const spec = buildSpec();
-const heapBefore = process.memoryUsage().heapUsed;
-const iterations = 50;
-const started = performance.now();
-let last: ReturnType<typeof decide> | undefined;
-for (let i = 0; i < iterations; i++) {
-  const world = aWorld(spec, options);
-  buildPlan(world, options);
-  last = decide({ world, options, lease: aLease(), atStart: false, ignoredInstanceIds: new Set(), now: new Date() });
+/** The lines of one world's ticks: the first, the steady ones, their DescribeInstances and memory. */
+function tickLines(label: string, services: Services, run: { ticks: TickFigures[]; maxRssMB: number }, rssGoalMB?: number): void {
+  const first = run.ticks[0];
+  if (!first) throw new Error(`no tick measured for ${label}`);
+  const later = steady(run.ticks);
+  const calls = Math.ceil(services.instances / 1000);
+  out(`[bench]   ${label}`);
+  out(`[bench]     first tick    ${tickLine(first)} → ${first.decision}; ${goal(first.ms, 100, 'ms')}`);
+  out(`[bench]     steady tick   ${tickLine(later)}; ${goal(later.ms, 100, 'ms')}`);
+  out(
+    `[bench]     DescribeInstances a tick (${fmt(services.instances)} instances)  first ${first.describeInstances}; ${goal(first.describeInstances, calls, 'calls')}` +
+      `  then at most ${later.describeInstances}; ${goal(later.describeInstances, calls, 'calls')}`,
+  );
+  out(`[bench]     peak RSS      ${fmt(run.maxRssMB)} MB${rssGoalMB === undefined ? '' : `; ${goal(run.maxRssMB, rssGoalMB, 'MB')}`}`);
 }
-const perTick = (performance.now() - started) / iterations;
-const heapAfter = process.memoryUsage().heapUsed;
 
-console.log(`[bench] decide tick: ${dataNodes} data nodes, ${spec.shards?.length ?? 0} shard copies, ${spec.explanations?.length ?? 0} explanations`);
-console.log(`[bench]   ${perTick.toFixed(1)} ms per tick (join + plan + rules + judgement), ${iterations} ticks`);
-console.log(`[bench]   heap used ${(heapAfter / 1048576).toFixed(1)} MiB (${((heapAfter - heapBefore) / 1048576).toFixed(1)} MiB over the run, before GC)`);
-console.log(`[bench]   decision: ${last?.kind ?? 'none'}`);
+out(`[bench] real adapters and clients over HTTP to fake services; medians (plans of ${PLANS}, ticks of ${TICKS - 1} after the first)`);
+for (const size of sizes) {
+  const fresh = await startServices(size, 0, 0);
+  out(`[bench] ${fmt(size)} nodes (3 masters), ${fmt(fresh.shards)} shard copies, ${fmt(fresh.instances)} instances`);
+  const planned = await plans(fresh);
+  const beyondStart = median(planned.map((p) => p.totalMs - p.startMs));
+  const planRss = median(planned.map((p) => p.maxRssMB));
+  out(
+    `[bench]   plan (the command line)  ${fmt(beyondStart)} ms past process start (loading ${fmt(median(planned.map((p) => p.loadMs)))} + plan ${fmt(median(planned.map((p) => p.planMs)))}; ` +
+      `Node's own start ${fmt(median(planned.map((p) => p.startMs)))} ms); ${goal(beyondStart, 1000, 'ms')}`,
+  );
+  out(`[bench]     peak RSS      ${fmt(planRss)} MB; ${goal(planRss, 150, 'MB')}`);
+  tickLines('fresh world (every node stale, green)', fresh, await ticks(fresh));
+  stop(fresh);
+
+  const conflicts = await startServices(size, 1, CONFLICTS);
+  tickLines(`mid-upgrade, ${fmt(CONFLICTS)} version conflicts (the first tick explains them all)`, conflicts, await ticks(conflicts), 300);
+  stop(conflicts);
+
+  const replaced = Math.floor((size - 3) / 2);
+  const late = await startServices(size, replaced, 0);
+  tickLines(`mid-upgrade, ${fmt(replaced)} data nodes replaced`, late, await ticks(late), 300);
+  stop(late);
+
+  const judge = await run<{ firstMs: number; laterMs: number }>('./judge-process.ts', [String(size), String(CONFLICTS)]).first;
+  out(`[bench]   judging ${fmt(CONFLICTS)} unassigned conflicts alone: ${fmt(judge.firstMs, 1)} ms the first tick, ${fmt(judge.laterMs, 2)} ms a tick after`);
+}

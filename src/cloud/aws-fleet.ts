@@ -1,5 +1,12 @@
 // The Fleet port against EC2 and EC2 Auto Scaling. Reads are batched (never one call per node) and
 // retried when transient; the terminate is never retried blindly.
+//
+// Instances are read by group: one DescribeInstances per 1,000 instances of the groups, by their
+// `aws:autoscaling:groupName` tag, whatever the cluster's size. Only node keys (private IPs or ids)
+// that no instance of those groups matches are looked up by key, 200 to a call: the first
+// observation (the groups are not known yet), a node outside the groups, a node whose instance has
+// gone. Every instance is read afresh each tick: its EC2 state and tags can change, and the same
+// call that would confirm a cached fact returns all of them.
 
 import {
   DescribeAutoScalingGroupsCommand,
@@ -27,12 +34,16 @@ const GROUP_TAG = 'aws:autoscaling:groupName';
 /** EC2 accepts at most 200 values per filter. */
 const FILTER_CHUNK = 200;
 const GROUP_CHUNK = 50;
+/** The most instances one DescribeInstances returns. */
+const PAGE_SIZE = 1000;
 
 export class AwsFleet implements Fleet {
   private readonly ec2: EC2Client;
   private readonly autoScaling: AutoScalingClient;
   private readonly log: Logger;
   private readonly options: AwsFleetOptions;
+  /** The groups the last observation described: their instances are read by tag from the start next time. */
+  private knownGroups: string[] = [];
 
   constructor(ec2: EC2Client, autoScaling: AutoScalingClient, log: Logger, options: AwsFleetOptions = {}) {
     this.ec2 = ec2;
@@ -41,27 +52,30 @@ export class AwsFleet implements Fleet {
     this.options = options;
   }
 
+  /**
+   * The instances behind the node keys and every member of their groups, as the port says. Read by
+   * group first; what is read beyond that (the groups' other tagged instances: recently terminated
+   * ones, say) is left out, so the snapshot holds exactly the matched instances and the members.
+   */
   async observe(query: FleetQuery, signal?: AbortSignal): Promise<FleetSnapshot> {
-    const instances = new Map<string, Ec2Instance>();
-    const add = (list: Ec2Instance[]): void => list.forEach((i) => instances.set(i.id, i));
-    // Instance-id is a filter rather than InstanceIds so an id long gone is simply absent, not an error.
-    const [byIp, byId] = await Promise.all([
-      this.describeInstances('private-ip-address', query.privateIps, signal),
-      this.describeInstances('instance-id', query.instanceIds, signal),
-    ]);
-    add(byIp);
-    add(byId);
-
+    const read = await this.readInstances(query, signal);
+    const ips = new Set(query.privateIps);
+    const ids = new Set(query.instanceIds);
+    const matched = [...read.values()].filter((i) => (i.privateIp !== undefined && ips.has(i.privateIp)) || ids.has(i.id));
     const groupNames = new Set(query.groupNames);
-    for (const i of instances.values()) if (i.groupName) groupNames.add(i.groupName);
+    for (const i of matched) if (i.groupName) groupNames.add(i.groupName);
     const sdkGroups = await this.describeGroups([...groupNames], signal);
+    this.knownGroups = sdkGroups.map((g) => g.AutoScalingGroupName ?? '').filter(Boolean);
 
-    const missing = sdkGroups.flatMap((g) => g.Instances ?? []).map((i) => i.InstanceId ?? '').filter((id) => id && !instances.has(id));
+    // A member the tag did not find (its tag removed or not there yet) is read by id.
+    const memberIds = new Set(sdkGroups.flatMap((g) => g.Instances ?? []).map((i) => i.InstanceId ?? '').filter(Boolean));
+    const missing = [...memberIds].filter((id) => !read.has(id));
     const [members, launchVersions] = await Promise.all([
-      this.describeInstances('instance-id', [...new Set(missing)], signal),
+      this.describeInstances('instance-id', missing, signal),
       resolveLaunchVersions(sdkGroups, this.ec2, (op, fn) => this.call(op, fn, signal), this.options.versionTagKey ?? 'Version'),
     ]);
-    add(members);
+    const instances = new Map<string, Ec2Instance>();
+    for (const i of [...matched, ...[...read.values()].filter((r) => memberIds.has(r.id)), ...members]) instances.set(i.id, i);
 
     // The group's lifecycle state is what tells a terminating instance (EC2 still says running) apart.
     for (const g of sdkGroups) {
@@ -110,6 +124,43 @@ export class AwsFleet implements Fleet {
     throw toAwsServiceError(failure, 'TerminateInstanceInAutoScalingGroup');
   }
 
+  /**
+   * The instances of the groups known so far, by tag, then the node keys none of them matches, by
+   * key, 200 at a time: each group found that way is read whole by tag, which usually matches the
+   * remaining keys (the first observation of 1,000 nodes in two groups takes three or four calls).
+   */
+  private async readInstances(query: FleetQuery, signal?: AbortSignal): Promise<Map<string, Ec2Instance>> {
+    const read = new Map<string, Ec2Instance>();
+    const ips = new Set<string>();
+    const add = (list: Ec2Instance[]): void => {
+      for (const i of list) {
+        read.set(i.id, i);
+        if (i.privateIp !== undefined) ips.add(i.privateIp);
+      }
+    };
+    const groupsRead = new Set([...query.groupNames, ...this.knownGroups]);
+    add(await this.describeInstances(`tag:${GROUP_TAG}`, [...groupsRead], signal));
+
+    const lookedUp = new Set<string>();
+    for (;;) {
+      const unmatchedIps = query.privateIps.filter((ip) => !ips.has(ip) && !lookedUp.has(ip)).slice(0, FILTER_CHUNK);
+      const unmatchedIds = query.instanceIds.filter((id) => !read.has(id) && !lookedUp.has(id)).slice(0, FILTER_CHUNK);
+      if (unmatchedIps.length === 0 && unmatchedIds.length === 0) return read;
+      for (const key of [...unmatchedIps, ...unmatchedIds]) lookedUp.add(key);
+      // Instance-id is a filter rather than InstanceIds so an id long gone is simply absent, not an error.
+      const [byIp, byId] = await Promise.all([
+        this.describeInstances('private-ip-address', unmatchedIps, signal),
+        this.describeInstances('instance-id', unmatchedIds, signal),
+      ]);
+      add(byIp);
+      add(byId);
+      const found = [...byIp, ...byId].flatMap((i) => (i.groupName !== undefined && !groupsRead.has(i.groupName) ? [i.groupName] : []));
+      const newGroups = [...new Set(found)];
+      for (const g of newGroups) groupsRead.add(g);
+      add(await this.describeInstances(`tag:${GROUP_TAG}`, newGroups, signal));
+    }
+  }
+
   /** Whether EC2 or the group already started terminating the instance. */
   private async readTermination(instanceId: string, signal?: AbortSignal): Promise<'terminating' | 'running' | 'absent'> {
     const [instances, asg] = await Promise.all([
@@ -135,7 +186,7 @@ export class AwsFleet implements Fleet {
       do {
         const page = await this.call(
           'DescribeInstances',
-          () => this.ec2.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, NextToken: token }), signal ? { abortSignal: signal } : {}),
+          () => this.ec2.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: PAGE_SIZE, NextToken: token }), signal ? { abortSignal: signal } : {}),
           signal,
         );
         for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push(toInstance(i));

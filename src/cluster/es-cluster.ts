@@ -19,6 +19,7 @@ import {
   toShardCopies,
   toVotingConfigExclusions,
   toVotingConfigNodeIds,
+  ExplainPool,
   type ClusterStateBody,
   type HealthBody,
   type SettingsBody,
@@ -205,12 +206,14 @@ export class EsCluster implements Cluster {
   private async explainAll(snapshot: ClusterSnapshot, signal?: AbortSignal): Promise<AllocationExplanation[]> {
     const { fresh, stale } = this.explanations.plan(snapshot);
     if (stale.length > 0) this.log.debug({ unassigned: fresh.length + stale.length, explaining: stale.length }, 'explaining unassigned copies');
+    // This batch's answers share their equal node decisions (most nodes refuse most copies alike).
+    const pool = new ExplainPool();
     const results = await mapLimit(stale, this.options.explainConcurrency ?? 8, (copy) =>
       this.call(
         'POST _cluster/allocation/explain',
         async () => {
           try {
-            return await this.explainRaw(copy, signal);
+            return await this.explainRaw(copy, signal, pool);
           } catch (error) {
             // The copy got assigned or its index was deleted since _cat/shards: nothing to explain.
             const status = esStatusOf(error);
@@ -225,12 +228,12 @@ export class EsCluster implements Cluster {
     return [...fresh, ...results.filter((r): r is AllocationExplanation => r !== undefined)];
   }
 
-  private async explainRaw(shard: ShardKey, signal?: AbortSignal): Promise<AllocationExplanation> {
+  private async explainRaw(shard: ShardKey, signal?: AbortSignal, pool?: ExplainPool): Promise<AllocationExplanation> {
     const body = await this.client.cluster.allocationExplain(
       { index: shard.index, shard: shard.shard, primary: shard.primary, include_yes_decisions: false },
       signal ? { signal } : {},
     );
-    return toAllocationExplanation(body);
+    return toAllocationExplanation(body, pool);
   }
 
   /** Retries transient failures, then translates what is left into a ServiceError. */

@@ -16,7 +16,7 @@ import { findReplacementUnderWay, findWrongReplacement, leavingNodes, replacemen
 import { isHeldBackByBalancer, judgeSettlement, toleratedFor, type Settlement, type VersionConflict } from './version-conflicts.ts';
 import type { ShardCopy } from './model.ts';
 import { compareVersions } from '../shared/versions.ts';
-import { copiesOf, shardKey } from './shard-copies.ts';
+import { copiesOf, copiesOn, shardKey } from './shard-copies.ts';
 import { isDataNode, type NodeView, type World } from './world.ts';
 
 /** The wait in progress, as the run recorded it. */
@@ -112,8 +112,8 @@ function decideStep(input: DecideInput): Decision {
 
   if (input.atStart) {
     // Judge every stale node before touching any, or waiting for anything: a set-up problem
-    // refuses the whole run at once.
-    const structural = candidates.flatMap((c) => evaluateRules(c, ctx).filter((r) => r.kind === 'structural'));
+    // refuses the whole run at once. Only the structural rules: the others' answers would be dropped.
+    const structural = candidates.flatMap((c) => evaluateRules(c, ctx, STRUCTURAL_RULES));
     if (structural.length > 0) return { kind: 'refuse', refusals: dedupe(structural) };
   }
 
@@ -182,7 +182,7 @@ function decideStep(input: DecideInput): Decision {
   // Copies that cannot leave only because their primary is on a newer node (version conflict) stay:
   // no older node may take them, and the primary keeps the data. Waiting for them would never end.
   const held = draining
-    ? world.cluster.shards.filter((s) => s.node === candidate.node.name && !stuckByVersion(world, s, candidate.node.name)).length
+    ? copiesOn(world.cluster.shards, [candidate.node.name]).filter((s) => !stuckByVersion(world, s, candidate.node.name)).length
     : 0;
   if (draining && held > 0) {
     return wait('drain', `${held} shard copies to move off ${candidate.node.name}`, { noRelocatingShards: true }, candidate.node.name);
@@ -247,11 +247,13 @@ function decideStep(input: DecideInput): Decision {
 
 /** Copies on the node with no started copy outside the nodes going with it, named "[index][shard]". */
 function lonelyCopies(world: World, view: NodeView, going: ReadonlySet<string>): string[] {
-  const name = view.node.name;
-  return world.cluster.shards
-    .filter((s) => s.node === name && !copiesOf(world.cluster.shards, s).some((o) => o.node !== undefined && !going.has(o.node) && o.state === 'STARTED'))
+  const shards = world.cluster.shards;
+  return copiesOn(shards, [view.node.name])
+    .filter((s) => !copiesOf(shards, s).some((o) => o.node !== undefined && !going.has(o.node) && o.state === 'STARTED'))
     .map((s) => `[${s.index}][${s.shard}]`);
 }
+
+const STRUCTURAL_RULES = RULES.filter((r) => r.kind === 'structural');
 
 /** What still keeps a batch member from going once the batch is on its way: moments, and lost data. */
 const BATCH_RULES = RULES.filter((r) => ['cluster_not_red', 'master_elected', 'no_single_copy_shards', 'require_other_started_copy'].includes(r.name));
@@ -264,10 +266,12 @@ function batchesFor(world: World, candidates: NodeView[], options: UpgradeOption
   if (options.batch !== 'zone') return (c) => [c];
   const readied = world.nodes.filter((n) => override?.nodeNames.includes(n.node.name));
   const batches = zoneBatches(world, candidates.filter((c) => c.isData && !readied.includes(c)), options);
+  // Asked for every candidate by several rules: each node's batch found once, not searched for.
+  const batchOfNode = new Map(batches.flatMap((b) => b.map((n) => [n, b] as const)));
   return (c) => {
     if (!c.isData) return [c];
     if (readied.includes(c)) return readied.filter((n) => candidates.includes(n));
-    return batches.find((b) => b.includes(c)) ?? [c];
+    return batchOfNode.get(c) ?? [c];
   };
 }
 

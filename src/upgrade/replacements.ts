@@ -19,7 +19,23 @@ export function launchedDuringUpgrade(lease: LeaseRecord): (instance: Ec2Instanc
  * (an accepted terminate is never sent again, whatever EC2 still says).
  */
 export function isLeaving(instance: Ec2Instance, lease: LeaseRecord): boolean {
-  return isGoingAway(instance) || lease.terminatedInstanceIds.includes(instance.id);
+  return isGoingAway(instance) || terminatedIds(lease).has(instance.id);
+}
+
+const idSets = new WeakMap<readonly string[], { size: number; ids: ReadonlySet<string> }>();
+
+/**
+ * The lease's terminated instances as a set: asked of every instance, several times a tick, and late
+ * in a large upgrade the list holds most of the fleet. Kept per list (a record's lists are replaced,
+ * not changed, when it changes); rebuilt should one grow in place.
+ */
+function terminatedIds(lease: LeaseRecord): ReadonlySet<string> {
+  const list = lease.terminatedInstanceIds;
+  const known = idSets.get(list);
+  if (known?.size === list.length) return known.ids;
+  const ids = new Set(list);
+  idSets.set(list, { size: list.length, ids });
+  return ids;
 }
 
 /** Nodes still in the cluster whose instance is leaving (or was terminated by this upgrade, whatever EC2 reports now). */
@@ -91,8 +107,9 @@ export function findWrongReplacement(world: World, options: UpgradeOptions, leas
       return `replacement ${view.node.name} (instance ${view.instance.id}) runs Elasticsearch ${view.node.version}, not ${options.expectedEsVersion}`;
     }
   }
+  const groupNames = new Set(world.groups.map((g) => g.name));
   for (const i of world.fleet.instances) {
-    const inGroup = world.groups.some((g) => g.name === i.groupName);
+    const inGroup = i.groupName !== undefined && groupNames.has(i.groupName);
     if (inGroup && !isLeaving(i, lease) && launched(i) && i.tags[key] !== options.targetVersion) {
       return `replacement instance ${i.id} in ${i.groupName} launched with ${key}=${i.tags[key] ?? 'none'}, not ${options.targetVersion}`;
     }

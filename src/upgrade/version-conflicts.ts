@@ -73,11 +73,21 @@ export function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>
 export type Tolerated = (nodeName: string, decider: string) => boolean;
 export const NOTHING_TOLERATED: Tolerated = () => false;
 
-/** What this controller itself changed for the node it replaces next: narrowed to new primaries, some nodes excluded. */
+let lastTolerated: { key: string; tolerated: Tolerated } | undefined;
+
+/**
+ * What this controller itself changed for the node it replaces next: narrowed to new primaries, some
+ * nodes excluded. The same answer from one tick to the next is the same function, so verdicts that
+ * depend on it can be kept (see judgeSettlement).
+ */
 export function toleratedFor(narrowed: boolean, excludedNodes: readonly string[]): Tolerated {
   if (!narrowed && excludedNodes.length === 0) return NOTHING_TOLERATED;
+  const key = `${String(narrowed)}\u0000${excludedNodes.join('\u0000')}`;
+  if (lastTolerated?.key === key) return lastTolerated.tolerated;
   const excluded = new Set(excludedNodes);
-  return (node, decider) => (narrowed && decider === 'enable') || (decider === 'filter' && excluded.has(node));
+  const tolerated: Tolerated = (node, decider) => (narrowed && decider === 'enable') || (decider === 'filter' && excluded.has(node));
+  lastTolerated = { key, tolerated };
+  return tolerated;
 }
 
 export type Settlement =
@@ -144,11 +154,11 @@ export function judgeSettlement(
       continue;
     }
     const copyHolders = new Set(copiesOf(shards, copy).flatMap((c) => (c.node === undefined ? [] : [c.node])));
-    const verdict = judgeCopy(explanation, copyHolders, tolerated);
+    const verdict = rememberedVerdict(explanation, copyHolders, tolerated);
     if (verdict.conflict) conflicts.push({ index: copy.index, shard: copy.shard, explanation: verdict.text });
     // Refused only by this controller's narrowing for the node it replaces next (whether or not the
     // balancer held it back before): it is not on that node, and lifting the narrowing frees it.
-    else if (isHeldByNarrowing(explanation, copyHolders, tolerated)) heldByNarrowing += 1;
+    else if (verdict.heldByNarrowing) heldByNarrowing += 1;
     else if (context.mixedVersions === true && isHeldBackByBalancer(explanation)) {
       heldBack.push({
         index: copy.index,
@@ -171,6 +181,36 @@ export function judgeSettlement(
   }
   const accepted = heldBack.map(({ pastGrace: _grace, ...h }) => h);
   return { kind: 'version-conflicts-only', conflicts: [...conflicts, ...accepted], heldByNarrowing };
+}
+
+interface Verdict {
+  conflict: boolean;
+  text: string;
+  heldByNarrowing: boolean;
+}
+
+interface RememberedVerdict {
+  holders: string;
+  tolerated: Tolerated;
+  verdict: Verdict;
+}
+
+/**
+ * Verdicts by explanation. Mid-upgrade thousands of version conflicts stay unassigned for hours, each
+ * explained once (src/cluster/explanation-cache.ts) and listing every data node: judging them all
+ * again each tick would cost more than everything else a tick does. A verdict depends only on the
+ * explanation (never changed once read), the nodes holding a copy, and what is tolerated.
+ */
+const verdicts = new WeakMap<AllocationExplanation, RememberedVerdict>();
+
+function rememberedVerdict(explanation: AllocationExplanation, holders: Set<string>, tolerated: Tolerated): Verdict {
+  const holdersKey = [...holders].join('\u0000');
+  const known = verdicts.get(explanation);
+  if (known && known.tolerated === tolerated && known.holders === holdersKey) return known.verdict;
+  const { conflict, text } = judgeCopy(explanation, holders, tolerated);
+  const verdict = { conflict, text, heldByNarrowing: !conflict && isHeldByNarrowing(explanation, holders, tolerated) };
+  verdicts.set(explanation, { holders: holdersKey, tolerated, verdict });
+  return verdict;
 }
 
 function uniqueCopies(copies: ShardCopy[]): { index: string; shard: number; primary: boolean }[] {
@@ -203,26 +243,50 @@ export function judgeCopy(
   if (e.nodeDecisions.length === 0) {
     return { conflict: false, text: e.allocateExplanation ?? 'no data node to allocate to' };
   }
-  const awarenessExcused = e.nodeDecisions.some((d) => refusesOnlyForVersions(d, (decider) => tolerated(d.nodeName, decider)));
+  const awarenessExcused = e.nodeDecisions.some((d) => refusesOnlyForVersions(d, tolerated));
   let versionText: string | undefined;
   for (const d of e.nodeDecisions) {
     const holdsCopy = holders.has(d.nodeName) || holders.has(d.nodeId);
-    const bad = foreignRefusals(d, holdsCopy, awarenessExcused, (decider) => tolerated(d.nodeName, decider));
-    if (bad.length > 0) {
+    if (!refusesOnlyAsExplained(d, holdsCopy, awarenessExcused, tolerated)) {
+      const bad = foreignRefusals(d, holdsCopy, awarenessExcused, (decider) => tolerated(d.nodeName, decider));
       return { conflict: false, text: `node ${d.nodeName}: ${bad.map((b) => `${b.decider}: ${b.explanation}`).join('; ')}` };
     }
+    if (versionText !== undefined) continue;
     const v = d.deciders.find((x) => x.decider === 'node_version' && x.decision === 'NO') ??
       d.deciders.find((x) => VERSION_DECIDERS.has(x.decider) && x.decision === 'NO');
-    versionText ??= v?.explanation;
+    versionText = v?.explanation;
   }
   if (!versionText) return { conflict: false, text: 'no node refuses for being older than the primary' };
   return { conflict: true, text: versionText };
 }
 
+/**
+ * `foreignRefusals(d, ...)` is empty: at least one refusal explained by versions (or by holding a copy,
+ * or by awareness when excused), the others explained or tolerated. A loop without allocations: a
+ * mid-upgrade explanation lists every data node, and thousands of them can be judged in a tick.
+ */
+function refusesOnlyAsExplained(d: NodeAllocationDecision, holdsCopy: boolean, awarenessExcused: boolean, tolerated: Tolerated): boolean {
+  let explainedOne = false;
+  for (const x of d.deciders) {
+    if (x.decision === 'YES') continue;
+    const explained =
+      x.decision === 'NO' &&
+      (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER) || (awarenessExcused && x.decider === AWARENESS_DECIDER));
+    if (explained) explainedOne = true;
+    else if (!(x.decision === 'NO' && tolerated(d.nodeName, x.decider))) return false;
+  }
+  return explainedOne;
+}
+
 /** Whether a node refuses a copy for versions and nothing else but this controller's own settings. */
-function refusesOnlyForVersions(d: NodeAllocationDecision, tolerated: (decider: string) => boolean): boolean {
-  const refusing = d.deciders.filter((x) => x.decision !== 'YES' && !(x.decision === 'NO' && tolerated(x.decider)));
-  return refusing.length > 0 && refusing.every((x) => x.decision === 'NO' && VERSION_DECIDERS.has(x.decider));
+function refusesOnlyForVersions(d: NodeAllocationDecision, tolerated: Tolerated): boolean {
+  let refused = false;
+  for (const x of d.deciders) {
+    if (x.decision === 'YES' || (x.decision === 'NO' && tolerated(d.nodeName, x.decider))) continue;
+    if (x.decision !== 'NO' || !VERSION_DECIDERS.has(x.decider)) return false;
+    refused = true;
+  }
+  return refused;
 }
 
 /**

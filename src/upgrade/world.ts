@@ -80,12 +80,19 @@ export function fleetQueryFor(nodes: EsNode[], match: InstanceMatch, groupNames:
     : { privateIps: [], instanceIds: keys, groupNames };
 }
 
-function findInstance(node: EsNode, instances: Ec2Instance[], match: InstanceMatch): Ec2Instance | undefined {
-  const key = matchKey(node, match);
-  if (!key) return undefined;
-  const candidates = instances.filter((i) => (match.kind === 'private-ip' ? i.privateIp === key : i.id === key));
-  // A private IP can be reused by a later instance: prefer the live one, then the newest.
-  return candidates.sort((a, b) => rank(b) - rank(a))[0];
+/**
+ * Each match key's instance, found in one pass over the instances (not one per node). A private IP
+ * can be reused by a later instance: the live one wins, then the newest, then the first listed.
+ */
+function instancesByKey(instances: Ec2Instance[], match: InstanceMatch): Map<string, Ec2Instance> {
+  const best = new Map<string, Ec2Instance>();
+  for (const instance of instances) {
+    const key = match.kind === 'private-ip' ? instance.privateIp : instance.id;
+    if (key === undefined) continue;
+    const current = best.get(key);
+    if (!current || rank(instance) > rank(current)) best.set(key, instance);
+  }
+  return best;
 }
 
 function rank(i: Ec2Instance): number {
@@ -98,8 +105,10 @@ export function joinWorld(
   options: { match: InstanceMatch; versionTagKey: string; groupNames: string[] },
 ): World {
   const groupsByName = new Map(fleet.groups.map((g) => [g.name, g]));
+  const byKey = instancesByKey(fleet.instances, options.match);
   const nodes: NodeView[] = cluster.nodes.map((node) => {
-    const instance = findInstance(node, fleet.instances, options.match);
+    const key = matchKey(node, options.match);
+    const instance = key ? byKey.get(key) : undefined;
     const group = instance?.groupName ? groupsByName.get(instance.groupName) : undefined;
     const master = isMasterEligible(node);
     return {

@@ -34,6 +34,27 @@ function filterValuesOf(call: { args: [{ input: object }] }): string[] {
   return input.Filters?.[0]?.Values ?? [];
 }
 
+/** Each call's filters, as { name: values }. */
+function filtersOf(calls: { args: [{ input: object }] }[]): Record<string, string[]>[] {
+  return calls.map((call) => {
+    const input = call.args[0].input as { Filters?: { Name?: string; Values?: string[] }[] };
+    return Object.fromEntries((input.Filters ?? []).map((f) => [f.Name ?? '', f.Values ?? []]));
+  });
+}
+
+/** `size` instances: three masters in es-masters, the rest in es-data, every one in service. */
+function aFleetOf(size: number): { instances: ReturnType<typeof anInstance>['value'][]; groups: AutoScalingGroup[]; ips: string[] } {
+  const instances = Array.from({ length: size }, (_, n) =>
+    anInstance(`i-${n}`).withIp(`10.1.${Math.floor(n / 250)}.${n % 250}`).inGroup(n < 3 ? 'es-masters' : 'es-data').value,
+  );
+  const ids = instances.map((i) => i.InstanceId ?? '');
+  return {
+    instances,
+    groups: [aGroup('es-masters').withInstances(...ids.slice(0, 3)).value, aGroup('es-data').withInstances(...ids.slice(3)).value],
+    ips: instances.map((i) => i.PrivateIpAddress ?? ''),
+  };
+}
+
 beforeEach(() => {
   ec2Mock.reset();
   asgMock.reset();
@@ -67,7 +88,7 @@ describe('AwsFleet.observe', () => {
     expect(snapshot.instances.map((i) => i.id)).toEqual(['i-0', 'i-1', 'i-2', 'i-3', 'i-4']);
   });
 
-  it('describes the groups of matched instances and every member of those groups in one batch', async () => {
+  it('describes the groups of matched instances and reads every member of those groups by their tag', async () => {
     // Prepare: nodes map to i-1 and i-2; the group also holds a replacement i-3 no node maps to yet.
     serveInstances(ec2Mock, [
       anInstance('i-1').withIp('10.0.0.1').inGroup('es-data').value,
@@ -83,10 +104,119 @@ describe('AwsFleet.observe', () => {
     // Assess
     expect(asgMock.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(1);
     expect(snapshot.groups.map((g) => g.name)).toEqual(['es-data']);
-    const memberLookups = ec2Mock.commandCalls(DescribeInstancesCommand).filter((c) => filterValuesOf(c).includes('i-3'));
-    expect(memberLookups).toHaveLength(1);
-    expect(filterValuesOf(memberLookups[0]!)).toEqual(['i-3']);
+    expect(filtersOf(ec2Mock.commandCalls(DescribeInstancesCommand))).toEqual([
+      { 'private-ip-address': ['10.0.0.1', '10.0.0.2'] },
+      { 'tag:aws:autoscaling:groupName': ['es-data'] },
+    ]);
+    expect(snapshot.instances.map((i) => i.id).sort()).toEqual(['i-1', 'i-2', 'i-3']);
     expect(snapshot.instances.find((i) => i.id === 'i-3')).toMatchObject({ state: 'pending', groupName: 'es-data', privateIp: '10.0.0.3' });
+  });
+
+  it.each([
+    [1_000, 1],
+    [3_000, 3],
+  ])('reads %i instances of known groups with %i DescribeInstances a tick, 1,000 to a page', async (size, calls) => {
+    // Prepare: three masters and the data nodes, each node on an instance of its group.
+    const { instances, groups, ips } = aFleetOf(size);
+    serveInstances(ec2Mock, instances);
+    serveGroups(groups);
+    const fleet = newFleet();
+    const query = { privateIps: ips, instanceIds: [], groupNames: [] };
+    await fleet.observe(query);
+    ec2Mock.resetHistory();
+
+    // Act
+    const snapshot = await fleet.observe(query);
+
+    // Assess
+    const describes = ec2Mock.commandCalls(DescribeInstancesCommand);
+    expect(describes).toHaveLength(calls);
+    for (const call of describes) {
+      expect(call.args[0].input).toMatchObject({ Filters: [{ Name: 'tag:aws:autoscaling:groupName', Values: ['es-masters', 'es-data'] }], MaxResults: 1000 });
+    }
+    expect(snapshot.instances).toHaveLength(size);
+    expect(snapshot.groups.map((g) => [g.name, g.instanceIds.length])).toEqual([
+      ['es-masters', 3],
+      ['es-data', size - 3],
+    ]);
+  });
+
+  it.each([
+    [1_000, 4],
+    [3_000, 6],
+  ])('finds the groups of %i nodes on the first observation in %i DescribeInstances', async (size, calls) => {
+    // Prepare: the data nodes come first, so the first 200 private IPs find the data group only.
+    const { instances, groups, ips } = aFleetOf(size);
+    serveInstances(ec2Mock, instances);
+    serveGroups(groups);
+
+    // Act
+    const snapshot = await newFleet().observe({ privateIps: [...ips.slice(3), ...ips.slice(0, 3)], instanceIds: [], groupNames: [] });
+
+    // Assess: 200 IPs, the data group by tag (a call per 1,000), the masters' IPs, the masters by tag.
+    expect(filtersOf(ec2Mock.commandCalls(DescribeInstancesCommand)).map((f) => Object.keys(f)[0])).toEqual([
+      'private-ip-address',
+      ...Array<string>(Math.ceil((size - 3) / 1000)).fill('tag:aws:autoscaling:groupName'),
+      'private-ip-address',
+      'tag:aws:autoscaling:groupName',
+    ]);
+    expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(calls);
+    expect(snapshot.instances).toHaveLength(size);
+  });
+
+  it('looks up by private IP only the nodes no instance of the groups matches, every tick', async () => {
+    // Prepare: 10.0.9.9 is a node on an instance outside any group.
+    const { instances, groups, ips } = aFleetOf(10);
+    serveInstances(ec2Mock, [...instances, anInstance('i-lone').withIp('10.0.9.9').value]);
+    serveGroups(groups);
+    const fleet = newFleet();
+    const query = { privateIps: [...ips, '10.0.9.9'], instanceIds: [], groupNames: [] };
+    await fleet.observe(query);
+    ec2Mock.resetHistory();
+
+    // Act
+    const snapshot = await fleet.observe(query);
+
+    // Assess
+    expect(filtersOf(ec2Mock.commandCalls(DescribeInstancesCommand))).toEqual([
+      { 'tag:aws:autoscaling:groupName': ['es-masters', 'es-data'] },
+      { 'private-ip-address': ['10.0.9.9'] },
+    ]);
+    expect(snapshot.instances.map((i) => i.id)).toContain('i-lone');
+  });
+
+  it('leaves out tagged instances that are neither members nor behind a node, as a recently terminated one', async () => {
+    // Prepare: i-old was terminated; EC2 still lists it, with its tags, for up to an hour.
+    serveInstances(ec2Mock, [
+      anInstance('i-1').withIp('10.0.0.1').inGroup('es-data').value,
+      anInstance('i-old').inGroup('es-data').inState('terminated').value,
+    ]);
+    serveGroups([aGroup('es-data').withInstances('i-1').value]);
+    const fleet = newFleet();
+    await fleet.observe({ privateIps: ['10.0.0.1'], instanceIds: [], groupNames: [] });
+
+    // Act: the second observation reads the group by tag, i-old with it.
+    const snapshot = await fleet.observe({ privateIps: ['10.0.0.1'], instanceIds: [], groupNames: [] });
+
+    // Assess
+    expect(filtersOf(ec2Mock.commandCalls(DescribeInstancesCommand))).toContainEqual({ 'tag:aws:autoscaling:groupName': ['es-data'] });
+    expect(snapshot.instances.map((i) => i.id)).toEqual(['i-1']);
+  });
+
+  it('reads by id a member the group lists without its tag', async () => {
+    serveInstances(ec2Mock, [anInstance('i-1').withIp('10.0.0.1').inGroup('es-data').value, anInstance('i-untagged').value]);
+    serveGroups([aGroup('es-data').withInstances('i-1', 'i-untagged').value]);
+
+    const snapshot = await newFleet().observe({ privateIps: ['10.0.0.1'], instanceIds: [], groupNames: ['es-data'] });
+
+    expect(filtersOf(ec2Mock.commandCalls(DescribeInstancesCommand))).toEqual([
+      { 'tag:aws:autoscaling:groupName': ['es-data'] },
+      { 'instance-id': ['i-untagged'] },
+    ]);
+    expect(snapshot.instances.map((i) => [i.id, i.lifecycleState])).toEqual([
+      ['i-1', 'InService'],
+      ['i-untagged', 'InService'],
+    ]);
   });
 
   it('includes groups named in the query even when no node maps to them', async () => {

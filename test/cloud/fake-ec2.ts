@@ -10,6 +10,10 @@ export function serveInstances(ec2: AwsClientStub<EC2Client>, instances: Instanc
         const values = f.Values ?? [];
         if (f.Name === 'private-ip-address') return values.includes(i.PrivateIpAddress ?? '');
         if (f.Name === 'instance-id') return values.includes(i.InstanceId ?? '');
+        if (f.Name?.startsWith('tag:')) {
+          const key = f.Name.slice('tag:'.length);
+          return (i.Tags ?? []).some((t) => t.Key === key && values.includes(t.Value ?? ''));
+        }
         throw new Error(`fake EC2 does not know filter ${f.Name ?? ''}`);
       }),
     );

@@ -272,3 +272,66 @@ describe('judgeSettlement', () => {
     });
   });
 });
+
+describe('judgeSettlement over many ticks', () => {
+  /** The explanation, counting how often its node decisions are read. */
+  function counted(e: AllocationExplanation): { explanation: AllocationExplanation; reads: () => number } {
+    let reads = 0;
+    const explanation = new Proxy(e, {
+      get(target, key, receiver) {
+        if (key === 'nodeDecisions') reads += 1;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    return { explanation, reads: () => reads };
+  }
+  const conflict = (): AllocationExplanation =>
+    explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo()], 'es-data-3': [versionNo()] });
+
+  it('judges an explanation once while the copies and what is tolerated stay as they were', () => {
+    // Prepare
+    const { explanation: e, reads } = counted(conflict());
+    const first = judgeSettlement(yellow(), primaryOnNew, [e]);
+    const afterFirst = reads();
+
+    // Act: the next tick reads the shards anew; the explanation is the one kept (explanation-cache).
+    const again = judgeSettlement(yellow(), primaryOnNew.map((s) => ({ ...s })), [e], { tolerated: toleratedFor(false, []) });
+
+    // Assess
+    expect(afterFirst).toBeGreaterThan(0);
+    expect(reads()).toBe(afterFirst);
+    expect(again).toEqual(first);
+    expect(again.kind).toBe('version-conflicts-only');
+  });
+
+  it('judges it again once another node holds a copy: same_shard there is explained only by that copy', () => {
+    const { explanation: e, reads } = counted(conflict());
+    expect(judgeSettlement(yellow(), primaryOnNew, [e]).kind).toBe('version-conflicts-only');
+    const afterFirst = reads();
+
+    // es-data-1 no longer holds the primary: its same_shard refusal is no longer explained.
+    const moved = [shard('logs-05', 0, true, 'STARTED', 'es-data-4'), shard('logs-05', 0, false, 'UNASSIGNED')];
+    const result = judgeSettlement(yellow(), moved, [e]);
+
+    expect(reads()).toBeGreaterThan(afterFirst);
+    expect(result).toMatchObject({ kind: 'unsettled', blockers: [{ index: 'logs-05', shard: 0, reason: expect.stringContaining('es-data-1: same_shard') as string }] });
+  });
+
+  it('judges it again when what is tolerated changes', () => {
+    // es-data-3 refuses only for the exclusion this controller set: held by its narrowing while tolerated.
+    const e = explanation('logs-05', 0, { 'es-data-1': [decider('same_shard', 'NO')], 'es-data-2': [versionNo()], 'es-data-3': [decider('filter', 'NO')] });
+    const tolerating = judgeSettlement(yellow(), primaryOnNew, [e], { tolerated: toleratedFor(false, ['es-data-3']) });
+    const not = judgeSettlement(yellow(), primaryOnNew, [e], { tolerated: toleratedFor(false, []) });
+    const again = judgeSettlement(yellow(), primaryOnNew, [e], { tolerated: toleratedFor(false, ['es-data-3']) });
+
+    expect(tolerating).toEqual({ kind: 'version-conflicts-only', conflicts: [], heldByNarrowing: 1 });
+    expect(not.kind).toBe('unsettled');
+    expect(again).toEqual(tolerating);
+  });
+
+  it('toleratedFor gives the same function for the same changes, so verdicts can be kept', () => {
+    expect(toleratedFor(true, ['es-data-3'])).toBe(toleratedFor(true, ['es-data-3']));
+    expect(toleratedFor(true, ['es-data-3'])).not.toBe(toleratedFor(false, ['es-data-3']));
+    expect(toleratedFor(false, [])('es-data-3', 'filter')).toBe(false);
+  });
+});

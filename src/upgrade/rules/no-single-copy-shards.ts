@@ -1,4 +1,4 @@
-import { copiesOf } from '../shard-copies.ts';
+import { copiesOf, copiesOn } from '../shard-copies.ts';
 import { goingWith, list, type Rule } from './rule.ts';
 
 /** A shard with no copy outside the nodes going (no replicas configured): waiting will not create one. */
@@ -9,7 +9,9 @@ export const noSingleCopyShards: Rule = {
   check: (c, ctx) => {
     const going = goingWith(c, ctx);
     const shards = ctx.world.cluster.shards;
-    const lonely = shards.filter((s) => s.node === c.node.name && !copiesOf(shards, s).some((o) => o.node === undefined || !going.has(o.node)));
+    const lonely = copiesOn(shards, [c.node.name]).filter(
+      (s) => !copiesOf(shards, s).some((o) => o.node === undefined || !going.has(o.node)),
+    );
     if (lonely.length === 0) return null;
     return (
       `${lonely.length} shard cop${lonely.length === 1 ? 'y has' : 'ies have'} no other copy` +

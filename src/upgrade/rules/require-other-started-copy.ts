@@ -1,4 +1,4 @@
-import { copiesOf } from '../shard-copies.ts';
+import { copiesOf, copiesOn } from '../shard-copies.ts';
 import { goingWith, list, type Rule } from './rule.ts';
 
 /** Every copy on the node has a started copy on a node that stays; replicas being rebuilt will do once started. */
@@ -9,9 +9,9 @@ export const requireOtherStartedCopy: Rule = {
   check: (c, ctx) => {
     const going = goingWith(c, ctx);
     const shards = ctx.world.cluster.shards;
-    const unprotected = shards
-      .filter((s) => s.node === c.node.name)
-      .filter((s) => !copiesOf(shards, s).some((o) => o.node !== undefined && !going.has(o.node) && o.state === 'STARTED'));
+    const unprotected = copiesOn(shards, [c.node.name]).filter(
+      (s) => !copiesOf(shards, s).some((o) => o.node !== undefined && !going.has(o.node) && o.state === 'STARTED'),
+    );
     if (unprotected.length === 0) return null;
     return `${unprotected.length} shard cop${unprotected.length === 1 ? 'y has' : 'ies have'} no other started copy yet (${list(unprotected.map((s) => `[${s.index}][${s.shard}]`))})`;
   },

@@ -74,6 +74,22 @@ export interface Rule {
   check: (candidate: NodeView, ctx: RuleContext) => string | null;
 }
 
+/**
+ * A check that ignores the candidate, judged once per context (one tick's decision) however many
+ * candidates ask: before anything changes every stale node is judged, and a run-wide check that
+ * reads every node or instance would make that cost grow with the square of the cluster.
+ */
+export function onceForAllCandidates(check: (ctx: RuleContext) => string | null): Rule['check'] {
+  const judged = new WeakMap<RuleContext, string | null>();
+  return (_c, ctx) => {
+    const known = judged.get(ctx);
+    if (known !== undefined) return known;
+    const reason = check(ctx);
+    judged.set(ctx, reason);
+    return reason;
+  };
+}
+
 export const always = (): boolean => true;
 export const dataCandidate = (c: NodeView): boolean => c.isData;
 export const masterCandidate = (c: NodeView): boolean => c.isMasterEligible;
