@@ -45,7 +45,7 @@ export interface DecideInput {
 export const HELD_BACK_GRACE_MS = 60_000;
 
 /** How long red may last before a run that changed nothing yet refuses. */
-export const RED_AT_START_GRACE_MS = 30_000;
+const RED_AT_START_GRACE_MS = 30_000;
 
 /** What allocation is narrowed to while a data node is replaced: only new indices' primaries. */
 export const NARROWED = 'new_primaries';
@@ -317,7 +317,7 @@ function settle(input: DecideInput, override: AllocationOverride | undefined): S
 }
 
 /** The data nodes run more than one Elasticsearch version. */
-export function isMixedVersion(world: World): boolean {
+function isMixedVersion(world: World): boolean {
   return new Set(world.cluster.nodes.filter(isDataNode).map((n) => n.version)).size > 1;
 }
 
@@ -378,7 +378,7 @@ function prepareNode(world: World, batch: NodeView[], override: AllocationOverri
 }
 
 /** The allocation settings as they were before this upgrade changed them. */
-export function foundSettings(override: AllocationOverride): Partial<AllocationSettings> {
+function foundSettings(override: AllocationOverride): Partial<AllocationSettings> {
   return { ...override.found };
 }
 
@@ -408,7 +408,7 @@ export function restoreOnStop(world: World, lease: LeaseRecord): Decision | null
 }
 
 /** Departed nodes the voting configuration keeps because fewer live master-eligible nodes remain than it has members. */
-export function departedVotersKept(world: World): string[] {
+function departedVotersKept(world: World): string[] {
   const config = world.cluster.votingConfigNodeIds;
   const present = new Set(world.cluster.nodes.map((n) => n.id));
   const excluded = new Set(world.cluster.votingConfigExclusions.map((e) => e.nodeId));
@@ -428,7 +428,7 @@ function votingExclusionDone(world: World, nodeIds: string[]): boolean {
  * are no majority without it, so its vote must move before it goes. With three or more, one at a
  * time keeps a quorum by itself.
  */
-export function needsVotingExclusion(world: World, candidate: NodeView): boolean {
+function needsVotingExclusion(world: World, candidate: NodeView): boolean {
   const config = world.cluster.votingConfigNodeIds;
   // Alone, there is nobody to take the vote (more_than_one_master says what that means).
   if (!config.includes(candidate.node.id) || !world.nodes.some((n) => n.isMasterEligible && n !== candidate)) return false;

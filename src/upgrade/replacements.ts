@@ -7,7 +7,7 @@ import type { LeaseRecord } from './ports.ts';
 import { isComingUp, isGoingAway, type NodeView, type World } from './world.ts';
 
 /** True for a launch time within this upgrade (resumed leases keep when it began). */
-export function launchedDuringUpgrade(lease: LeaseRecord): (instance: Ec2Instance) => boolean {
+function launchedDuringUpgrade(lease: LeaseRecord): (instance: Ec2Instance) => boolean {
   // EC2 reports LaunchTime in whole seconds: a replacement launched in the second the run started
   // reads as launched before it, so compare from the start of that second.
   const since = Math.floor(Date.parse(lease.runStartedAt) / 1000) * 1000;

@@ -50,7 +50,7 @@ export function isHeldBackByBalancer(e: AllocationExplanation): boolean {
  * It is not on that node, and once the node is gone and the settings are put back it can be
  * allocated; until then it is no reason to wait.
  */
-export function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>, tolerated: Tolerated): boolean {
+function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>, tolerated: Tolerated): boolean {
   if (e.primary || tolerated === NOTHING_TOLERATED || e.canAllocate !== 'no' || e.nodeDecisions.length === 0) return false;
   let freedByLifting = false;
   for (const d of e.nodeDecisions) {
@@ -71,7 +71,7 @@ export function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>
 
 /** Whether a decider's NO on a node is this controller's own doing right now (its narrowing, its exclusions). */
 export type Tolerated = (nodeName: string, decider: string) => boolean;
-export const NOTHING_TOLERATED: Tolerated = () => false;
+const NOTHING_TOLERATED: Tolerated = () => false;
 
 let lastTolerated: { key: string; tolerated: Tolerated } | undefined;
 
