@@ -105,7 +105,11 @@ export async function act(ctx: RunContext, d: Decision): Promise<Ending | undefi
         const h = state.world.cluster.health;
         rec.emit({ type: 'recovery', status: h.status, initializing: h.initializingShards, relocating: h.relocatingShards, unassigned: h.unassignedShards });
       }
-      const chunk = Math.max(1, Math.min(left, LONG_POLL_MS));
+      // A node count cannot tell a replacement joining from the old node leaving: when both happen
+      // within one long-poll (N, N+1, N) neither `<N` nor `>=N+1` fires. Membership is looked at
+      // directly at least every poll interval instead.
+      const longest = d.wait === 'node-leave' || d.wait === 'node-join' ? Math.min(LONG_POLL_MS, options.pollIntervalMs) : LONG_POLL_MS;
+      const chunk = Math.max(1, Math.min(left, longest));
       const pause = Math.min(chunk, sleepFor(waited, options.pollIntervalMs));
       if (!d.health) await clock.sleep(pause, signal);
       else {

@@ -242,6 +242,25 @@ describe('runUpgrade against the termination lag, lifecycle hooks and throttling
     expect(world.apiCalls('observe')).toBeLessThan(2_000);
   });
 
+  it('sees the old node gone within the poll interval even when its replacement joined first', async () => {
+    // The group launches the replacement at once and holds the old instance in a termination hook:
+    // the node count goes N, N+1, N within one long-poll.
+    const world = aWorld({ timings: { terminationHookMs: 20_000, replacementLaunchMs: 1_000, instanceStartMs: 2_000, bootMs: 5_000 } });
+    const pollIntervalMs = 5_000;
+    const report = await runUpgrade(depsFor(world), options({ order: 'data-first', pollIntervalMs }));
+
+    expect(report.outcome, report.message).toBe('completed');
+    const at = (kind: string, detail: string): number | undefined => world.history.find((h) => h.kind === kind && h.detail.startsWith(detail))?.at.getTime();
+    const lags = report.nodes.map((n) => {
+      const leave = n.waits.find((w) => w.kind === 'node-leave');
+      const left = at('node-left', n.nodeName);
+      const joinedFirst = n.replacementNodeName !== undefined && (at('node-joined', n.replacementNodeName) ?? Infinity) < (left ?? 0);
+      return { node: n.nodeName, joinedFirst, lagMs: leave && left !== undefined ? Date.parse(leave.startedAt) + (leave.durationMs ?? 0) - left : undefined };
+    });
+    expect(lags.filter((l) => l.joinedFirst).length, JSON.stringify(lags)).toBeGreaterThanOrEqual(3);
+    for (const l of lags.filter((x) => x.lagMs !== undefined)) expect(l.lagMs, l.node).toBeLessThanOrEqual(pollIntervalMs);
+  });
+
   it('an instance in Standby is refused by instance_in_service', async () => {
     const world = aWorld({ standby: { data: 1 } });
     const report = await runUpgrade(depsFor(world), options());
