@@ -124,10 +124,16 @@ export class EsLeaseStore implements LeaseStore {
     return outcome;
   }
 
-  /** One shard with two copies; an index left by an earlier release (a copy on every node) is brought in line. */
+  /**
+   * One shard with two copies; an index left by an earlier release (a copy on every node) is brought
+   * in line. Its copy on a replaced node is allocated again at once: with Elasticsearch's default
+   * one-minute node-left delay the cluster stayed yellow for that minute, and the run with it, after
+   * every replacement of a node that held one.
+   */
   private async ensureIndex(signal?: AbortSignal): Promise<void> {
     if (this.indexReady) return;
-    const settings = { number_of_shards: 1, number_of_replicas: LOCK_INDEX_REPLICAS, auto_expand_replicas: 'false', hidden: true };
+    const inLine = { auto_expand_replicas: 'false', number_of_replicas: LOCK_INDEX_REPLICAS, 'unassigned.node_left.delayed_timeout': '0' };
+    const settings = { number_of_shards: 1, ...inLine, hidden: true };
     await this.call(
       `PUT ${this.index}`,
       async () => {
@@ -140,7 +146,7 @@ export class EsLeaseStore implements LeaseStore {
           if (esErrorTypeOf(error) !== 'resource_already_exists_exception') throw error;
           try {
             await this.client.indices.putSettings(
-              { index: this.index, settings: { index: { auto_expand_replicas: 'false', number_of_replicas: LOCK_INDEX_REPLICAS } } },
+              { index: this.index, settings: { index: inLine } },
               signal ? { signal } : {},
             );
           } catch (settingsError) {
@@ -149,7 +155,7 @@ export class EsLeaseStore implements LeaseStore {
             if (esStatusOf(settingsError) !== 403) throw settingsError;
             this.log.warn(
               { index: this.index },
-              'could not set the lock index to one replica without auto-expand (no manage privilege on it); the lease works as it is',
+              'could not bring the lock index to one replica without auto-expand or node-left delay (no manage privilege on it); the lease works as it is',
             );
           }
         }

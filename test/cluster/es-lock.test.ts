@@ -70,7 +70,7 @@ describe('EsLeaseStore', () => {
   it('has captured versions to test against', () => expect(versions.length).toBeGreaterThan(0));
 
   describe.each(versions)('against Elasticsearch %s', (version) => {
-    it('creates the lock index with one shard and two copies (no auto-expand), then the lease with op_type=create', async () => {
+    it('creates the lock index with one shard and two copies (no auto-expand, no node-left delay), then the lease with op_type=create', async () => {
       const es = mockedEs();
       serveLock(es, version, { createIndex: 'lock-index-created', create: ['lock-create-created'] });
 
@@ -79,7 +79,7 @@ describe('EsLeaseStore', () => {
       expect(es.requests[0]).toMatchObject({
         method: 'PUT',
         path: '/es-rolling-upgrade-lock',
-        body: { settings: { number_of_shards: 1, number_of_replicas: 1, auto_expand_replicas: 'false', hidden: true } },
+        body: { settings: { number_of_shards: 1, number_of_replicas: 1, auto_expand_replicas: 'false', 'unassigned.node_left.delayed_timeout': '0', hidden: true } },
       });
       expect(writes(es)[0]?.querystring).toEqual({ op_type: 'create' });
       expect(created).toBe(position(version, 'lock-create-created'));
@@ -91,7 +91,7 @@ describe('EsLeaseStore', () => {
 
       await newStore(es).create(record('host-a:1:a'));
 
-      expect(es.requests.find((q) => q.path === '/es-rolling-upgrade-lock/_settings')?.body).toEqual({ index: { auto_expand_replicas: 'false', number_of_replicas: 1 } });
+      expect(es.requests.find((q) => q.path === '/es-rolling-upgrade-lock/_settings')?.body).toEqual({ index: { auto_expand_replicas: 'false', number_of_replicas: 1, 'unassigned.node_left.delayed_timeout': '0' } });
     });
 
     it('takes the lease on an existing lock index even when its settings may not be changed (403: no manage privilege)', async () => {

@@ -156,9 +156,11 @@ describe(`production conditions: ${MASTERS} masters + ${DATA} data over HTTPS, A
     const nodes = await catNodes(box.es);
     expect(nodes.filter((n) => n.roles.includes('d')).every((n) => n.version === versions.new)).toBe(true);
     expect(await allocationEnable(box.es)).toBeNull();
-    const lockSettings = await box.es.json<Record<string, { settings: { index: { number_of_replicas?: string; auto_expand_replicas?: string } } }>>(
+    const lockSettings = await box.es.json<Record<string, { settings: { index: Record<string, unknown> } }>>(
       'GET', `/${LOCK_INDEX}/_settings`);
-    expect(lockSettings[LOCK_INDEX]?.settings.index).toMatchObject({ number_of_replicas: '1', auto_expand_replicas: 'false' });
+    expect(lockSettings[LOCK_INDEX]?.settings.index).toMatchObject({
+      number_of_replicas: '1', auto_expand_replicas: 'false', unassigned: { node_left: { delayed_timeout: '0' } },
+    });
     await waitGreen(box.es, TOTAL, 'green after the upgrade', 300_000);
   }));
 });
