@@ -493,7 +493,7 @@ export const SETTINGS = [
     value: duration('100ms', '5m'),
     default: '5s',
     valueName: 'DURATION',
-    help: 'time between observations when no long-poll applies',
+    help: 'time between observations when no long-poll applies, and the longest a node-leave or node-join long-poll lasts',
     request: 'allowed',
     octopus: { name: 'EsRollingUpgrade.PollInterval', label: 'Poll interval' },
   },
