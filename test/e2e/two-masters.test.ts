@@ -55,7 +55,10 @@ describe(`${MASTERS} masters + ${DATA} data, ${versions.old} -> ${versions.new}:
     expect(stopMs).toBeLessThan(10_000);
     expect(firstReport?.outcome).toBe('interrupted');
     expect(firstReport?.terminatedInstanceIds).toContain(victim);
-    // The replacement is not in yet: the rerun finds it booting, an instance with no node.
+    // The old node leaves within seconds (its instance shuts down at once); the replacement, held
+    // 28 s in Pending, is not in yet: the rerun finds it booting, an instance with no node.
+    await waitFor(async () => ((await catNodes(box.es)).some((n) => n.name === victim) ? undefined : true),
+      { timeoutMs: 60_000, intervalMs: 200, what: `${victim}'s node to leave` });
     expect((await catNodes(box.es)).length).toBeLessThan(TOTAL);
 
     const rerun: UpgradeRun = await upgradeCli(box, 'rerun', 'run', ['--orphans', 'ignore'], versions.new);
