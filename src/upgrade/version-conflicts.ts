@@ -57,12 +57,8 @@ function isHeldByNarrowing(e: AllocationExplanation, holders: Set<string>, toler
     const holdsCopy = holders.has(d.nodeName) || holders.has(d.nodeId);
     const refusing = d.deciders.filter((x) => x.decision !== 'YES');
     const ours = (x: { decider: string; decision: string }): boolean => x.decision === 'NO' && tolerated(d.nodeName, x.decider);
-    const excused = refusing.every(
-      (x) =>
-        ours(x) ||
-        (x.decision === 'NO' &&
-          (VERSION_DECIDERS.has(x.decider) || x.decider === AWARENESS_DECIDER || (holdsCopy && x.decider === SAME_SHARD_DECIDER))),
-    );
+    // Awareness too: the node freed by lifting takes the copy elsewhere.
+    const excused = refusing.every((x) => ours(x) || isExplainedRefusal(x, holdsCopy, true));
     if (refusing.length === 0 || !excused) return false;
     freedByLifting ||= refusing.every(ours);
   }
@@ -269,13 +265,21 @@ function refusesOnlyAsExplained(d: NodeAllocationDecision, holdsCopy: boolean, a
   let explainedOne = false;
   for (const x of d.deciders) {
     if (x.decision === 'YES') continue;
-    const explained =
-      x.decision === 'NO' &&
-      (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER) || (awarenessExcused && x.decider === AWARENESS_DECIDER));
-    if (explained) explainedOne = true;
+    if (isExplainedRefusal(x, holdsCopy, awarenessExcused)) explainedOne = true;
     else if (!(x.decision === 'NO' && tolerated(d.nodeName, x.decider))) return false;
   }
   return explainedOne;
+}
+
+/**
+ * A NO that a version conflict explains on its own: versions, `same_shard` where a copy already is,
+ * `awareness` when excused (another node takes the copy once replaced).
+ */
+function isExplainedRefusal(x: { decider: string; decision: string }, holdsCopy: boolean, awarenessExcused: boolean): boolean {
+  return (
+    x.decision === 'NO' &&
+    (VERSION_DECIDERS.has(x.decider) || (holdsCopy && x.decider === SAME_SHARD_DECIDER) || (awarenessExcused && x.decider === AWARENESS_DECIDER))
+  );
 }
 
 /** Whether a node refuses a copy for versions and nothing else but this controller's own settings. */
@@ -300,11 +304,7 @@ function foreignRefusals(
   tolerated: (decider: string) => boolean,
 ): { decider: string; explanation: string }[] {
   const refusing = d.deciders.filter((x) => x.decision !== 'YES');
-  const explained = (x: { decider: string; decision: string }): boolean =>
-    x.decision === 'NO' &&
-    (VERSION_DECIDERS.has(x.decider) ||
-      (holdsCopy && x.decider === SAME_SHARD_DECIDER) ||
-      (awarenessExcused && x.decider === AWARENESS_DECIDER));
+  const explained = (x: { decider: string; decision: string }): boolean => isExplainedRefusal(x, holdsCopy, awarenessExcused);
   // A tolerated refusal alone would mean the node could take the copy once it is lifted.
   if (!refusing.some(explained)) {
     return refusing.length > 0 ? refusing : [{ decider: 'node_decision', explanation: `node would accept (${d.nodeDecision})` }];
