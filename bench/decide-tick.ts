@@ -93,16 +93,8 @@ function tickLine(t: Omit<Steady, 'describeInstances'>): string {
   return `${fmt(t.ms)} ms (observe ${fmt(t.observeMs)} [ES ${fmt(t.esMs)}, AWS ${fmt(t.awsMs)}] + decide ${fmt(t.decideMs)}; CPU ${fmt(t.cpuMs)} ms)`;
 }
 
-interface Steady {
-  ms: number;
-  observeMs: number;
-  decideMs: number;
-  esMs: number;
-  awsMs: number;
-  cpuMs: number;
-  /** The most any tick after the first made. */
-  describeInstances: number;
-}
+/** Medians of the ticks after the first; describeInstances: the most any of them made. */
+type Steady = Pick<TickFigures, 'ms' | 'observeMs' | 'decideMs' | 'esMs' | 'awsMs' | 'cpuMs' | 'describeInstances'>;
 
 function steady(all: TickFigures[]): Steady {
   const rest = all.slice(1);
