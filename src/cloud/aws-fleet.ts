@@ -1,12 +1,13 @@
 // The Fleet port against EC2 and EC2 Auto Scaling. Reads are batched (never one call per node) and
 // retried when transient; the terminate is never retried blindly.
 //
-// Instances are read by group: one DescribeInstances per 1,000 instances of the groups, by their
-// `aws:autoscaling:groupName` tag, whatever the cluster's size. Only node keys (private IPs or ids)
-// that no instance of those groups matches are looked up by key, 200 to a call: the first
-// observation (the groups are not known yet), a node outside the groups, a node whose instance has
-// gone. Every instance is read afresh each tick: its EC2 state and tags can change, and the same
-// call that would confirm a cached fact returns all of them.
+// The first observation reads instances by group: one DescribeInstances per 1,000 instances of the
+// groups, by their `aws:autoscaling:groupName` tag, whatever the cluster's size. Only node keys
+// (private IPs or ids) that no instance of those groups matches are looked up by key, 200 to a call:
+// the groups are not known yet, a node outside the groups, a node whose instance has gone. Later
+// observations start from the groups' member lists (with each member's lifecycle state) and read
+// from EC2 only the instances that may have changed (src/cloud/instance-facts.ts): a tick of a
+// quiet fleet of 1,000 reads one member list and no instance.
 
 import {
   DescribeAutoScalingGroupsCommand,
@@ -21,16 +22,28 @@ import { isTransientError, withRetry, type RetryOptions } from '../shared/retry.
 import type { AutoScalingGroup, Ec2Instance, FleetSnapshot } from '../upgrade/model.ts';
 import type { Fleet, FleetQuery } from '../upgrade/ports.ts';
 import { awsErrorCodeOf, toAwsServiceError } from './aws-error.ts';
-import { resolveLaunchVersions } from './resolve-launch-versions.ts';
+import { GROUP_TAG, InstanceFacts } from './instance-facts.ts';
+import { resolveLaunchVersions, type LaunchVersion } from './resolve-launch-versions.ts';
 import { sendOnce, unwrapSingleAttempt } from './single-attempt.ts';
 
 export interface AwsFleetOptions {
   retry?: RetryOptions;
   /** Tag holding the Elasticsearch version an instance runs / a launch template launches (default "Version"). */
   versionTagKey?: string;
+  /** How long what EC2 said about an instance in service stands without a new read (default 5 min). */
+  factsMaxAgeMs?: number;
+  /** The clock the facts age by (default Date.now). */
+  now?: () => number;
 }
 
-const GROUP_TAG = 'aws:autoscaling:groupName';
+/** What one observation read: the groups, the instances it reports by id, the groups' launch versions. */
+interface Observed {
+  sdkGroups: SdkGroup[];
+  instances: Map<string, Ec2Instance>;
+  launchVersions: Promise<Map<string, LaunchVersion>>;
+}
+
+const FACTS_MAX_AGE_MS = 5 * 60_000;
 /** EC2 accepts at most 200 values per filter. */
 const FILTER_CHUNK = 200;
 const GROUP_CHUNK = 50;
@@ -42,7 +55,10 @@ export class AwsFleet implements Fleet {
   private readonly autoScaling: AutoScalingClient;
   private readonly log: Logger;
   private readonly options: AwsFleetOptions;
-  /** The groups the last observation described: their instances are read by tag from the start next time. */
+  private readonly versionTagKey: string;
+  private readonly now: () => number;
+  private readonly facts: InstanceFacts;
+  /** The groups the last observation described: the next one starts from their member lists. */
   private knownGroups: string[] = [];
 
   constructor(ec2: EC2Client, autoScaling: AutoScalingClient, log: Logger, options: AwsFleetOptions = {}) {
@@ -50,32 +66,23 @@ export class AwsFleet implements Fleet {
     this.autoScaling = autoScaling;
     this.log = log;
     this.options = options;
+    this.versionTagKey = options.versionTagKey ?? 'Version';
+    this.now = options.now ?? Date.now;
+    this.facts = new InstanceFacts(this.versionTagKey, options.factsMaxAgeMs ?? FACTS_MAX_AGE_MS);
   }
 
   /**
-   * The instances behind the node keys and every member of their groups, as the port says. Read by
-   * group first; what is read beyond that (the groups' other tagged instances: recently terminated
-   * ones, say) is left out, so the snapshot holds exactly the matched instances and the members.
+   * The instances behind the node keys and every member of their groups, as the port says. The
+   * first observation finds the groups (readAfresh); later ones start from the groups' member lists
+   * and read from EC2 only what may have changed (readKnownGroups). Either way the snapshot holds
+   * exactly the matched instances and the members.
    */
   async observe(query: FleetQuery, signal?: AbortSignal): Promise<FleetSnapshot> {
-    const read = await this.readInstances(query, signal);
-    const ips = new Set(query.privateIps);
-    const ids = new Set(query.instanceIds);
-    const matched = [...read.values()].filter((i) => (i.privateIp !== undefined && ips.has(i.privateIp)) || ids.has(i.id));
-    const groupNames = new Set(query.groupNames);
-    for (const i of matched) if (i.groupName) groupNames.add(i.groupName);
-    const sdkGroups = await this.describeGroups([...groupNames], signal);
+    const nowMs = this.now();
+    const known = this.knownGroups.length > 0 ? await this.readKnownGroups(query, nowMs, signal) : undefined;
+    const { sdkGroups, instances, launchVersions: launching } = known ?? (await this.readAfresh(query, nowMs, signal));
     this.knownGroups = sdkGroups.map((g) => g.AutoScalingGroupName ?? '').filter(Boolean);
-
-    // A member the tag did not find (its tag removed or not there yet) is read by id.
-    const memberIds = new Set(sdkGroups.flatMap((g) => g.Instances ?? []).map((i) => i.InstanceId ?? '').filter(Boolean));
-    const missing = [...memberIds].filter((id) => !read.has(id));
-    const [members, launchVersions] = await Promise.all([
-      this.describeInstances('instance-id', missing, signal),
-      resolveLaunchVersions(sdkGroups, this.ec2, (op, fn) => this.call(op, fn, signal), this.options.versionTagKey ?? 'Version'),
-    ]);
-    const instances = new Map<string, Ec2Instance>();
-    for (const i of [...matched, ...[...read.values()].filter((r) => memberIds.has(r.id)), ...members]) instances.set(i.id, i);
+    const launchVersions = await launching;
 
     // The group's lifecycle state is what tells a terminating instance (EC2 still says running) apart.
     for (const g of sdkGroups) {
@@ -96,6 +103,75 @@ export class AwsFleet implements Fleet {
       ...launchVersions.get(g.AutoScalingGroupName ?? ''),
     }));
     return { instances: [...instances.values()], groups };
+  }
+
+  /** Every instance read from EC2: by the known groups' tag, then the node keys none matched. */
+  private async readAfresh(query: FleetQuery, nowMs: number, signal?: AbortSignal): Promise<Observed> {
+    const read = await this.readInstances(query, signal);
+    const matched = [...read.values()].filter(matches(query));
+    const groupNames = new Set(query.groupNames);
+    for (const i of matched) if (i.groupName) groupNames.add(i.groupName);
+    const sdkGroups = await this.describeGroups([...groupNames], signal);
+
+    // A member the tag did not find (its tag removed or not there yet) is read by id.
+    const memberIds = new Set(sdkGroups.flatMap((g) => g.Instances ?? []).map((i) => i.InstanceId ?? '').filter(Boolean));
+    const [members, launchVersions] = await Promise.all([
+      this.describeInstances('instance-id', [...memberIds].filter((id) => !read.has(id)), signal),
+      this.launchVersionsOf(sdkGroups, signal),
+    ]);
+    this.facts.record([...read.values(), ...members], nowMs);
+    const instances = new Map<string, Ec2Instance>();
+    for (const i of [...matched, ...[...read.values()].filter((r) => memberIds.has(r.id)), ...members]) instances.set(i.id, i);
+    return { sdkGroups, instances, launchVersions: Promise.resolve(launchVersions) };
+  }
+
+  /**
+   * The known groups' member lists, then from EC2 only the members whose facts may have changed
+   * (see InstanceFacts), the node keys' other instances (read afresh: they are not members) and the
+   * node keys no instance matches. Undefined when such a key finds a group not known yet: then the
+   * tick reads afresh.
+   */
+  private async readKnownGroups(query: FleetQuery, nowMs: number, signal?: AbortSignal): Promise<Observed | undefined> {
+    const sdkGroups = await this.describeGroups([...new Set([...this.knownGroups, ...query.groupNames])], signal);
+    const lifecycle = new Map<string, string | undefined>();
+    for (const g of sdkGroups) for (const m of g.Instances ?? []) if (m.InstanceId) lifecycle.set(m.InstanceId, m.LifecycleState);
+    const moving = [...lifecycle].filter(([id, state]) => !this.facts.standsFor(id, state, nowMs)).map(([id]) => id);
+    const departed = query.instanceIds.filter((id) => !lifecycle.has(id) && !this.facts.isFinal(id));
+    const launchVersions = this.launchVersionsOf(sdkGroups, signal);
+    // Awaited by observe, or dropped with this read when it falls back to reading afresh.
+    launchVersions.catch(() => undefined);
+
+    // Many members at once (a first tick after a long pause, a large batch): by tag, a call per 1,000.
+    const fresh = new Map<string, Ec2Instance>();
+    const add = (list: Ec2Instance[]): void => {
+      for (const i of list) fresh.set(i.id, i);
+    };
+    if (moving.length > FILTER_CHUNK) add(await this.describeInstances(`tag:${GROUP_TAG}`, [...new Set(sdkGroups.map((g) => g.AutoScalingGroupName ?? ''))], signal));
+    add(await this.describeInstances('instance-id', [...moving, ...departed].filter((id) => !fresh.has(id)), signal));
+    this.facts.record(fresh.values(), nowMs);
+
+    // What was asked and not answered is gone from EC2: its old facts do not stand in for it.
+    const candidates = new Map(fresh);
+    const asked = new Set([...moving, ...departed]);
+    for (const id of [...lifecycle.keys(), ...query.instanceIds]) {
+      const known = asked.has(id) ? undefined : this.facts.get(id);
+      if (known) candidates.set(id, known);
+    }
+    const ips = new Set([...candidates.values()].flatMap((i) => (i.privateIp !== undefined ? [i.privateIp] : [])));
+    const strangers = await this.describeInstances('private-ip-address', query.privateIps.filter((ip) => !ips.has(ip)), signal);
+    const described = new Set(sdkGroups.map((g) => g.AutoScalingGroupName));
+    if (strangers.some((i) => i.groupName !== undefined && !described.has(i.groupName))) return undefined;
+    this.facts.record(strangers, nowMs);
+    for (const i of strangers) candidates.set(i.id, i);
+
+    const isBehindNode = matches(query);
+    const instances = new Map<string, Ec2Instance>();
+    for (const i of candidates.values()) if (lifecycle.has(i.id) || isBehindNode(i)) instances.set(i.id, i);
+    return { sdkGroups, instances, launchVersions };
+  }
+
+  private launchVersionsOf(sdkGroups: SdkGroup[], signal?: AbortSignal): Promise<Map<string, LaunchVersion>> {
+    return resolveLaunchVersions(sdkGroups, this.ec2, (op, fn) => this.call(op, fn, signal), this.versionTagKey);
   }
 
   async terminateInGroup(instanceId: string, signal?: AbortSignal): Promise<void> {
@@ -243,6 +319,13 @@ function toInstance(i: Instance): Ec2Instance {
   if (tags[GROUP_TAG]) instance.groupName = tags[GROUP_TAG];
   if (i.LaunchTime) instance.launchTime = i.LaunchTime;
   return instance;
+}
+
+/** Whether an instance is behind one of the query's node keys. */
+function matches(query: FleetQuery): (i: Ec2Instance) => boolean {
+  const ips = new Set(query.privateIps);
+  const ids = new Set(query.instanceIds);
+  return (i) => (i.privateIp !== undefined && ips.has(i.privateIp)) || ids.has(i.id);
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -42,11 +42,12 @@ function filtersOf(calls: { args: [{ input: object }] }[]): Record<string, strin
   });
 }
 
-/** `size` instances: three masters in es-masters, the rest in es-data, every one in service. */
-function aFleetOf(size: number): { instances: ReturnType<typeof anInstance>['value'][]; groups: AutoScalingGroup[]; ips: string[] } {
-  const instances = Array.from({ length: size }, (_, n) =>
-    anInstance(`i-${n}`).withIp(`10.1.${Math.floor(n / 250)}.${n % 250}`).inGroup(n < 3 ? 'es-masters' : 'es-data').value,
-  );
+/** `size` instances: three masters in es-masters, the rest in es-data, every one in service, tagged with a version unless told. */
+function aFleetOf(size: number, tagged = true): { instances: ReturnType<typeof anInstance>['value'][]; groups: AutoScalingGroup[]; ips: string[] } {
+  const instances = Array.from({ length: size }, (_, n) => {
+    const instance = anInstance(`i-${n}`).withIp(`10.1.${Math.floor(n / 250)}.${n % 250}`).inGroup(n < 3 ? 'es-masters' : 'es-data');
+    return (tagged ? instance.withTag('Version', '9.4.5') : instance).value;
+  });
   const ids = instances.map((i) => i.InstanceId ?? '');
   return {
     instances,
@@ -115,9 +116,10 @@ describe('AwsFleet.observe', () => {
   it.each([
     [1_000, 1],
     [3_000, 3],
-  ])('reads %i instances of known groups with %i DescribeInstances a tick, 1,000 to a page', async (size, calls) => {
-    // Prepare: three masters and the data nodes, each node on an instance of its group.
-    const { instances, groups, ips } = aFleetOf(size);
+  ])('reads %i instances of known groups whose facts cannot stand with %i DescribeInstances, 1,000 to a page', async (size, calls) => {
+    // Prepare: three masters and the data nodes, each node on an instance of its group, none tagged
+    // with a version yet: every one is read again, by the groups' tag.
+    const { instances, groups, ips } = aFleetOf(size, false);
     serveInstances(ec2Mock, instances);
     serveGroups(groups);
     const fleet = newFleet();
@@ -177,11 +179,8 @@ describe('AwsFleet.observe', () => {
     // Act
     const snapshot = await fleet.observe(query);
 
-    // Assess
-    expect(filtersOf(ec2Mock.commandCalls(DescribeInstancesCommand))).toEqual([
-      { 'tag:aws:autoscaling:groupName': ['es-masters', 'es-data'] },
-      { 'private-ip-address': ['10.0.9.9'] },
-    ]);
+    // Assess: the members' facts stand; the lone node's instance is looked up again.
+    expect(filtersOf(ec2Mock.commandCalls(DescribeInstancesCommand))).toEqual([{ 'private-ip-address': ['10.0.9.9'] }]);
     expect(snapshot.instances.map((i) => i.id)).toContain('i-lone');
   });
 
@@ -192,11 +191,9 @@ describe('AwsFleet.observe', () => {
       anInstance('i-old').inGroup('es-data').inState('terminated').value,
     ]);
     serveGroups([aGroup('es-data').withInstances('i-1').value]);
-    const fleet = newFleet();
-    await fleet.observe({ privateIps: ['10.0.0.1'], instanceIds: [], groupNames: [] });
 
-    // Act: the second observation reads the group by tag, i-old with it.
-    const snapshot = await fleet.observe({ privateIps: ['10.0.0.1'], instanceIds: [], groupNames: [] });
+    // Act: having found the group, the observation reads it by tag, i-old with it.
+    const snapshot = await newFleet().observe({ privateIps: ['10.0.0.1'], instanceIds: [], groupNames: [] });
 
     // Assess
     expect(filtersOf(ec2Mock.commandCalls(DescribeInstancesCommand))).toContainEqual({ 'tag:aws:autoscaling:groupName': ['es-data'] });
