@@ -77,10 +77,10 @@ export class AwsFleet implements Fleet {
    * and read from EC2 only what may have changed (readKnownGroups). Either way the snapshot holds
    * exactly the matched instances and the members.
    */
-  async observe(query: FleetQuery, signal?: AbortSignal): Promise<FleetSnapshot> {
+  async observe(queryOrPending: FleetQuery | Promise<FleetQuery>, signal?: AbortSignal): Promise<FleetSnapshot> {
     const nowMs = this.now();
-    const known = this.knownGroups.length > 0 ? await this.readKnownGroups(query, nowMs, signal) : undefined;
-    const { sdkGroups, instances, launchVersions: launching } = known ?? (await this.readAfresh(query, nowMs, signal));
+    const known = this.knownGroups.length > 0 ? await this.readKnownGroups(queryOrPending, nowMs, signal) : undefined;
+    const { sdkGroups, instances, launchVersions: launching } = known ?? (await this.readAfresh(await queryOrPending, nowMs, signal));
     this.knownGroups = sdkGroups.map((g) => g.AutoScalingGroupName ?? '').filter(Boolean);
     const launchVersions = await launching;
 
@@ -131,8 +131,12 @@ export class AwsFleet implements Fleet {
    * node keys no instance matches. Undefined when such a key finds a group not known yet: then the
    * tick reads afresh.
    */
-  private async readKnownGroups(query: FleetQuery, nowMs: number, signal?: AbortSignal): Promise<Observed | undefined> {
-    const sdkGroups = await this.describeGroups([...new Set([...this.knownGroups, ...query.groupNames])], signal);
+  private async readKnownGroups(pending: FleetQuery | Promise<FleetQuery>, nowMs: number, signal?: AbortSignal): Promise<Observed | undefined> {
+    // The known groups' member lists while the query is in the making; a group the query names
+    // beyond them is described once it is there.
+    const [knownGroups, query] = await Promise.all([this.describeGroups(this.knownGroups, signal), pending]);
+    const more = query.groupNames.filter((name) => !this.knownGroups.includes(name));
+    const sdkGroups = [...knownGroups, ...(await this.describeGroups(more, signal))];
     const lifecycle = new Map<string, string | undefined>();
     for (const g of sdkGroups) for (const m of g.Instances ?? []) if (m.InstanceId) lifecycle.set(m.InstanceId, m.LifecycleState);
     const moving = [...lifecycle].filter(([id, state]) => !this.facts.standsFor(id, state, nowMs)).map(([id]) => id);

@@ -197,8 +197,9 @@ export class SimulatedFleet implements Fleet {
 
   // --- the Fleet port ---------------------------------------------------------------------------
 
-  observe(query: FleetQuery, signal?: AbortSignal): Promise<FleetSnapshot> {
-    return this.#deps.gate.call('aws', 'fleet.observe', signal, () => this.#observe(query));
+  async observe(query: FleetQuery | Promise<FleetQuery>, signal?: AbortSignal): Promise<FleetSnapshot> {
+    const known = await query;
+    return this.#deps.gate.call('aws', 'fleet.observe', signal, () => this.#observe(known));
   }
 
   terminateInGroup(instanceId: string, signal?: AbortSignal): Promise<void> {

@@ -56,9 +56,10 @@ export interface Fleet {
   /**
    * Instances and groups relevant to the cluster: the instances behind the given node keys (private
    * IPs or instance ids, per the match), their groups, and every instance of those groups, each
-   * with its group lifecycle state. Batched: never one call per node.
+   * with its group lifecycle state. Batched: never one call per node. The query may still be in the
+   * making (the cluster being read): what does not depend on it can start at once.
    */
-  observe(query: FleetQuery, signal?: AbortSignal): Promise<FleetSnapshot>;
+  observe(query: FleetQuery | Promise<FleetQuery>, signal?: AbortSignal): Promise<FleetSnapshot>;
   /**
    * `TerminateInstanceInAutoScalingGroup` with ShouldDecrementDesiredCapacity=false. Never retried
    * blindly: on an ambiguous failure the adapter re-reads the instance state before deciding. A

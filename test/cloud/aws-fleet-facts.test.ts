@@ -4,7 +4,7 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type AutoScalingGroup, type LifecycleState } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsFleet } from '../../src/cloud/aws-fleet.ts';
 import { silentLogger } from '../../src/shared/log.ts';
 import type { FleetQuery } from '../../src/upgrade/ports.ts';
@@ -215,6 +215,27 @@ describe('AwsFleet.observe after the first tick', () => {
     // Assess
     expect(snapshot.instances.map((i) => i.id)).toEqual(['i-1', 'i-3']);
     expect(snapshot.groups[0]?.instanceIds).toEqual(['i-1', 'i-2', 'i-3']);
+  });
+
+  it('reads the known groups while the query is still in the making', async () => {
+    // Prepare: the query comes once the cluster has been read.
+    const { fleet, query } = await aQuietFleet();
+    let give: (q: FleetQuery) => void = () => undefined;
+    const pending = new Promise<FleetQuery>((resolve) => {
+      give = resolve;
+    });
+
+    // Act
+    const observing = fleet.observe(pending);
+    await vi.waitFor(() => {
+      expect(asgMock.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(1);
+    });
+    give(query);
+    const snapshot = await observing;
+
+    // Assess
+    expect(snapshot.instances.map((i) => i.id)).toEqual(['i-1', 'i-2', 'i-3']);
+    expect(asgMock.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(1);
   });
 
   it('reads afresh when a node turns out to be on an instance of a group not known yet', async () => {
