@@ -90,7 +90,7 @@ function goal(value: number, limit: number, unit: string): string {
 }
 
 function tickLine(t: Omit<Steady, 'describeInstances'>): string {
-  return `${fmt(t.ms)} ms (observe ${fmt(t.observeMs)} [ES ${fmt(t.esMs)}, AWS ${fmt(t.awsMs)}] + decide ${fmt(t.decideMs)}; CPU ${fmt(t.cpuMs)} ms)`;
+  return `${fmt(t.ms)} ms (observe ${fmt(t.observeMs)} [ES ${fmt(t.esMs)}, AWS ${fmt(t.awsMs)}, overlapping] + decide ${fmt(t.decideMs)}; CPU ${fmt(t.cpuMs)} ms)`;
 }
 
 /** Medians of the ticks after the first; describeInstances: the most any of them made. */

@@ -1,5 +1,5 @@
 // Ticks of the controller in a process of its own, as `run` does them: observe through the real
-// adapters and clients (against the fake services), join, decide; the first tick also plans and
+// adapters and clients (against the fake services) with observeWorld, decide; the first tick also plans and
 // judges every stale node (atStart). Says on IPC what each tick cost and the most memory held.
 //
 //   BENCH_LEASE=<lease JSON> node bench/tick-process.ts <es-url> <aws-endpoint> <ticks>
@@ -12,8 +12,8 @@ import { EsCluster } from '../src/cluster/es-cluster.ts';
 import { silentLogger } from '../src/shared/log.ts';
 import { decide, trackHeldBack } from '../src/upgrade/decide.ts';
 import { buildPlan } from '../src/upgrade/plan.ts';
-import type { LeaseRecord } from '../src/upgrade/ports.ts';
-import { fleetQueryFor, joinWorld, type World } from '../src/upgrade/world.ts';
+import { observeWorld } from '../src/upgrade/observe-world.ts';
+import type { Cluster, Fleet, LeaseRecord } from '../src/upgrade/ports.ts';
 import { benchOptions } from './synthetic-world.ts';
 
 export interface TickFigures {
@@ -21,7 +21,7 @@ export interface TickFigures {
   ms: number;
   observeMs: number;
   decideMs: number;
-  /** The observation's two reads, one after the other: Elasticsearch, then EC2 and Auto Scaling. */
+  /** The observation's two reads, each from the tick's start to its end (they overlap): Elasticsearch, EC2 and Auto Scaling. */
   esMs: number;
   awsMs: number;
   /** CPU time of this process over the tick (the fake services run elsewhere). */
@@ -52,11 +52,16 @@ async function tick(first: boolean, heldBackSince: Map<string, number>): Promise
   const before = describeInstances;
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const snapshot = await cluster.observe();
-  const esRead = performance.now();
-  const fleetSnapshot = await fleet.observe(fleetQueryFor(snapshot.nodes, options.match, options.groupNames));
+  let esRead = started;
+  let awsRead = started;
+  const timedCluster: Cluster = Object.assign(Object.create(cluster) as Cluster, {
+    observe: (signal?: AbortSignal) => cluster.observe(signal).finally(() => (esRead = performance.now())),
+  });
+  const timedFleet: Fleet = Object.assign(Object.create(fleet) as Fleet, {
+    observe: (...args: Parameters<Fleet['observe']>) => fleet.observe(...args).finally(() => (awsRead = performance.now())),
+  });
+  const world = await observeWorld(timedCluster, timedFleet, options);
   const observed = performance.now();
-  const world: World = joinWorld(snapshot, fleetSnapshot, options);
   if (first) buildPlan(world, options);
   const held = trackHeldBack(heldBackSince, world, now.getTime());
   const d = decide({ world, options, lease, atStart: first, ignoredInstanceIds: new Set(), now, heldBackSince: held });
@@ -68,7 +73,7 @@ async function tick(first: boolean, heldBackSince: Map<string, number>): Promise
       observeMs: observed - started,
       decideMs: done - observed,
       esMs: esRead - started,
-      awsMs: observed - esRead,
+      awsMs: awsRead - started,
       cpuMs: (used.user + used.system) / 1000,
       describeInstances: describeInstances - before,
       decision: d.kind,
