@@ -14,12 +14,11 @@
 import { performance } from 'node:perf_hooks';
 import { InterruptedError } from '../src/shared/errors.ts';
 import { silentLogger } from '../src/shared/log.ts';
-import { parseSettings } from '../src/app/settings-schema.ts';
-import { toConfig } from '../src/app/config.ts';
 import type { SimulatedWorld } from '../src/sim/index.ts';
-import type { UpgradeEvent, UpgradeOptions } from '../src/upgrade/plan-model.ts';
+import type { UpgradeEvent } from '../src/upgrade/plan-model.ts';
 import { runUpgrade } from '../src/upgrade/run-upgrade.ts';
 import { runSeedUpgrade, SEED_DEFAULTS } from './seed-upgrade.ts';
+import { toolOptions } from './tool-options.ts';
 import { buildWorld, TARGET_VERSION, type Scenario } from './upgrade-scenarios.ts';
 
 export const ALGORITHMS = ['seed', 'one-at-a-time', 'zone'] as const;
@@ -69,13 +68,6 @@ export interface RunFigures {
   runWallMs: number;
 }
 
-/** The tool's own defaults, as `run --target-version` with these flags would have them. */
-export function toolOptions(flags: Record<string, string>): UpgradeOptions {
-  const parsed = parseSettings({ 'target-version': TARGET_VERSION, ...flags });
-  if (!parsed.success) throw new Error(`bad bench options ${JSON.stringify(flags)}: ${parsed.error.message}`);
-  return toConfig(parsed.data).upgrade;
-}
-
 interface Driven {
   outcome: string;
   message: string;
@@ -92,7 +84,7 @@ async function drive(driver: Driver, world: SimulatedWorld, note: Note, signal: 
     );
     return { outcome: result.outcome, message: result.message };
   }
-  const options = toolOptions(algorithm === 'zone' ? { batch: 'zone' } : {});
+  const options = toolOptions(TARGET_VERSION, algorithm === 'zone' ? { batch: 'zone' } : {});
   let refusal = '';
   const onEvent = (e: UpgradeEvent): void => {
     if (e.type === 'wait') note(e.kind);

@@ -30,7 +30,6 @@ import {
   type SettingsBody,
 } from '../src/cluster/es-read-model.ts';
 import type { AutoScalingGroup, ClusterSnapshot, Ec2Instance, FleetSnapshot } from '../src/upgrade/model.ts';
-import type { UpgradeOptions } from '../src/upgrade/plan-model.ts';
 import type { LeaseRecord } from '../src/upgrade/ports.ts';
 
 const FROM = '9.4.5';
@@ -288,23 +287,4 @@ export function explanationsOf(es: EsBodies): ReturnType<typeof toAllocationExpl
     const body = es.explain(key);
     return body ? [toAllocationExplanation(fromWire(body), pool)] : [];
   });
-}
-
-export function benchOptions(overrides: Partial<UpgradeOptions> = {}): UpgradeOptions {
-  return {
-    targetVersion: TARGET,
-    versionTagKey: VERSION_TAG,
-    order: 'data-first',
-    strategy: 'replace',
-    batch: 'none',
-    versionConflicts: 'accept',
-    match: { kind: 'private-ip' },
-    groupNames: [],
-    orphans: 'refuse',
-    disabledRules: [],
-    timeouts: { nodeLeaveMs: 600_000, nodeJoinMs: 900_000, yellowMs: 600_000, greenMs: 3_600_000, drainMs: 3_600_000, safeToProceedMs: 600_000 },
-    pollIntervalMs: 5_000,
-    lockTtlMs: 300_000,
-    ...overrides,
-  };
 }

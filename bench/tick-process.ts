@@ -14,7 +14,8 @@ import { decide, trackHeldBack } from '../src/upgrade/decide.ts';
 import { buildPlan } from '../src/upgrade/plan.ts';
 import { observeWorld } from '../src/upgrade/observe-world.ts';
 import type { Cluster, Fleet, LeaseRecord } from '../src/upgrade/ports.ts';
-import { benchOptions } from './synthetic-world.ts';
+import { TARGET } from './synthetic-world.ts';
+import { toolOptions } from './tool-options.ts';
 
 export interface TickFigures {
   /** Wall time of the whole tick, then of its two halves. */
@@ -32,7 +33,7 @@ export interface TickFigures {
 
 const [esUrl = '', awsUrl = '', tickCount = '10'] = process.argv.slice(2);
 const lease = JSON.parse(process.env.BENCH_LEASE ?? '{}') as LeaseRecord;
-const options = benchOptions();
+const options = toolOptions(TARGET);
 const log = silentLogger();
 const cluster = new EsCluster(createEsClient({ nodes: [esUrl] }), log);
 const aws = createAwsClients({ region: 'eu-west-1', endpoint: awsUrl });
