@@ -137,10 +137,14 @@ export class AwsFleet implements Fleet {
     const [knownGroups, query] = await Promise.all([this.describeGroups(this.knownGroups, signal), pending]);
     const more = query.groupNames.filter((name) => !this.knownGroups.includes(name));
     const sdkGroups = [...knownGroups, ...(await this.describeGroups(more, signal))];
-    const lifecycle = new Map<string, string | undefined>();
-    for (const g of sdkGroups) for (const m of g.Instances ?? []) if (m.InstanceId) lifecycle.set(m.InstanceId, m.LifecycleState);
-    const moving = [...lifecycle].filter(([id, state]) => !this.facts.standsFor(id, state, nowMs)).map(([id]) => id);
-    const departed = query.instanceIds.filter((id) => !lifecycle.has(id) && !this.facts.isFinal(id));
+    // Each member, and whether its group has it in service and healthy (one the group found unhealthy
+    // is about to be replaced, whatever EC2 said of it before).
+    const members = new Map<string, boolean>();
+    for (const g of sdkGroups) {
+      for (const m of g.Instances ?? []) if (m.InstanceId) members.set(m.InstanceId, m.LifecycleState === 'InService' && m.HealthStatus !== 'Unhealthy');
+    }
+    const moving = [...members].filter(([id, quiet]) => !this.facts.standsFor(id, quiet, nowMs)).map(([id]) => id);
+    const departed = query.instanceIds.filter((id) => !members.has(id) && !this.facts.isFinal(id));
     const launchVersions = this.launchVersionsOf(sdkGroups, signal);
     // Awaited by observe, or dropped with this read when it falls back to reading afresh.
     launchVersions.catch(() => undefined);
@@ -157,7 +161,7 @@ export class AwsFleet implements Fleet {
     // What was asked and not answered is gone from EC2: its old facts do not stand in for it.
     const candidates = new Map(fresh);
     const asked = new Set([...moving, ...departed]);
-    for (const id of [...lifecycle.keys(), ...query.instanceIds]) {
+    for (const id of [...members.keys(), ...query.instanceIds]) {
       const known = asked.has(id) ? undefined : this.facts.get(id);
       if (known) candidates.set(id, known);
     }
@@ -170,7 +174,7 @@ export class AwsFleet implements Fleet {
 
     const isBehindNode = matches(query);
     const instances = new Map<string, Ec2Instance>();
-    for (const i of candidates.values()) if (lifecycle.has(i.id) || isBehindNode(i)) instances.set(i.id, i);
+    for (const i of candidates.values()) if (members.has(i.id) || isBehindNode(i)) instances.set(i.id, i);
     return { sdkGroups, instances, launchVersions };
   }
 

@@ -3,8 +3,8 @@
 // each tick costs more than the rest of the tick together; the groups' own member list (one call,
 // with each member's lifecycle state) says which instances may have changed.
 //
-// A member's facts stand only while nothing about it is in motion: the group has it in service, EC2
-// said it is running, and it had its private IP and both tags (the version tag and the group's own)
+// A member's facts stand only while nothing about it is in motion: the group has it in service and
+// healthy, EC2 said it is running, and it had its private IP and both tags (the version tag and the group's own)
 // when read. Tags can show up after launch, so an instance read without them is read again. Facts
 // also age out (maxAgeMs), so a tag edited by hand or an instance stopped behind the group's back
 // shows within that time. Anything not a member is read afresh each tick; only a terminated
@@ -40,10 +40,10 @@ export class InstanceFacts {
     return entry ? { ...entry.instance } : undefined;
   }
 
-  /** Whether a member in `lifecycleState` can go this tick on what was read before. */
-  standsFor(id: string, lifecycleState: string | undefined, nowMs: number): boolean {
+  /** Whether a member can go this tick on what was read before; `quiet`: its group has it in service and healthy. */
+  standsFor(id: string, quiet: boolean, nowMs: number): boolean {
     const entry = this.#entries.get(id);
-    if (!entry || lifecycleState !== 'InService' || nowMs - entry.readAtMs >= this.#maxAgeMs) return false;
+    if (!entry || !quiet || nowMs - entry.readAtMs >= this.#maxAgeMs) return false;
     const { instance } = entry;
     return instance.state === 'running' && instance.privateIp !== undefined && instance.groupName !== undefined && instance.tags[this.#versionTagKey] !== undefined;
   }

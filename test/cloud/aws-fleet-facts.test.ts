@@ -113,6 +113,22 @@ describe('AwsFleet.observe after the first tick', () => {
     expect(shuttingDown.instances.find((i) => i.id === 'i-2')).toMatchObject({ state: 'shutting-down', lifecycleState: 'Terminating' });
   });
 
+  it('reads again a member its group found unhealthy, though still in service', async () => {
+    // Prepare: EC2 stopped i-1 behind the group's back; the group's health check noticed.
+    const { fleet, instances, group, query } = await aQuietFleet();
+    const i1 = instances[0];
+    if (i1) i1.State = { Name: 'stopped' };
+    const member = group.Instances?.[0];
+    if (member) member.HealthStatus = 'Unhealthy';
+
+    // Act
+    const snapshot = await fleet.observe(query);
+
+    // Assess
+    expect(describes()).toEqual([{ 'instance-id': ['i-1'] }]);
+    expect(snapshot.instances.find((i) => i.id === 'i-1')).toMatchObject({ state: 'stopped', lifecycleState: 'InService' });
+  });
+
   it('reads a replacement each tick until it is in service, running and tagged, then no more', async () => {
     // Prepare: i-4 joins the group, pending, its version tag not there yet (tags can come late).
     const { fleet, instances, group, query } = await aQuietFleet();
