@@ -45,6 +45,10 @@ export function explainCopy(view: AllocationView, copy: AllocCopy, dataNodes: Al
     const leftSeconds = ((copy.unassigned?.delayedUntilMs ?? view.nowMs) - view.nowMs) / 1000;
     canAllocate = 'allocation_delayed';
     allocateExplanation = `cannot allocate because the cluster is still waiting [${leftSeconds.toFixed(1)}s] for the departed node holding a replica to rejoin, despite being allowed to allocate the shard to at least one other node`;
+  } else if (anyYes && copy.throttled === true) {
+    // Nodes would take it, but the balancer's pick for it is at its recovery limit: it waits there.
+    canAllocate = 'throttled';
+    allocateExplanation = 'allocation temporarily throttled';
   } else if (anyYes) {
     canAllocate = 'yes';
     allocateExplanation = 'can allocate the shard';

@@ -19,6 +19,7 @@ import {
   isActive,
   isDelayed,
   nodeAccepts,
+  nodeAllows,
   primaryOf,
   recoverySourceOf,
   refusals,
@@ -85,7 +86,10 @@ interface RoutingNode extends LoadedNode, TransferEndpoint {
   readonly copies: Set<AllocCopy>;
   /** Copies relocating to this node. */
   readonly arriving: Set<AllocCopy>;
+  /** Peer recoveries onto the node (replicas, relocations). */
   incoming: number;
+  /** New primaries starting on the node (initial recoveries). */
+  initialPrimaries: number;
   outgoing: number;
 }
 
@@ -151,6 +155,10 @@ export class RoutingTable implements AllocationView {
     return this.#nodes.get(nodeId)?.incoming ?? 0;
   }
 
+  initialPrimaries(nodeId: string): number {
+    return this.#nodes.get(nodeId)?.initialPrimaries ?? 0;
+  }
+
   outgoing(nodeId: string): number {
     return this.#nodes.get(nodeId)?.outgoing ?? 0;
   }
@@ -181,6 +189,7 @@ export class RoutingTable implements AllocationView {
       copies: new Set(),
       arriving: new Set(),
       incoming: 0,
+      initialPrimaries: 0,
       outgoing: 0,
       transfers: new Set(),
     };
@@ -427,8 +436,12 @@ export class RoutingTable implements AllocationView {
         copy.heldBack = !copy.primary && mixed && copy.group.index.heldBackWhileMixed;
         if (copy.heldBack) continue;
         if (copyRefusals(this, copy).length > 0) continue;
-        const rn = this.#chooseNode(copy, copy.primary ? this.#preferredNode.get(copy.index) : undefined);
-        if (!rn) continue;
+        const rn = this.#chooseNode(copy, { preferNodeId: copy.primary ? this.#preferredNode.get(copy.index) : undefined, waitForThrottled: true });
+        if (rn === 'throttled' || rn === undefined) {
+          this.#setThrottled(copy, rn === 'throttled');
+          continue;
+        }
+        this.#setThrottled(copy, false);
         this.#assign(copy, rn, instant, 'recovery');
       }
     }
@@ -458,7 +471,7 @@ export class RoutingTable implements AllocationView {
         if (copy.state !== 'STARTED' || !filterRefusal(this, copy.group.index, rn.node)) continue;
         if (copyRefusals(this, copy).length > 0) continue;
         const target = this.#chooseNode(copy);
-        if (target) this.#relocate(copy, target, false);
+        if (target && target !== 'throttled') this.#relocate(copy, target, false);
       }
     }
   }
@@ -496,10 +509,16 @@ export class RoutingTable implements AllocationView {
     return undefined;
   }
 
-  /** The node `copy` should go to: the least loaded that every decider accepts (ties: earliest joined), or the preferred one. */
-  #chooseNode(copy: AllocCopy, preferNodeId?: string): RoutingNode | undefined {
-    if (preferNodeId !== undefined) {
-      const preferred = this.#nodes.get(preferNodeId);
+  /**
+   * The node `copy` should go to: the preferred one, else the least loaded that every decider
+   * accepts (ties: the earliest joined). An unassigned copy goes where Elasticsearch's balancer puts
+   * it (waitForThrottled): the least loaded node that accepts it or throttles it, a yes winning a
+   * tie. When that node is throttled the copy waits for it rather than go to a fuller node, so an
+   * empty replacement node fills at its own recovery limits ('throttled': the copy waits).
+   */
+  #chooseNode(copy: AllocCopy, how: { preferNodeId?: string | undefined; waitForThrottled?: boolean } = {}): RoutingNode | 'throttled' | undefined {
+    if (how.preferNodeId !== undefined) {
+      const preferred = this.#nodes.get(how.preferNodeId);
       if (preferred && nodeAccepts(this, copy, preferred.node)) return preferred;
     }
     const initialPrimary = copy.primary && copy.state === 'UNASSIGNED';
@@ -507,11 +526,23 @@ export class RoutingTable implements AllocationView {
     const source = initialPrimary ? undefined : recoverySourceOf(copy);
     if (source !== undefined && this.outgoing(source) >= this.limits.outgoing) return undefined;
     const limit = initialPrimary ? this.limits.initialPrimaries : this.limits.incoming;
+    let throttledAt: number | undefined;
     for (const rn of this.#load.ascending()) {
-      if (rn.incoming >= limit) continue; // throttled: the cheap check first
-      if (nodeAccepts(this, copy, rn.node)) return rn;
+      if (throttledAt !== undefined && rn.load > throttledAt) return 'throttled';
+      if ((initialPrimary ? rn.initialPrimaries : rn.incoming) >= limit) {
+        // Throttled: skipped, or where the copy waits if nothing lighter or as light takes it.
+        if (how.waitForThrottled === true && throttledAt === undefined && nodeAllows(this, copy, rn.node)) throttledAt = rn.load;
+        continue;
+      }
+      if (nodeAllows(this, copy, rn.node)) return rn;
     }
-    return undefined;
+    return throttledAt === undefined ? undefined : 'throttled';
+  }
+
+  #setThrottled(copy: AllocCopy, throttled: boolean): void {
+    if ((copy.throttled === true) === throttled) return;
+    copy.throttled = throttled;
+    this.#changed(copy);
   }
 
   // --- internals: the only functions that change a copy -----------------------------------------
@@ -642,6 +673,7 @@ export class RoutingTable implements AllocationView {
     copy.nodeId = undefined;
     copy.relocatingNodeId = undefined;
     copy.unassigned = { reason, atMs: nowMs, ...(delayedUntilMs ? { delayedUntilMs } : {}) };
+    copy.throttled = undefined;
     copy.epoch += 1;
     this.#changed(copy);
     if (delayedUntilMs && !this.#delayExpiries.has(delayedUntilMs)) {
@@ -657,10 +689,12 @@ export class RoutingTable implements AllocationView {
     }
   }
 
-  /** The recovery slots a transfer holds: one incoming at its target, one outgoing at its source. */
+  /** The recovery slots a transfer holds: one incoming at its target, one outgoing at its source (a new primary has none: an initial slot). */
   #holdSlots(copy: AllocCopy, transfer: Transfer, target: RoutingNode, source: RoutingNode | undefined): void {
-    target.incoming += 1;
-    if (source) source.outgoing += 1;
+    if (source) {
+      target.incoming += 1;
+      source.outgoing += 1;
+    } else target.initialPrimaries += 1;
     copy.recovery = { stop: () => this.#transfers.cancel(transfer), targetId: target.id, sourceId: source?.id };
   }
 
@@ -671,11 +705,13 @@ export class RoutingTable implements AllocationView {
     copy.recovery = undefined;
     recovery.stop();
     const target = this.#nodes.get(recovery.targetId) ?? this.#departed.get(recovery.targetId);
-    if (target) target.incoming -= 1;
-    if (recovery.sourceId !== undefined) {
-      const source = this.#nodes.get(recovery.sourceId) ?? this.#departed.get(recovery.sourceId);
-      if (source) source.outgoing -= 1;
+    if (recovery.sourceId === undefined) {
+      if (target) target.initialPrimaries -= 1;
+      return;
     }
+    if (target) target.incoming -= 1;
+    const source = this.#nodes.get(recovery.sourceId) ?? this.#departed.get(recovery.sourceId);
+    if (source) source.outgoing -= 1;
   }
 
   #move(copy: AllocCopy, state: AllocCopy['state']): void {
@@ -739,12 +775,13 @@ export class RoutingTable implements AllocationView {
 }
 
 // As Elasticsearch's ClusterShardHealth: an inactive primary is red, except a brand-new one still
-// initializing (yellow); with an active primary, any inactive replica (unassigned or still
-// recovering) is yellow.
+// initializing or waiting for a recovery slot (yellow); with an active primary, any inactive
+// replica (unassigned or still recovering) is yellow.
 function groupHealth(group: ShardGroup): HealthStatus {
   const primary = group.copies.find((c) => c.primary);
   if (!primary || !isActive(primary)) {
-    return primary?.state === 'INITIALIZING' && !primary.existingStore ? 'yellow' : 'red';
+    const starting = primary?.state === 'INITIALIZING' || primary?.throttled === true;
+    return starting && !primary.existingStore ? 'yellow' : 'red';
   }
   return group.copies.every(isActive) ? 'green' : 'yellow';
 }

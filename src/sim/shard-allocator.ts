@@ -67,6 +67,8 @@ export interface AllocCopy {
   epoch: number;
   /** An unassigned replica the balancer holds back (IndexSpec.heldBackWhileMixed). */
   heldBack?: boolean;
+  /** Unassigned, waiting for a recovery slot on the node the balancer picked (Elasticsearch's DECIDERS_THROTTLED). */
+  throttled?: boolean;
   /** The routing table's bookkeeping of the copy's running recovery or relocation. */
   recovery?: CopyRecovery;
   /** The copy as `_cat/shards` shows it, cached until it changes. */
@@ -77,6 +79,7 @@ export interface AllocCopy {
 export interface CopyRecovery {
   stop: () => void;
   targetId: string;
+  /** Undefined for a new primary, which starts empty: an initial recovery, not a peer recovery. */
   sourceId: string | undefined;
 }
 
@@ -105,8 +108,10 @@ export interface AllocationView {
   readonly limits: RecoveryLimits;
   /** A data node present, by id. */
   dataNode(id: string | undefined): AllocNode | undefined;
-  /** Recoveries onto the node: copies initializing there and relocations to it. */
+  /** Peer recoveries onto the node: replicas initializing there and relocations to it. */
   incoming(nodeId: string): number;
+  /** New primaries initializing on the node (initial recoveries, apart from the peer ones, as in Elasticsearch). */
+  initialPrimaries(nodeId: string): number;
   /** Recoveries from the node: peer recoveries of replicas from its primaries and relocations away. */
   outgoing(nodeId: string): number;
   /** Values of a node attribute among the data nodes present. */
@@ -163,6 +168,11 @@ export function refusals(view: AllocationView, copy: AllocCopy, node: AllocNode)
 
 /** Whether every node-level decider says YES (the copy-level ones are checked apart, once). */
 export function nodeAccepts(view: AllocationView, copy: AllocCopy, node: AllocNode): boolean {
+  return decideThrottling(view, copy, node) === null && nodeAllows(view, copy, node);
+}
+
+/** Whether every node-level decider but throttling says YES: the node takes the copy now or once a recovery slot frees. */
+export function nodeAllows(view: AllocationView, copy: AllocCopy, node: AllocNode): boolean {
   for (const decider of FAST_ORDER) if (decider(view, copy, node) !== null) return false;
   return true;
 }
@@ -171,8 +181,8 @@ type NodeDecider = (view: AllocationView, copy: AllocCopy, node: AllocNode) => D
 
 // The order explain lists them in.
 const NODE_DECIDERS: NodeDecider[] = [decideVersion, decideFilter, decideSameShard, decideThrottling, decideAwareness];
-// A yes or no needs no order: the cheap ones that refuse most often first.
-const FAST_ORDER: NodeDecider[] = [decideThrottling, decideSameShard, decideVersion, decideFilter, decideAwareness];
+// A yes or no needs no order: the cheap ones that refuse most often first (throttling, the cheapest, apart).
+const FAST_ORDER: NodeDecider[] = [decideSameShard, decideVersion, decideFilter, decideAwareness];
 
 const versionOrder = new Map<string, Map<string, number>>();
 
@@ -278,7 +288,7 @@ function decideThrottling(view: AllocationView, copy: AllocCopy, node: AllocNode
   const { limits } = view;
   const initialPrimary = copy.primary && copy.state === 'UNASSIGNED';
   const limit = initialPrimary ? limits.initialPrimaries : limits.incoming;
-  const incoming = view.incoming(node.id);
+  const incoming = initialPrimary ? view.initialPrimaries(node.id) : view.incoming(node.id);
   if (incoming >= limit) {
     return throttle(
       'throttling',

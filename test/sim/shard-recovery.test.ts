@@ -83,6 +83,70 @@ describe('recovery throughput', () => {
   });
 });
 
+describe('where the balancer puts a copy', () => {
+  /** Four data nodes; es-data-1 to -3 hold `each` copies of a filler index, es-data-4 none. */
+  function anEmptyFourth(each = 2): SimulatedWorld {
+    const world = createSimulatedWorld({ ...base, data: 4 });
+    world.createIndex({ name: 'filler', primaries: 3 * each, replicas: 0, shardSizeBytes: SHARD, excludeNames: ['es-data-4'] });
+    return world;
+  }
+
+  async function nodeOf(world: SimulatedWorld, index: string, primary: boolean): Promise<string | undefined> {
+    const snapshot = await world.cluster.observe();
+    return snapshot.shards.find((c) => c.index === index && c.primary === primary)?.node;
+  }
+
+  it('waits for the emptiest node at its recovery limit rather than send a replica to a fuller node', async () => {
+    // Prepare: es-data-4 is the emptiest; its two incoming slots go to the first two replicas.
+    const world = anEmptyFourth();
+    await world.clock.sleep(10_000);
+    for (const [i, name] of ['a', 'b', 'c'].entries()) world.createIndex({ name, primaries: 1, replicas: 1, shardSizeBytes: SHARD, primaryOn: `es-data-${i + 1}` });
+
+    // Act: once the primaries have started (five seconds).
+    await world.clock.sleep(6_000);
+    const waiting = await world.cluster.explainUnassigned({ index: 'c', shard: 0, primary: false });
+    await world.cluster.waitForHealth({ status: 'green', timeoutMs: 3_600_000 });
+
+    // Assess: c's replica waited, throttled, and went to es-data-4 once a slot freed.
+    expect(waiting.canAllocate).toBe('throttled');
+    expect(await Promise.all(['a', 'b', 'c'].map((name) => nodeOf(world, name, false)))).toEqual(['es-data-4', 'es-data-4', 'es-data-4']);
+    expect((await startTimes(world, 'c')).replica).toBeGreaterThan((await startTimes(world, 'a')).replica);
+  });
+
+  it('counts new primaries apart from peer recoveries: a node receiving replicas still starts three new primaries at once', async () => {
+    // Prepare: es-data-4 receives two replicas (its two incoming slots).
+    const world = anEmptyFourth();
+    await world.clock.sleep(10_000);
+    for (const [i, name] of ['a', 'b'].entries()) world.createIndex({ name, primaries: 1, replicas: 1, shardSizeBytes: SHARD, primaryOn: `es-data-${i + 1}` });
+    await world.clock.sleep(6_000);
+
+    // Act: a new index's three primaries, meant for es-data-4.
+    world.createIndex({ name: 'fresh', primaries: 3, replicas: 0, shardSizeBytes: SHARD, primaryOn: 'es-data-4' });
+    const snapshot = await world.cluster.observe();
+
+    // Assess
+    const fresh = snapshot.shards.filter((c) => c.index === 'fresh');
+    expect(fresh.map((c) => [c.node, c.state])).toEqual(Array(3).fill(['es-data-4', 'INITIALIZING']));
+    expect(snapshot.shards.filter((c) => c.node === 'es-data-4' && !c.primary && c.state === 'INITIALIZING')).toHaveLength(2);
+  });
+
+  it('reports a new index yellow while its primaries wait for a slot on the emptiest node, not red', async () => {
+    // Act: six new primaries; es-data-4 holds the fewest copies even with four of them starting
+    // (node_initial_primaries_recoveries), so the other two wait for it.
+    const world = anEmptyFourth(6);
+    await world.clock.sleep(10_000);
+    world.createIndex({ name: 'burst', primaries: 6, replicas: 0, shardSizeBytes: SHARD });
+    const snapshot = await world.cluster.observe();
+
+    // Assess
+    const burst = snapshot.shards.filter((c) => c.index === 'burst');
+    expect(burst.filter((c) => c.state === 'INITIALIZING' && c.node === 'es-data-4')).toHaveLength(4);
+    expect(burst.filter((c) => c.state === 'UNASSIGNED')).toHaveLength(2);
+    expect(snapshot.health.status).toBe('yellow');
+    await world.cluster.waitForHealth({ status: 'green', timeoutMs: 60_000 });
+  });
+});
+
 describe('relocation throughput', () => {
   it('moves copies off an excluded node two at a time, bytes counted as relocated', async () => {
     const world = createSimulatedWorld({ ...base, data: 4 });
