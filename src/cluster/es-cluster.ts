@@ -8,6 +8,7 @@ import type { Cluster, HealthWait } from '../upgrade/ports.ts';
 import { esStatusOf, toEsServiceError } from './es-error.ts';
 import { ExplanationCache } from './explanation-cache.ts';
 import {
+  CAT_SHARDS_COLUMNS,
   toAllocationEnable,
   toAllocationExcludeNames,
   toAllocationExplanation,
@@ -64,7 +65,7 @@ export class EsCluster implements Cluster {
       this.call('GET _cluster/health', () => this.client.cluster.health({}, req), signal),
       this.call(
         'GET _cat/shards',
-        () => this.client.cat.shards({ format: 'json', h: ['index', 'shard', 'prirep', 'state', 'node', 'unassigned.at'] }, req),
+        () => this.client.cat.shards({ format: 'json', h: [...CAT_SHARDS_COLUMNS] }, req),
         signal,
       ),
       this.call<ClusterStateBody>(
