@@ -16,7 +16,6 @@ import {
   toClusterHealth,
   toEsNodes,
   toMasterNodeId,
-  toShardCopies,
   toVotingConfigExclusions,
   toVotingConfigNodeIds,
   toAllocationEnable,
@@ -29,6 +28,7 @@ import {
   type NodesInfoBody,
   type SettingsBody,
 } from '../src/cluster/es-read-model.ts';
+import { readCatShards } from '../src/cluster/cat-shards-reader.ts';
 import type { AutoScalingGroup, ClusterSnapshot, Ec2Instance, FleetSnapshot } from '../src/upgrade/model.ts';
 import type { UpgradeOptions } from '../src/upgrade/plan-model.ts';
 import type { LeaseRecord } from '../src/upgrade/ports.ts';
@@ -270,7 +270,7 @@ export function clusterSnapshot(es: EsBodies, explanations?: ReturnType<typeof t
     nodes: toEsNodes(fromWire(es.nodes)),
     masterNodeId: toMasterNodeId(state),
     health: toClusterHealth(es.health),
-    shards: toShardCopies(fromWire(es.shards)),
+    shards: readCatShards(JSON.stringify(es.shards)),
     allocationEnable: toAllocationEnable(settings),
     allocationExcludeNames: toAllocationExcludeNames(settings),
     settings,

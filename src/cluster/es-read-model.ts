@@ -99,25 +99,45 @@ export function toShardCopies(rows: CatShardRow[]): ShardCopy[] {
   return copies;
 }
 
-/** One row's columns (undefined when absent) as a copy. */
-function toShardCopy(
+/**
+ * One row's columns (undefined when absent) as a copy: `previous` itself when it is the same copy,
+ * so that a reader of successive answers makes objects only for the copies that changed.
+ */
+export function toShardCopy(
   index: string | null | undefined,
   shard: string | number | null | undefined,
   prirep: string | null | undefined,
   rawState: string | null | undefined,
   rawNode: string | null | undefined,
-  unassignedAt: string | null | undefined,
+  rawUnassignedAt: string | null | undefined,
+  previous?: ShardCopy,
 ): ShardCopy {
   const state = rawState ?? '';
   if (!SHARD_STATES.has(state)) throw new Error(`unknown shard state "${state}" for ${index ?? '?'}[${String(shard)}]`);
-  const copy: ShardCopy = { index: index ?? '', shard: Number(shard), primary: prirep === 'p', state: state as ShardState };
+  const name = index ?? '';
+  const number = Number(shard);
+  const primary = prirep === 'p';
+  let node: string | undefined;
   if (state !== 'UNASSIGNED' && rawNode) {
     // A relocating copy reads "source -> 10.0.0.2 targetId target": the copy still lives on the source.
     const arrow = rawNode.indexOf(' -> ');
-    const node = (arrow === -1 ? rawNode : rawNode.slice(0, arrow)).trim();
-    if (node) copy.node = node;
+    node = (arrow === -1 ? rawNode : rawNode.slice(0, arrow)).trim() || undefined;
   }
-  if (state === 'UNASSIGNED' && unassignedAt) copy.unassignedAt = unassignedAt;
+  const unassignedAt = state === 'UNASSIGNED' && rawUnassignedAt ? rawUnassignedAt : undefined;
+  if (
+    previous !== undefined &&
+    previous.index === name &&
+    previous.shard === number &&
+    previous.primary === primary &&
+    previous.state === state &&
+    previous.node === node &&
+    previous.unassignedAt === unassignedAt
+  ) {
+    return previous;
+  }
+  const copy: ShardCopy = { index: name, shard: number, primary, state: state as ShardState };
+  if (node !== undefined) copy.node = node;
+  if (unassignedAt !== undefined) copy.unassignedAt = unassignedAt;
   return copy;
 }
 
