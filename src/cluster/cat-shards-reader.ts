@@ -14,7 +14,6 @@ const OPEN_LIST = 0x5b;
 const CLOSE_LIST = 0x5d;
 const OPEN_ROW = 0x7b;
 const CLOSE_ROW = 0x7d;
-const BACKSLASH = 0x5c;
 const I = 0x69;
 const N = 0x6e;
 const P = 0x70;
@@ -34,13 +33,13 @@ type Column = (typeof Column)[keyof typeof Column];
  * strings once. Copies are thus shared between snapshots, and frozen to keep them so.
  */
 export class CatShardsReader {
-  private values = new Map<number, string>();
+  private values = new Map<string, string>();
   /** The last answer, if read compactly: its copies and each one's row text. */
   private last: Compact | undefined;
 
   read(text: string): ShardCopy[] {
     // Values no longer answered would pile up (unassigned.at is one per copy): start afresh then.
-    if (this.values.size > 2 * (this.last?.copies.length ?? 0) + 1_000) this.values = new Map<number, string>();
+    if (this.values.size > 2 * (this.last?.copies.length ?? 0) + 1_000) this.values = new Map<string, string>();
     // The same answer as last time (compared whole, as fast as copying it): the same copies.
     const compact = text === this.last?.text ? this.last : scanCompact(text, this.values, this.last);
     if (compact) {
@@ -78,16 +77,15 @@ function parseRows(text: string): CatShardRow[] {
   return rows as CatShardRow[];
 }
 
-/**
- * A compact answer's copies and rows, or undefined at the first thing it does not expect. Read a
- * character at a time: a call such as indexOf per value would cost more than the reading.
- */
-function scanCompact(text: string, seen: Map<number, string>, last: Compact | undefined): Compact | undefined {
+/** A compact answer's copies and rows, or undefined at the first thing it does not expect. */
+function scanCompact(text: string, seen: Map<string, string>, last: Compact | undefined): Compact | undefined {
   const copies: ShardCopy[] = [];
   // Where each row starts and ends, to keep its text when any row changed.
   const bounds: number[] = [];
   let changed = false;
   if (text.charCodeAt(0) !== OPEN_LIST) return undefined;
+  // Escapes are JSON.parse's to decode: with none, a value ends at the next quote.
+  if (text.includes('\\')) return undefined;
   let pos = 1;
   if (text.charCodeAt(pos) === CLOSE_LIST) return text.slice(pos + 1).trim() === '' ? { text, copies, rows: [] } : undefined;
   for (;;) {
@@ -119,8 +117,7 @@ function scanCompact(text: string, seen: Map<number, string>, last: Compact | un
 }
 
 /** Reads the row at `start` (its `{`) into `copies`: where it ends, or undefined if not compact. */
-function scanRow(text: string, start: number, seen: Map<number, string>, previous: ShardCopy | undefined, copies: ShardCopy[]): number | undefined {
-  const length = text.length;
+function scanRow(text: string, start: number, seen: Map<string, string>, previous: ShardCopy | undefined, copies: ShardCopy[]): number | undefined {
   let pos = start;
   if (text.charCodeAt(pos) !== OPEN_ROW) return undefined;
   pos++;
@@ -149,25 +146,13 @@ function scanRow(text: string, start: number, seen: Map<number, string>, previou
       let value: string | null;
       if (text.charCodeAt(pos) === QUOTE) {
         const valueStart = pos + 1;
-        let end = valueStart;
-        let hash = 0;
-        for (;;) {
-          if (end >= length) return undefined;
-          const c = text.charCodeAt(end);
-          if (c === QUOTE) break;
-          if (c === BACKSLASH) return undefined;
-          hash = (Math.imul(hash, 31) + c) | 0;
-          end++;
-        }
-        // Each distinct value is made a string once (index and node names, states repeat), found
-        // by a hash of its characters.
-        const known = seen.get(hash);
-        if (known !== undefined && isText(text, valueStart, end, known)) value = known;
-        else {
-          value = text.slice(valueStart, end);
-          // On a collision the first value keeps its place: the second is made each time.
-          if (known === undefined) seen.set(hash, value);
-        }
+        const end = text.indexOf('"', valueStart);
+        if (end === -1) return undefined;
+        // Each distinct value is kept as one string (index and node names, states repeat).
+        const made = text.slice(valueStart, end);
+        const known = seen.get(made);
+        if (known === undefined) seen.set(made, made);
+        value = known ?? made;
         pos = end + 1;
       } else if (isText(text, pos, pos + 4, 'null')) {
         value = null;

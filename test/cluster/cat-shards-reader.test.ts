@@ -46,7 +46,7 @@ describe('readCatShards', () => {
     }
   });
 
-  it('tells apart values whose hashes collide', () => {
+  it('keeps apart distinct values, even two a 31-based hash confuses', () => {
     // "Aa" and "BB" have the same 31-based hash.
     const text = JSON.stringify([
       { i: 'Aa', s: '0', p: 'p', st: 'STARTED', n: 'BB' },
