@@ -9,6 +9,7 @@
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CAT_SHARDS_COLUMNS } from '../src/cluster/es-read-model.ts';
 import type { AutoScalingGroup, Ec2Instance } from '../src/upgrade/model.ts';
 import { VERSION_TAG, type BenchWorld } from './synthetic-world.ts';
 
@@ -34,7 +35,7 @@ export async function startFakeServices(world: BenchWorld): Promise<FakeServices
     void readBody(req).then((body) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       count(`${req.method ?? 'GET'} ${url.pathname}`);
-      const answer = answerEs(req.method ?? 'GET', url.pathname, body, es, world);
+      const answer = answerEs(req.method ?? 'GET', url, body, es, world);
       res.writeHead(answer.status, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
       res.end(answer.body);
     });
@@ -94,10 +95,14 @@ function jsonBodies(world: BenchWorld): JsonBodies {
   };
 }
 
-function answerEs(method: string, path: string, body: string, es: JsonBodies, world: BenchWorld): { status: number; body: string } {
+function answerEs(method: string, url: URL, body: string, es: JsonBodies, world: BenchWorld): { status: number; body: string } {
+  const path = url.pathname;
   if (path === '/_nodes') return ok(es.nodes);
   if (path === '/_cluster/health') return ok(es.health);
-  if (path === '/_cat/shards') return ok(es.shards);
+  // Elasticsearch names each column as asked: the rows are built in the one shape the adapter asks for.
+  if (path === '/_cat/shards' && url.searchParams.get('format') === 'json' && url.searchParams.get('h') === CAT_SHARDS_COLUMNS.join(',')) {
+    return ok(es.shards);
+  }
   if (path.startsWith('/_cluster/state')) return ok(es.state);
   if (path === '/_cluster/settings' && method === 'GET') return ok(es.settings);
   if (path === '/_cluster/allocation/explain') {
@@ -105,7 +110,7 @@ function answerEs(method: string, path: string, body: string, es: JsonBodies, wo
     const answer = world.es.explainJson(`${q.index ?? ''}/${q.shard ?? 0}/${String(q.primary ?? false)}`);
     return answer ? ok(answer) : { status: 400, body: JSON.stringify({ error: { type: 'illegal_argument_exception' }, status: 400 }) };
   }
-  return { status: 404, body: JSON.stringify({ error: `the bench does not serve ${method} ${path}`, status: 404 }) };
+  return { status: 404, body: JSON.stringify({ error: `the bench does not serve ${method} ${path}${url.search}`, status: 404 }) };
 }
 
 const ok = (body: string): { status: number; body: string } => ({ status: 200, body });

@@ -16,7 +16,6 @@ import {
   toClusterHealth,
   toEsNodes,
   toMasterNodeId,
-  toShardCopies,
   toVotingConfigExclusions,
   toVotingConfigNodeIds,
   toAllocationEnable,
@@ -29,6 +28,7 @@ import {
   type NodesInfoBody,
   type SettingsBody,
 } from '../src/cluster/es-read-model.ts';
+import { readCatShards } from '../src/cluster/cat-shards-reader.ts';
 import type { AutoScalingGroup, ClusterSnapshot, Ec2Instance, FleetSnapshot } from '../src/upgrade/model.ts';
 import type { LeaseRecord } from '../src/upgrade/ports.ts';
 
@@ -55,6 +55,7 @@ export interface WorldSpec {
 export interface EsBodies {
   nodes: NodesInfoBody;
   health: HealthBody;
+  /** `_cat/shards` as the adapter asks for it (`format=json&h=i,s,p,st,n,ua`). */
   shards: CatShardRow[];
   state: ClusterStateBody;
   settings: SettingsBody;
@@ -148,8 +149,8 @@ export function buildWorld(spec: WorldSpec): BenchWorld {
     for (let s = 0; s < 5; s++, k++) {
       const primary = data[k % dataCount];
       const replica = data[(k + 1) % dataCount];
-      shards.push({ index: `logs-${i}`, shard: String(s), prirep: 'p', state: 'STARTED', node: primary?.name ?? null, 'unassigned.at': null });
-      shards.push({ index: `logs-${i}`, shard: String(s), prirep: 'r', state: 'STARTED', node: replica?.name ?? null, 'unassigned.at': null });
+      shards.push({ i: `logs-${i}`, s: String(s), p: 'p', st: 'STARTED', n: primary?.name ?? null, ua: null });
+      shards.push({ i: `logs-${i}`, s: String(s), p: 'r', st: 'STARTED', n: replica?.name ?? null, ua: null });
     }
   }
   const unassignedKeys: string[] = [];
@@ -157,8 +158,8 @@ export function buildWorld(spec: WorldSpec): BenchWorld {
   for (let c = 0; c < conflicts && newest; c++) {
     const index = `hourly-${Math.floor(c / 2)}`;
     const shard = c % 2;
-    shards.push({ index, shard: String(shard), prirep: 'p', state: 'STARTED', node: newest.name, 'unassigned.at': null });
-    shards.push({ index, shard: String(shard), prirep: 'r', state: 'UNASSIGNED', node: null, 'unassigned.at': '2026-11-28T05:00:00.000Z' });
+    shards.push({ i: index, s: String(shard), p: 'p', st: 'STARTED', n: newest.name, ua: null });
+    shards.push({ i: index, s: String(shard), p: 'r', st: 'UNASSIGNED', n: null, ua: '2026-11-28T05:00:00.000Z' });
     unassignedKeys.push(`${index}/${shard}/false`);
   }
   const known = new Set(unassignedKeys);
@@ -268,7 +269,7 @@ export function clusterSnapshot(es: EsBodies, explanations?: ReturnType<typeof t
     nodes: toEsNodes(fromWire(es.nodes)),
     masterNodeId: toMasterNodeId(state),
     health: toClusterHealth(es.health),
-    shards: toShardCopies(fromWire(es.shards)),
+    shards: readCatShards(JSON.stringify(es.shards)),
     allocationEnable: toAllocationEnable(settings),
     allocationExcludeNames: toAllocationExcludeNames(settings),
     settings,

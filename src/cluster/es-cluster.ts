@@ -1,13 +1,17 @@
 // The Cluster port against a real Elasticsearch cluster (7.17, 8.x, 9.x servers).
 
-import type { Client } from '@elastic/elasticsearch';
+import { promisify } from 'node:util';
+import { unzip } from 'node:zlib';
+import { errors, type Client } from '@elastic/elasticsearch';
 import type { Logger } from '../shared/log.ts';
 import { withRetry, type RetryOptions } from '../shared/retry.ts';
 import type { AllocationExplanation, AllocationSettings, ClusterHealth, ClusterSnapshot, ShardCopy } from '../upgrade/model.ts';
 import type { Cluster, HealthWait } from '../upgrade/ports.ts';
+import { CatShardsReader } from './cat-shards-reader.ts';
 import { esStatusOf, toEsServiceError } from './es-error.ts';
 import { ExplanationCache } from './explanation-cache.ts';
 import {
+  CAT_SHARDS_COLUMNS,
   toAllocationEnable,
   toAllocationExcludeNames,
   toAllocationExplanation,
@@ -16,7 +20,6 @@ import {
   toClusterHealth,
   toEsNodes,
   toMasterNodeId,
-  toShardCopies,
   toVotingConfigExclusions,
   toVotingConfigNodeIds,
   ExplainPool,
@@ -42,6 +45,8 @@ export class EsCluster implements Cluster {
   private readonly options: EsClusterOptions;
   /** Every unassigned copy is judged, but only copies whose state changed are explained again. */
   private readonly explanations = new ExplanationCache();
+  /** Every copy is read every tick, made anew only when it changed. */
+  private readonly catShards = new CatShardsReader();
 
   constructor(client: Client, log: Logger, options: EsClusterOptions = {}) {
     this.client = client;
@@ -62,11 +67,7 @@ export class EsCluster implements Cluster {
         signal,
       ),
       this.call('GET _cluster/health', () => this.client.cluster.health({}, req), signal),
-      this.call(
-        'GET _cat/shards',
-        () => this.client.cat.shards({ format: 'json', h: ['index', 'shard', 'prirep', 'state', 'node', 'unassigned.at'] }, req),
-        signal,
-      ),
+      this.call('GET _cat/shards', async () => this.catShards.read(await this.catShardsText(signal)), signal),
       this.call<ClusterStateBody>(
         'GET _cluster/state',
         () =>
@@ -90,7 +91,7 @@ export class EsCluster implements Cluster {
       nodes: toEsNodes(nodes),
       masterNodeId: toMasterNodeId(state),
       health: toClusterHealth(health),
-      shards: toShardCopies(shards),
+      shards,
       allocationEnable: toAllocationEnable(settings),
       allocationExcludeNames: toAllocationExcludeNames(settings),
       settings,
@@ -202,6 +203,23 @@ export class EsCluster implements Cluster {
     );
   }
 
+  /**
+   * `_cat/shards` as text for readCatShards: the client would first parse it into a row object per
+   * copy. Taken as a stream, so the statuses the client would throw for are thrown here, as its own
+   * ResponseError (retried and reported as any other call's).
+   */
+  private async catShardsText(signal?: AbortSignal): Promise<string> {
+    const result = await this.client.cat.shards(
+      { format: 'json', h: [...CAT_SHARDS_COLUMNS] },
+      { asStream: true, meta: true, ...(signal ? { signal } : {}) },
+    );
+    const text = await responseText(result.body, result.headers?.['content-encoding']);
+    if (result.statusCode === null || result.statusCode >= 400) {
+      throw new errors.ResponseError({ ...result, body: jsonOrText(text) });
+    }
+    return text;
+  }
+
   /** Every unassigned copy, explained anew only when it or the cluster's shape changed since the last tick. */
   private async explainAll(snapshot: ClusterSnapshot, signal?: AbortSignal): Promise<AllocationExplanation[]> {
     const { fresh, stale } = this.explanations.plan(snapshot);
@@ -244,5 +262,30 @@ export class EsCluster implements Cluster {
       if (signal?.aborted) throw signal.reason;
       throw toEsServiceError(error, what);
     }
+  }
+}
+
+const unzipped = promisify(unzip);
+
+/** A streamed body as text: a stream (a real connection), or a string or Buffer (a mocked one). */
+async function responseText(body: unknown, encoding: string | undefined): Promise<string> {
+  let bytes: Buffer;
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) bytes = body;
+  else {
+    // Decoded once whole: a character may straddle two chunks.
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    bytes = Buffer.concat(chunks);
+  }
+  if (encoding !== undefined && /gzip|deflate/i.test(encoding)) bytes = await unzipped(bytes);
+  return bytes.toString('utf8');
+}
+
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }

@@ -70,13 +70,21 @@ function toHealthStatus(raw: string | undefined): HealthStatus {
   return 'red';
 }
 
+/**
+ * The `_cat/shards` columns read (index, shard, prirep, state, node, unassigned.at) by their short
+ * names: Elasticsearch names each column as asked, and at 100,000 rows the long names are a third
+ * of the answer.
+ */
+export const CAT_SHARDS_COLUMNS = ['i', 's', 'p', 'st', 'n', 'ua'] as const;
+
+/** A `_cat/shards` row as answered to `format=json&h=i,s,p,st,n,ua`: every value a string or null. */
 export interface CatShardRow {
-  index?: string | null;
-  shard?: string | number | null;
-  prirep?: string | null;
-  state?: string | null;
-  node?: string | null;
-  'unassigned.at'?: string | null;
+  i?: string | null;
+  s?: string | number | null;
+  p?: string | null;
+  st?: string | null;
+  n?: string | null;
+  ua?: string | null;
 }
 
 const SHARD_STATES: ReadonlySet<string> = new Set<ShardState>(['STARTED', 'INITIALIZING', 'RELOCATING', 'UNASSIGNED']);
@@ -86,25 +94,51 @@ export function toShardCopies(rows: CatShardRow[]): ShardCopy[] {
   const copies: ShardCopy[] = new Array<ShardCopy>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as CatShardRow;
-    const state = row.state ?? '';
-    if (!SHARD_STATES.has(state)) throw new Error(`unknown shard state "${state}" for ${row.index ?? '?'}[${String(row.shard)}]`);
-    const copy: ShardCopy = {
-      index: row.index ?? '',
-      shard: Number(row.shard),
-      primary: row.prirep === 'p',
-      state: state as ShardState,
-    };
-    if (state !== 'UNASSIGNED' && row.node) {
-      // A relocating copy reads "source -> 10.0.0.2 targetId target": the copy still lives on the source.
-      const arrow = row.node.indexOf(' -> ');
-      const node = (arrow === -1 ? row.node : row.node.slice(0, arrow)).trim();
-      if (node) copy.node = node;
-    }
-    const unassignedAt = row['unassigned.at'];
-    if (state === 'UNASSIGNED' && unassignedAt) copy.unassignedAt = unassignedAt;
-    copies[i] = copy;
+    copies[i] = toShardCopy(row.i, row.s, row.p, row.st, row.n, row.ua);
   }
   return copies;
+}
+
+/**
+ * One row's columns (undefined when absent) as a copy: `previous` itself when it is the same copy,
+ * so that a reader of successive answers makes objects only for the copies that changed.
+ */
+export function toShardCopy(
+  index: string | null | undefined,
+  shard: string | number | null | undefined,
+  prirep: string | null | undefined,
+  rawState: string | null | undefined,
+  rawNode: string | null | undefined,
+  rawUnassignedAt: string | null | undefined,
+  previous?: ShardCopy,
+): ShardCopy {
+  const state = rawState ?? '';
+  if (!SHARD_STATES.has(state)) throw new Error(`unknown shard state "${state}" for ${index ?? '?'}[${String(shard)}]`);
+  const name = index ?? '';
+  const number = Number(shard);
+  const primary = prirep === 'p';
+  let node: string | undefined;
+  if (state !== 'UNASSIGNED' && rawNode) {
+    // A relocating copy reads "source -> 10.0.0.2 targetId target": the copy still lives on the source.
+    const arrow = rawNode.indexOf(' -> ');
+    node = (arrow === -1 ? rawNode : rawNode.slice(0, arrow)).trim() || undefined;
+  }
+  const unassignedAt = state === 'UNASSIGNED' && rawUnassignedAt ? rawUnassignedAt : undefined;
+  if (
+    previous !== undefined &&
+    previous.index === name &&
+    previous.shard === number &&
+    previous.primary === primary &&
+    previous.state === state &&
+    previous.node === node &&
+    previous.unassignedAt === unassignedAt
+  ) {
+    return previous;
+  }
+  const copy: ShardCopy = { index: name, shard: number, primary, state: state as ShardState };
+  if (node !== undefined) copy.node = node;
+  if (unassignedAt !== undefined) copy.unassignedAt = unassignedAt;
+  return copy;
 }
 
 export interface ClusterStateBody {

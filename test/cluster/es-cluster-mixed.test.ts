@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EsCluster } from '../../src/cluster/es-cluster.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { fixtureResponse, mockedEs, versionsWith } from './es-fixtures.ts';
+import { catShardsResponse, fixtureResponse, mockedEs, versionsWith } from './es-fixtures.ts';
 
 const fast = { retries: 2, minDelayMs: 1, maxDelayMs: 2 };
 const files = ['nodes', 'health-yellow-version-conflict', 'cat-shards-version-conflict', 'cluster-state-master-coordination', 'allocation-explain-version-conflict'];
@@ -13,7 +13,7 @@ describe.each(versionsWith(...files))('EsCluster.observe in a mid-upgrade cluste
     const es = mockedEs();
     es.serve('GET', '/_nodes', fixtureResponse(mixed, 'nodes'));
     es.serve('GET', '/_cluster/health', fixtureResponse(mixed, 'health-yellow-version-conflict'));
-    es.serve('GET', '/_cat/shards', fixtureResponse(mixed, 'cat-shards-version-conflict'));
+    es.serve('GET', '/_cat/shards', catShardsResponse(mixed, 'cat-shards-version-conflict'));
     es.serve('GET', '/_cluster/state/:metric', fixtureResponse(mixed, 'cluster-state-master-coordination'));
     es.serve('GET', '/_cluster/settings', fixtureResponse(newer, 'settings-empty'));
     es.serve('POST', '/_cluster/allocation/explain', fixtureResponse(mixed, 'allocation-explain-version-conflict'));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EsCluster } from '../../src/cluster/es-cluster.ts';
 import { ServiceError } from '../../src/shared/errors.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { fixtureResponse, loadFixture, mockedEs, versionsWith, type MockedEs } from './es-fixtures.ts';
+import { catShardsResponse, fixtureResponse, loadFixture, mockedEs, versionsWith, type MockedEs } from './es-fixtures.ts';
 
 const fast = { retries: 2, minDelayMs: 1, maxDelayMs: 2 };
 
@@ -18,7 +18,7 @@ interface Scene {
 function serveScene(es: MockedEs, version: string, scene: Scene): void {
   es.serve('GET', '/_nodes', fixtureResponse(version, scene.nodes));
   es.serve('GET', '/_cluster/health', fixtureResponse(version, scene.health));
-  es.serve('GET', '/_cat/shards', fixtureResponse(version, scene.shards));
+  es.serve('GET', '/_cat/shards', catShardsResponse(version, scene.shards));
   es.serve('GET', '/_cluster/state/:metric', fixtureResponse(version, scene.state));
   es.serve('GET', '/_cluster/settings', fixtureResponse(version, scene.settings));
 }
@@ -85,7 +85,7 @@ describe.each(versionsWith(...filesOf(green)))('EsCluster.observe against Elasti
 
     const byPath = (path: string): Record<string, string> | undefined => es.requests.find((r) => r.path === path)?.querystring;
     expect(byPath('/_nodes')?.filter_path).toBe('nodes.*.name,nodes.*.ip,nodes.*.version,nodes.*.roles,nodes.*.attributes');
-    expect(byPath('/_cat/shards')).toMatchObject({ format: 'json', h: 'index,shard,prirep,state,node,unassigned.at' });
+    expect(byPath('/_cat/shards')).toMatchObject({ format: 'json', h: 'i,s,p,st,n,ua' });
     expect(byPath('/_cluster/state/master_node,metadata')?.filter_path).toBe(
       'master_node,metadata.cluster_coordination.last_committed_config,metadata.cluster_coordination.voting_config_exclusions',
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EsCluster } from '../../src/cluster/es-cluster.ts';
 import { silentLogger } from '../../src/shared/log.ts';
-import { fixtureSet, mockedEs, type MockedEs } from './es-fixtures.ts';
+import { catShardsResponse, fixtureSet, mockedEs, type MockedEs } from './es-fixtures.ts';
 
 // Settings reads and writes captured by test/cluster/capture-write-fixtures.ts.
 const { versionsWith, fixtureResponse } = fixtureSet('es-writes');
@@ -67,7 +67,7 @@ describe.each(versionsWith('settings-transient-shadows-persistent', 'settings-ex
     const mocked = mockedEs();
     mocked.serve('GET', '/_nodes', es.fixtureResponse(read, 'nodes'));
     mocked.serve('GET', '/_cluster/health', es.fixtureResponse(read, 'health-green'));
-    mocked.serve('GET', '/_cat/shards', es.fixtureResponse(read, 'cat-shards-green'));
+    mocked.serve('GET', '/_cat/shards', catShardsResponse(read, 'cat-shards-green'));
     mocked.serve('GET', '/_cluster/state/:metric', es.fixtureResponse(read, 'cluster-state-master-coordination'));
     mocked.serve('GET', '/_cluster/settings', fixtureResponse(version, settings));
 
@@ -86,7 +86,7 @@ describe.each(versionsWith('settings-transient-shadows-persistent', 'settings-ex
     const mocked = mockedEs();
     mocked.serve('GET', '/_nodes', es.fixtureResponse(read, 'nodes'));
     mocked.serve('GET', '/_cluster/health', es.fixtureResponse(read, 'health-green'));
-    mocked.serve('GET', '/_cat/shards', es.fixtureResponse(read, 'cat-shards-green'));
+    mocked.serve('GET', '/_cat/shards', catShardsResponse(read, 'cat-shards-green'));
     mocked.serve('GET', '/_cluster/state/:metric', es.fixtureResponse(read, 'cluster-state-master-coordination'));
     mocked.serve('GET', '/_cluster/settings', fixtureResponse(version, 'settings-transient-shadows-persistent'));
 

@@ -51,6 +51,35 @@ export function fixtureSet(set: string): FixtureSet {
 
 export const { versionsWith, loadFixture, captureOf, fixtureResponse } = fixtureSet('es');
 
+/** `_cat/shards` columns by their aliases (Elasticsearch's RestShardsAction), for those the adapter reads. */
+const CAT_SHARDS_ALIASES: Record<string, string> = {
+  i: 'index',
+  idx: 'index',
+  s: 'shard',
+  sh: 'shard',
+  p: 'prirep',
+  pr: 'prirep',
+  primaryOrReplica: 'prirep',
+  st: 'state',
+  n: 'node',
+  ua: 'unassigned.at',
+};
+
+/**
+ * Captured `_cat/shards` rows (default columns, full names) as Elasticsearch answers `h=<columns>`:
+ * only those columns, each named as asked. A column the capture lacks stays out, as it was.
+ */
+export function catShardsAsAsked(rows: Record<string, unknown>[], h: string): Record<string, unknown>[] {
+  const columns = h.split(',').map((asked) => ({ asked, name: CAT_SHARDS_ALIASES[asked] ?? asked }));
+  return rows.map((row) => Object.fromEntries(columns.filter((c) => c.name in row).map((c) => [c.asked, row[c.name]])));
+}
+
+/** A captured `_cat/shards` fixture served in the columns each request asks for (all of them without `h`). */
+export function catShardsResponse(version: string, name: string): (request: Request) => object {
+  const rows = loadFixture<Record<string, unknown>[]>(version, name);
+  return (request) => (request.querystring.h === undefined ? rows : catShardsAsAsked(rows, request.querystring.h));
+}
+
 export interface Request {
   method: string;
   path: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExplainPool, toAllocationExplanation, type ExplainBody } from '../../src/cluster/es-read-model.ts';
+import { ExplainPool, toAllocationExplanation, toShardCopies, type ExplainBody } from '../../src/cluster/es-read-model.ts';
 import { loadFixture, versionsWith } from './es-fixtures.ts';
 
 const captured = versionsWith('allocation-explain-allocation-disabled');
@@ -60,5 +60,27 @@ describe('toAllocationExplanation', () => {
     expect(second.nodeDecisions[0]?.deciders).toContainEqual(expect.objectContaining({ explanation: 'something else' }));
     expect(Object.isFrozen(first.nodeDecisions[0])).toBe(true);
     expect(Object.isFrozen(first.nodeDecisions[0]?.deciders)).toBe(true);
+  });
+});
+
+describe('toShardCopies', () => {
+  it('reads each column by the short name it was asked by', () => {
+    const copies = toShardCopies([
+      { i: 'logs', s: '0', p: 'p', st: 'STARTED', n: 'data-1', ua: null },
+      { i: 'logs', s: '0', p: 'r', st: 'UNASSIGNED', n: null, ua: '2026-11-28T05:00:00.000Z' },
+      { i: 'logs', s: '1', p: 'p', st: 'RELOCATING', n: 'data-1 -> 10.0.0.2 Zx9dQ data-2', ua: null },
+      { i: 'logs', s: '1', p: 'r', st: 'INITIALIZING', n: 'data-3', ua: '2026-11-28T05:01:00.000Z' },
+    ]);
+
+    expect(copies).toEqual([
+      { index: 'logs', shard: 0, primary: true, state: 'STARTED', node: 'data-1' },
+      { index: 'logs', shard: 0, primary: false, state: 'UNASSIGNED', unassignedAt: '2026-11-28T05:00:00.000Z' },
+      { index: 'logs', shard: 1, primary: true, state: 'RELOCATING', node: 'data-1' },
+      { index: 'logs', shard: 1, primary: false, state: 'INITIALIZING', node: 'data-3' },
+    ]);
+  });
+
+  it('refuses a state it does not know, naming the copy', () => {
+    expect(() => toShardCopies([{ i: 'logs', s: '2', p: 'p', st: 'CLOSED', n: 'data-1' }])).toThrow('unknown shard state "CLOSED" for logs[2]');
   });
 });

@@ -4,15 +4,19 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  CAT_SHARDS_COLUMNS,
   toAllocationExplanation,
   toClusterHealth,
   toShardCopies,
-  type CatShardRow,
   type ExplainBody,
   type HealthBody,
 } from '../../src/cluster/es-read-model.ts';
 import { judgeCopy, judgeSettlement, toleratedFor } from '../../src/upgrade/version-conflicts.ts';
-import { loadFixture, versionsWith } from '../cluster/es-fixtures.ts';
+import { catShardsAsAsked, loadFixture, versionsWith } from '../cluster/es-fixtures.ts';
+
+/** Captured rows as the adapter asks for them. */
+const shardsOf = (dir: string, name: string): ReturnType<typeof toShardCopies> =>
+  toShardCopies(catShardsAsAsked(loadFixture<Record<string, unknown>[]>(dir, name), CAT_SHARDS_COLUMNS.join(',')));
 
 const conflictFiles = ['health-yellow-version-conflict', 'cat-shards-version-conflict', 'allocation-explain-version-conflict'];
 const mixed = versionsWith(...conflictFiles);
@@ -24,7 +28,7 @@ describe('judgeSettlement on captured mid-upgrade clusters', () => {
 
   it.each(mixed)('%s: the held-back replica is a version conflict', (dir) => {
     const health = toClusterHealth(loadFixture<HealthBody>(dir, 'health-yellow-version-conflict'));
-    const shards = toShardCopies(loadFixture<CatShardRow[]>(dir, 'cat-shards-version-conflict'));
+    const shards = shardsOf(dir, 'cat-shards-version-conflict');
     const explanation = toAllocationExplanation(loadFixture<ExplainBody>(dir, 'allocation-explain-version-conflict'));
 
     const result = judgeSettlement(health, shards, [explanation]);
@@ -36,7 +40,7 @@ describe('judgeSettlement on captured mid-upgrade clusters', () => {
   });
 
   it.each(mixed)('%s: with --version-conflicts reject semantics nothing else is hidden (explanation covers every unassigned copy)', (dir) => {
-    const shards = toShardCopies(loadFixture<CatShardRow[]>(dir, 'cat-shards-version-conflict'));
+    const shards = shardsOf(dir, 'cat-shards-version-conflict');
     expect(shards.filter((s) => s.state === 'UNASSIGNED').map((s) => s.index)).toEqual(['on-newer']);
   });
 });
@@ -62,7 +66,7 @@ describe.each(otherReasons)('judgeCopy on a captured %s', (name) => {
 describe('judgeSettlement on a held-back replica after narrowing allocation (live capture)', () => {
   const dir = 'mixed-9.4.5-9.5.4-narrowed-held-back';
   const health = toClusterHealth(loadFixture<HealthBody>(dir, 'health-yellow'));
-  const shards = toShardCopies(loadFixture<CatShardRow[]>(dir, 'cat-shards'));
+  const shards = shardsOf(dir, 'cat-shards');
   const heldBack = toAllocationExplanation(loadFixture<ExplainBody>(dir, 'allocation-explain-held-back-narrowed'));
   const conflict = toAllocationExplanation(loadFixture<ExplainBody>(dir, 'allocation-explain-version-conflict-narrowed'));
   const narrowed = { tolerated: toleratedFor(true, []), mixedVersions: true };
