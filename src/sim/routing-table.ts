@@ -232,7 +232,8 @@ export class RoutingTable implements AllocationView {
       shardBytes: spec.shardSizeBytes ?? Math.round((spec.docsPerShard ?? 10_000) * options.bytesPerDoc),
       delayedTimeoutMs: spec.delayedTimeoutMs ?? 60_000,
       ...(spec.requireName !== undefined ? { requireName: spec.requireName } : {}),
-      excludeNames: spec.excludeNames ?? [],
+      // A copy: the filter's wording is cached per list (see filterRefusal).
+      excludeNames: [...(spec.excludeNames ?? [])],
       heldBackWhileMixed: spec.heldBackWhileMixed ?? false,
       groups: [],
     };

@@ -249,12 +249,28 @@ export function filterRefusal(view: AllocationView, index: AllocIndex, node: All
     return `node does not match index setting [index.routing.allocation.require] filters [_name:"${index.requireName}"]`;
   }
   if (index.excludeNames.includes(node.name)) {
-    return `node matches index setting [index.routing.allocation.exclude] filters [_name:"${index.excludeNames.join(',')}"]`;
+    return `node matches index setting [index.routing.allocation.exclude] filters [_name:"${joinedNames(index.excludeNames)}"]`;
   }
   if (view.excludeNames.has(node.name)) {
-    return `node matches cluster setting [cluster.routing.allocation.exclude] filters [_name:"${[...view.excludeNames].join(',')}"]`;
+    return `node matches cluster setting [cluster.routing.allocation.exclude] filters [_name:"${joinedNames(view.excludeNames)}"]`;
   }
   return undefined;
+}
+
+const joined = new WeakMap<ReadonlySet<string> | readonly string[], string>();
+
+/**
+ * The names as a filter lists them, joined once per list: excluding a zone names hundreds of nodes,
+ * and explain words the refusal for each of them, for every unassigned copy. A list is never changed
+ * once made (a new setting is a new list).
+ */
+function joinedNames(names: ReadonlySet<string> | readonly string[]): string {
+  let text = joined.get(names);
+  if (text === undefined) {
+    text = [...names].join(',');
+    joined.set(names, text);
+  }
+  return text;
 }
 
 function decideSameShard(_view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult | null {
