@@ -6,8 +6,37 @@ import { isDelayed, refusals, summarise, type AllocationView, type AllocCopy, ty
 
 const NODE_DECISION = { YES: 'yes', NO: 'no', THROTTLE: 'throttled' } as const;
 
+/** What every data node's deciders say about an unassigned copy: all of explain that does not depend on the time. */
+export interface NodeVerdicts {
+  nodeDecisions: NodeAllocationDecision[];
+  anyYes: boolean;
+  anyThrottled: boolean;
+}
+
 /** @param dataNodes the data nodes present, in join order (the order explain lists them in). */
-export function explainCopy(view: AllocationView, copy: AllocCopy, dataNodes: AllocNode[]): AllocationExplanation {
+export function decideNodes(view: AllocationView, copy: AllocCopy, dataNodes: AllocNode[]): NodeVerdicts {
+  let anyYes = false;
+  let anyThrottled = false;
+  const nodeDecisions: NodeAllocationDecision[] = dataNodes.map((node) => {
+    const deciders = refusals(view, copy, node);
+    const decision = summarise(deciders);
+    anyYes ||= decision === 'YES';
+    anyThrottled ||= decision === 'THROTTLE';
+    return { nodeId: node.id, nodeName: node.name, nodeDecision: NODE_DECISION[decision], deciders };
+  });
+  return { nodeDecisions, anyYes, anyThrottled };
+}
+
+/**
+ * @param dataNodes the data nodes present, in join order (the order explain lists them in).
+ * @param verdicts decideNodes' answer for this copy, if the caller has it already (it holds until the routing table changes).
+ */
+export function explainCopy(
+  view: AllocationView,
+  copy: AllocCopy,
+  dataNodes: AllocNode[],
+  verdicts?: () => NodeVerdicts,
+): AllocationExplanation {
   const base = {
     index: copy.index,
     shard: copy.shard,
@@ -28,15 +57,7 @@ export function explainCopy(view: AllocationView, copy: AllocCopy, dataNodes: Al
     };
   }
 
-  let anyYes = false;
-  let anyThrottled = false;
-  const nodeDecisions: NodeAllocationDecision[] = dataNodes.map((node) => {
-    const deciders = refusals(view, copy, node);
-    const decision = summarise(deciders);
-    anyYes ||= decision === 'YES';
-    anyThrottled ||= decision === 'THROTTLE';
-    return { nodeId: node.id, nodeName: node.name, nodeDecision: NODE_DECISION[decision], deciders };
-  });
+  const { nodeDecisions, anyYes, anyThrottled } = verdicts ? verdicts() : decideNodes(view, copy, dataNodes);
 
   // The same order as Elasticsearch: deciders first, the delay only once some node would take it.
   let canAllocate: string;
