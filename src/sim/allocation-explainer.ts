@@ -2,40 +2,59 @@
 // the read model: per data node, only the deciders that did not say YES.
 
 import type { AllocationExplanation, NodeAllocationDecision } from '../upgrade/model.ts';
-import { isDelayed, refusals, summarise, type AllocationView, type AllocCopy, type AllocNode } from './shard-allocator.ts';
+import { copyRefusals, isDelayed, nodeAccepts, refusals, summarise, type AllocationView, type AllocCopy, type AllocNode } from './shard-allocator.ts';
 
 const NODE_DECISION = { YES: 'yes', NO: 'no', THROTTLE: 'throttled' } as const;
 
-/** What every data node's deciders say about an unassigned copy: all of explain that does not depend on the time. */
+/**
+ * What the data nodes' deciders say about an unassigned copy: the best answer any node gives, and
+ * each node's answer, worked out when first asked for. All of explain that does not depend on the time.
+ */
 export interface NodeVerdicts {
-  nodeDecisions: NodeAllocationDecision[];
-  anyYes: boolean;
-  anyThrottled: boolean;
+  best: 'YES' | 'THROTTLE' | 'NO';
+  nodeDecisions(): NodeAllocationDecision[];
 }
 
 /** @param dataNodes the data nodes present, in join order (the order explain lists them in). */
-export function decideNodes(view: AllocationView, copy: AllocCopy, dataNodes: AllocNode[]): NodeVerdicts {
+function decideEachNode(view: AllocationView, copy: AllocCopy, dataNodes: readonly AllocNode[]): { best: NodeVerdicts['best']; decisions: NodeAllocationDecision[] } {
   let anyYes = false;
   let anyThrottled = false;
-  const nodeDecisions: NodeAllocationDecision[] = dataNodes.map((node) => {
+  const decisions: NodeAllocationDecision[] = dataNodes.map((node) => {
     const deciders = refusals(view, copy, node);
     const decision = summarise(deciders);
     anyYes ||= decision === 'YES';
     anyThrottled ||= decision === 'THROTTLE';
     return { nodeId: node.id, nodeName: node.name, nodeDecision: NODE_DECISION[decision], deciders };
   });
-  return { nodeDecisions, anyYes, anyThrottled };
+  return { best: anyYes ? 'YES' : anyThrottled ? 'THROTTLE' : 'NO', decisions };
+}
+
+/**
+ * The verdicts, each node's worked out only when read. The best answer is found without asking
+ * every node where it can be: a refusal of the copy itself (`enable`, an inactive primary) is every
+ * node's NO, and one node that takes it makes a YES. `view` and `copy` must not change afterwards
+ * (see FrozenAllocationView).
+ */
+export function lazyVerdicts(view: AllocationView, copy: AllocCopy, dataNodes: readonly AllocNode[]): NodeVerdicts {
+  let decisions: NodeAllocationDecision[] | undefined;
+  const nodeDecisions = (): NodeAllocationDecision[] => (decisions ??= decideEachNode(view, copy, dataNodes).decisions);
+  if (copyRefusals(view, copy).length > 0) return { best: 'NO', nodeDecisions };
+  if (dataNodes.some((node) => nodeAccepts(view, copy, node))) return { best: 'YES', nodeDecisions };
+  const each = decideEachNode(view, copy, dataNodes);
+  decisions = each.decisions;
+  return { best: each.best, nodeDecisions };
 }
 
 /**
  * @param dataNodes the data nodes present, in join order (the order explain lists them in).
- * @param verdicts decideNodes' answer for this copy, if the caller has it already (it holds until the routing table changes).
+ * @param verdicts the nodes' verdicts on this copy, if the caller has them already (see lazyVerdicts);
+ *   the explanation's nodeDecisions are then worked out when first read.
  */
 export function explainCopy(
   view: AllocationView,
   copy: AllocCopy,
-  dataNodes: AllocNode[],
-  verdicts?: () => NodeVerdicts,
+  dataNodes: readonly AllocNode[],
+  verdicts?: NodeVerdicts,
 ): AllocationExplanation {
   const base = {
     index: copy.index,
@@ -57,7 +76,13 @@ export function explainCopy(
     };
   }
 
-  const { nodeDecisions, anyYes, anyThrottled } = verdicts ? verdicts() : decideNodes(view, copy, dataNodes);
+  let source = verdicts;
+  if (!source) {
+    const each = decideEachNode(view, copy, dataNodes);
+    source = { best: each.best, nodeDecisions: () => each.decisions };
+  }
+  const anyYes = source.best === 'YES';
+  const anyThrottled = source.best === 'THROTTLE';
 
   // The same order as Elasticsearch: deciders first, the delay only once some node would take it.
   let canAllocate: string;
@@ -69,7 +94,9 @@ export function explainCopy(
   } else if (anyYes) {
     canAllocate = 'yes';
     allocateExplanation = 'can allocate the shard';
-    if (copy.heldBack) return { ...base, unassignedReason: reason, canAllocate, allocateExplanation, lastAllocationStatus: 'no_attempt', nodeDecisions };
+    if (copy.heldBack) {
+      return withNodeDecisions({ ...base, unassignedReason: reason, canAllocate, allocateExplanation, lastAllocationStatus: 'no_attempt', nodeDecisions: [] }, source);
+    }
   } else if (anyThrottled) {
     canAllocate = 'throttled';
     allocateExplanation = 'allocation temporarily throttled';
@@ -77,5 +104,25 @@ export function explainCopy(
     canAllocate = 'no';
     allocateExplanation = 'cannot allocate because allocation is not permitted to any of the nodes';
   }
-  return { ...base, unassignedReason: reason, canAllocate, allocateExplanation, nodeDecisions };
+  return withNodeDecisions({ ...base, unassignedReason: reason, canAllocate, allocateExplanation, nodeDecisions: [] }, source);
+}
+
+/**
+ * The explanation's nodeDecisions, worked out on first read and a plain property from then on (in
+ * its place among the others): to a reader, a plain object.
+ */
+function withNodeDecisions(explanation: AllocationExplanation, verdicts: NodeVerdicts): AllocationExplanation {
+  Object.defineProperty(explanation, 'nodeDecisions', {
+    configurable: true,
+    enumerable: true,
+    get(this: AllocationExplanation): NodeAllocationDecision[] {
+      const value = verdicts.nodeDecisions();
+      Object.defineProperty(this, 'nodeDecisions', { value, writable: true, configurable: true, enumerable: true });
+      return value;
+    },
+    set(this: AllocationExplanation, value: NodeAllocationDecision[]): void {
+      Object.defineProperty(this, 'nodeDecisions', { value, writable: true, configurable: true, enumerable: true });
+    },
+  });
+  return explanation;
 }

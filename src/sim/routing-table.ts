@@ -237,6 +237,11 @@ export class RoutingTable implements AllocationView {
     this.#generation += 1;
   }
 
+  /** Index names, sorted as `_cat/shards` lists them. */
+  indexNames(): readonly string[] {
+    return this.#indexOrder;
+  }
+
   /** Data nodes present, in join order. */
   dataNodes(): AllocNode[] {
     return [...this.#nodes.values()].map((rn) => rn.node);

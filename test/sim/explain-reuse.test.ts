@@ -90,7 +90,33 @@ describe('explanations in a snapshot', () => {
     expect(sibling?.nodeDecisions.find((d) => d.nodeName === looked.allocated.node)?.deciders.map((r) => r.decider)).toEqual(['same_shard']);
     expect(looked.after).toEqual(fresh.after);
   });
+
+  it('say, when read after the world moved on, what the nodes said when the snapshot was taken', async () => {
+    const [late, early] = await Promise.all([explainedThenRead('after moving on'), explainedThenRead('at once')]);
+    expect(early.length).toBeGreaterThan(0);
+    expect(early.flatMap((e) => e.nodeDecisions.flatMap((d) => d.deciders.map((r) => r.decider)))).toContain('enable');
+    expect(late).toEqual(early);
+  });
 });
+
+/**
+ * A snapshot of replicas kept unassigned by allocation at primaries, its node decisions read at
+ * once or only once allocation is back to all and the replicas have recovered.
+ */
+async function explainedThenRead(when: 'at once' | 'after moving on'): Promise<AllocationExplanation[]> {
+  const world = createSimulatedWorld({ masters: 3, data: 3, fromVersion: '9.4.5', launchVersion: '9.5.4' });
+  const { cluster, fleet } = world;
+  await cluster.setAllocationEnable('primaries');
+  await fleet.terminateInGroup(instanceOf(world, 'es-data-1'));
+  await cluster.waitForHealth({ nodes: '<6', timeoutMs: 600_000 });
+  await cluster.waitForHealth({ nodes: '6', timeoutMs: 600_000 });
+  world.clock.advance(120_000);
+  const explanations = cluster.snapshot().unassignedExplanations ?? [];
+  if (when === 'at once') return structuredClone(explanations);
+  await cluster.setAllocationEnable(null);
+  await cluster.waitForHealth({ status: 'green', timeoutMs: 3_600_000 });
+  return structuredClone(explanations);
+}
 
 /**
  * Replace a data node with replicas held back while versions are mixed, allocate one by hand, and
