@@ -1,7 +1,7 @@
 // `_cluster/allocation/explain` for one shard copy, shaped as the real API answers it once mapped to
 // the read model: per data node, only the deciders that did not say YES.
 
-import type { AllocationExplanation, NodeAllocationDecision } from '../upgrade/model.ts';
+import type { AllocationExplanation, DeciderResult, NodeAllocationDecision } from '../upgrade/model.ts';
 import { copyRefusals, isDelayed, nodeAccepts, refusals, summarise, type AllocationView, type AllocCopy, type AllocNode } from './shard-allocator.ts';
 
 const NODE_DECISION = { YES: 'yes', NO: 'no', THROTTLE: 'throttled' } as const;
@@ -15,8 +15,68 @@ export interface NodeVerdicts {
   nodeDecisions(): NodeAllocationDecision[];
 }
 
+/**
+ * Equal node decisions shared among the explanations of one state of the routing table, as the real
+ * adapter shares them (ExplainPool): most nodes answer most copies alike, and a zone's replicas
+ * unassigned at 1,000 nodes are twenty million node decisions. Shared objects are frozen.
+ */
+export class DecisionPool {
+  /** By explanation text, then decider and decision. */
+  readonly #results = new Map<string, Map<string, { id: number; result: DeciderResult }>>();
+  readonly #lists = new Map<string, DeciderResult[]>();
+  /** Per node id, by its list's key. */
+  readonly #decisions = new Map<string, Map<string, NodeAllocationDecision>>();
+  #resultCount = 0;
+
+  decision(node: AllocNode, results: DeciderResult[]): NodeAllocationDecision {
+    let listKey = '';
+    const shared: DeciderResult[] = [];
+    for (const r of results) {
+      const known = this.#result(r);
+      listKey += `${known.id},`;
+      shared.push(known.result);
+    }
+    let deciders = this.#lists.get(listKey);
+    if (!deciders) {
+      deciders = Object.freeze(shared) as DeciderResult[];
+      this.#lists.set(listKey, deciders);
+    }
+    let byList = this.#decisions.get(node.id);
+    if (!byList) {
+      byList = new Map();
+      this.#decisions.set(node.id, byList);
+    }
+    let decision = byList.get(listKey);
+    if (!decision) {
+      decision = Object.freeze({ nodeId: node.id, nodeName: node.name, nodeDecision: NODE_DECISION[summarise(deciders)], deciders });
+      byList.set(listKey, decision);
+    }
+    return decision;
+  }
+
+  #result(r: DeciderResult): { id: number; result: DeciderResult } {
+    let byText = this.#results.get(r.explanation);
+    if (!byText) {
+      byText = new Map();
+      this.#results.set(r.explanation, byText);
+    }
+    const key = `${r.decider}\u0001${r.decision}`;
+    let known = byText.get(key);
+    if (!known) {
+      known = { id: this.#resultCount++, result: Object.freeze({ ...r }) };
+      byText.set(key, known);
+    }
+    return known;
+  }
+}
+
 /** @param dataNodes the data nodes present, in join order (the order explain lists them in). */
-function decideEachNode(view: AllocationView, copy: AllocCopy, dataNodes: readonly AllocNode[]): { best: NodeVerdicts['best']; decisions: NodeAllocationDecision[] } {
+function decideEachNode(
+  view: AllocationView,
+  copy: AllocCopy,
+  dataNodes: readonly AllocNode[],
+  pool?: DecisionPool,
+): { best: NodeVerdicts['best']; decisions: NodeAllocationDecision[] } {
   let anyYes = false;
   let anyThrottled = false;
   const decisions: NodeAllocationDecision[] = dataNodes.map((node) => {
@@ -24,7 +84,7 @@ function decideEachNode(view: AllocationView, copy: AllocCopy, dataNodes: readon
     const decision = summarise(deciders);
     anyYes ||= decision === 'YES';
     anyThrottled ||= decision === 'THROTTLE';
-    return { nodeId: node.id, nodeName: node.name, nodeDecision: NODE_DECISION[decision], deciders };
+    return pool ? pool.decision(node, deciders) : { nodeId: node.id, nodeName: node.name, nodeDecision: NODE_DECISION[decision], deciders };
   });
   return { best: anyYes ? 'YES' : anyThrottled ? 'THROTTLE' : 'NO', decisions };
 }
@@ -35,12 +95,12 @@ function decideEachNode(view: AllocationView, copy: AllocCopy, dataNodes: readon
  * node's NO, and one node that takes it makes a YES. `view` and `copy` must not change afterwards
  * (see FrozenAllocationView).
  */
-export function lazyVerdicts(view: AllocationView, copy: AllocCopy, dataNodes: readonly AllocNode[]): NodeVerdicts {
+export function lazyVerdicts(view: AllocationView, copy: AllocCopy, dataNodes: readonly AllocNode[], pool?: DecisionPool): NodeVerdicts {
   let decisions: NodeAllocationDecision[] | undefined;
-  const nodeDecisions = (): NodeAllocationDecision[] => (decisions ??= decideEachNode(view, copy, dataNodes).decisions);
+  const nodeDecisions = (): NodeAllocationDecision[] => (decisions ??= decideEachNode(view, copy, dataNodes, pool).decisions);
   if (copyRefusals(view, copy).length > 0) return { best: 'NO', nodeDecisions };
   if (dataNodes.some((node) => nodeAccepts(view, copy, node))) return { best: 'YES', nodeDecisions };
-  const each = decideEachNode(view, copy, dataNodes);
+  const each = decideEachNode(view, copy, dataNodes, pool);
   decisions = each.decisions;
   return { best: each.best, nodeDecisions };
 }

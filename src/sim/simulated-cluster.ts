@@ -16,7 +16,7 @@ import {
 } from '../upgrade/model.ts';
 import type { Cluster, HealthWait } from '../upgrade/ports.ts';
 import { isDataNode, isMasterEligible } from '../upgrade/world.ts';
-import { explainCopy, lazyVerdicts, type NodeVerdicts } from './allocation-explainer.ts';
+import { DecisionPool, explainCopy, lazyVerdicts, type NodeVerdicts } from './allocation-explainer.ts';
 import type { ApiGate } from './api-gate.ts';
 import { FrozenAllocationView, frozenCopy } from './frozen-allocation-view.ts';
 import { meetsWait } from './cluster-health.ts';
@@ -40,6 +40,7 @@ interface Explained {
   dataNodes: AllocNode[];
   view: FrozenAllocationView;
   verdicts: WeakMap<AllocCopy, NodeVerdicts>;
+  pool: DecisionPool;
 }
 
 export interface SimulatedClusterDeps {
@@ -319,7 +320,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
     const generation = this.#routing.generation;
     if (this.#explained?.generation !== generation) {
       const dataNodes = this.#routing.dataNodes();
-      this.#explained = { generation, dataNodes, view: new FrozenAllocationView(this.#routing, dataNodes), verdicts: new WeakMap() };
+      this.#explained = { generation, dataNodes, view: new FrozenAllocationView(this.#routing, dataNodes), verdicts: new WeakMap(), pool: new DecisionPool() };
     }
     return this.#explained;
   }
@@ -327,7 +328,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   #verdicts(explained: Explained, copy: AllocCopy): NodeVerdicts {
     let verdicts = explained.verdicts.get(copy);
     if (!verdicts) {
-      verdicts = lazyVerdicts(explained.view, frozenCopy(copy), explained.dataNodes);
+      verdicts = lazyVerdicts(explained.view, frozenCopy(copy), explained.dataNodes, explained.pool);
       explained.verdicts.set(copy, verdicts);
     }
     return verdicts;

@@ -97,6 +97,30 @@ describe('explanations in a snapshot', () => {
     expect(early.flatMap((e) => e.nodeDecisions.flatMap((d) => d.deciders.map((r) => r.decider)))).toContain('enable');
     expect(late).toEqual(early);
   });
+
+  it('share equal node decisions among copies, as the real adapter does: a zone of replicas is millions of them', async () => {
+    const world = createSimulatedWorld({
+      masters: 3,
+      data: 3,
+      fromVersion: '9.4.5',
+      launchVersion: '9.5.4',
+      indices: [{ name: 'orders', primaries: 6, replicas: 1 }],
+    });
+    await world.cluster.setAllocationEnable('primaries');
+    await world.fleet.terminateInGroup(instanceOf(world, 'es-data-1'));
+    await world.cluster.waitForHealth({ nodes: '<6', timeoutMs: 600_000 });
+    world.clock.advance(120_000);
+    const explanations = world.cluster.snapshot().unassignedExplanations ?? [];
+    expect(explanations.length).toBeGreaterThan(1);
+    // Every replica is refused by enable alone on the node that holds no copy of its shard.
+    const onNode = (e: AllocationExplanation, name: string): unknown => e.nodeDecisions.find((d) => d.nodeName === name);
+    const [first, ...others] = explanations;
+    const name = first?.nodeDecisions.find((d) => d.deciders.length === 1)?.nodeName ?? '';
+    const alike = others.filter((e) => e.nodeDecisions.find((d) => d.nodeName === name)?.deciders.length === 1);
+    expect(alike.length).toBeGreaterThan(0);
+    for (const e of alike) expect(onNode(e, name)).toBe(first && onNode(first, name));
+    expect(Object.isFrozen(first && onNode(first, name))).toBe(true);
+  });
 });
 
 /**
