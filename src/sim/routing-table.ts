@@ -99,8 +99,8 @@ export class RoutingTable implements AllocationView {
   readonly indices = new Map<string, AllocIndex>();
   /** Index names, sorted as `_cat/shards` lists them. */
   #indexOrder: string[] = [];
-  enable: AllocationEnable = 'all';
-  excludeNames: ReadonlySet<string> = new Set();
+  #enable: AllocationEnable = 'all';
+  #excludeNames: ReadonlySet<string> = new Set();
   readonly awareness: AwarenessSettings;
   readonly limits: RecoveryLimits;
 
@@ -126,6 +126,11 @@ export class RoutingTable implements AllocationView {
     INITIALIZING: 0,
     UNASSIGNED: 0,
   };
+  /**
+   * Bumped by every change a decider or an explanation could read (a copy, a node, a recovery slot,
+   * a setting): what was derived from the table at one generation holds while it stays the same.
+   */
+  #generation = 0;
   #redShards = 0;
   #yellowShards = 0;
   #copies = 0;
@@ -145,6 +150,31 @@ export class RoutingTable implements AllocationView {
 
   get nowMs(): number {
     return this.#deps.clock.nowMs();
+  }
+
+  get enable(): AllocationEnable {
+    return this.#enable;
+  }
+
+  /** `cluster.routing.allocation.enable`, as the master applies it (the caller reroutes). */
+  set enable(value: AllocationEnable) {
+    this.#enable = value;
+    this.#generation += 1;
+  }
+
+  get excludeNames(): ReadonlySet<string> {
+    return this.#excludeNames;
+  }
+
+  /** `cluster.routing.allocation.exclude._name`, as the master applies it (the caller reroutes). */
+  set excludeNames(value: ReadonlySet<string>) {
+    this.#excludeNames = value;
+    this.#generation += 1;
+  }
+
+  /** See #generation. */
+  get generation(): number {
+    return this.#generation;
   }
 
   dataNode(id: string | undefined): AllocNode | undefined {
@@ -198,6 +228,7 @@ export class RoutingTable implements AllocationView {
     this.#load.add(rn);
     this.#versions.set(node.version, (this.#versions.get(node.version) ?? 0) + 1);
     this.#attributeValues.clear();
+    this.#generation += 1;
   }
 
   /** A data node left; its copies are failed by the next reroute of an elected master. */
@@ -212,6 +243,12 @@ export class RoutingTable implements AllocationView {
     else this.#versions.delete(rn.node.version);
     this.#attributeValues.clear();
     this.#departed.set(nodeId, rn);
+    this.#generation += 1;
+  }
+
+  /** Index names, sorted as `_cat/shards` lists them. */
+  indexNames(): readonly string[] {
+    return this.#indexOrder;
   }
 
   /** Data nodes present, in join order. */
@@ -241,7 +278,8 @@ export class RoutingTable implements AllocationView {
       shardBytes: spec.shardSizeBytes ?? Math.round((spec.docsPerShard ?? 10_000) * options.bytesPerDoc),
       delayedTimeoutMs: spec.delayedTimeoutMs ?? 60_000,
       ...(spec.requireName !== undefined ? { requireName: spec.requireName } : {}),
-      excludeNames: spec.excludeNames ?? [],
+      // A copy: the filter's wording is cached per list (see filterRefusal).
+      excludeNames: [...(spec.excludeNames ?? [])],
       heldBackWhileMixed: spec.heldBackWhileMixed ?? false,
       groups: [],
     };
@@ -249,6 +287,7 @@ export class RoutingTable implements AllocationView {
     const at = lowerBound(this.#indexOrder, (name) => name.localeCompare(spec.name) < 0);
     this.#indexOrder.splice(at, 0, spec.name);
     this.#layoutStale = true;
+    this.#generation += 1;
     const preferred = spec.primaryOn ? this.#resolveNode(spec.primaryOn) : undefined;
     if (preferred) this.#preferredNode.set(spec.name, preferred);
     const atMs = this.#deps.clock.nowMs();
@@ -307,6 +346,7 @@ export class RoutingTable implements AllocationView {
       throw new ServiceError('elasticsearch', `illegal_argument_exception: [allocate_replica] allocation of [${index}][${shard}] on node ${nodeName} is not allowed: ${refused.map((r) => r.explanation).join('; ')}`);
     }
     copy.heldBack = false;
+    this.#generation += 1;
     this.#assign(copy, rn, false, 'allocate_replica');
   }
 
@@ -433,8 +473,10 @@ export class RoutingTable implements AllocationView {
         if (copy.primary !== primaries || copy.state !== 'UNASSIGNED') continue;
         if (copy.primary && copy.existingStore) continue; // no valid shard copy anywhere
         if (isDelayed(copy, nowMs)) continue;
-        copy.heldBack = !copy.primary && mixed && copy.group.index.heldBackWhileMixed;
-        if (copy.heldBack) continue;
+        const heldBack = !copy.primary && mixed && copy.group.index.heldBackWhileMixed;
+        if (heldBack !== (copy.heldBack ?? false)) this.#generation += 1;
+        copy.heldBack = heldBack;
+        if (heldBack) continue;
         if (copyRefusals(this, copy).length > 0) continue;
         const rn = this.#chooseNode(copy, { preferNodeId: copy.primary ? this.#preferredNode.get(copy.index) : undefined, waitForThrottled: true });
         if (rn === 'throttled' || rn === undefined) {
@@ -695,6 +737,7 @@ export class RoutingTable implements AllocationView {
       target.incoming += 1;
       source.outgoing += 1;
     } else target.initialPrimaries += 1;
+    this.#generation += 1;
     copy.recovery = { stop: () => this.#transfers.cancel(transfer), targetId: target.id, sourceId: source?.id };
   }
 
@@ -703,6 +746,7 @@ export class RoutingTable implements AllocationView {
     const recovery = copy.recovery;
     if (!recovery) return;
     copy.recovery = undefined;
+    this.#generation += 1;
     recovery.stop();
     const target = this.#nodes.get(recovery.targetId) ?? this.#departed.get(recovery.targetId);
     if (recovery.sourceId === undefined) {
@@ -722,6 +766,7 @@ export class RoutingTable implements AllocationView {
 
   #changed(copy: AllocCopy): void {
     copy.row = undefined;
+    this.#generation += 1;
     this.#staleGroups.add(copy.group);
     this.#setHealth(copy.group);
   }

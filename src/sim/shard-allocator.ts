@@ -202,20 +202,47 @@ function compareVersionsCached(a: string, b: string): number {
   return order;
 }
 
+// The deciders' wording is worded once per input and the same string handed out after that: explain
+// asks every node about every unassigned copy, and whoever compares or pools the answers (the
+// adapter's ExplainPool, DecisionPool) hashes each string it is given once, not once per copy.
+const ENABLE_TEXT: Record<AllocationEnable, string> = {
+  all: '',
+  none: 'no allocations are allowed due to cluster setting [cluster.routing.allocation.enable=none]',
+  primaries: 'replica allocations are forbidden due to cluster setting [cluster.routing.allocation.enable=primaries]',
+  new_primaries: 'non-new primary allocations are forbidden due to cluster setting [cluster.routing.allocation.enable=new_primaries]',
+};
+
 function decideEnable(enable: AllocationEnable, copy: AllocCopy): DeciderResult | null {
-  const setting = `cluster setting [cluster.routing.allocation.enable=${enable}]`;
   switch (enable) {
     case 'all':
       return null;
     case 'none':
-      return no('enable', `no allocations are allowed due to ${setting}`);
+      return no('enable', ENABLE_TEXT.none);
     case 'primaries':
-      return copy.primary ? null : no('enable', `replica allocations are forbidden due to ${setting}`);
+      return copy.primary ? null : no('enable', ENABLE_TEXT.primaries);
     case 'new_primaries':
-      return copy.primary && copy.state === 'UNASSIGNED' && !copy.existingStore
-        ? null
-        : no('enable', `non-new primary allocations are forbidden due to ${setting}`);
+      return copy.primary && copy.state === 'UNASSIGNED' && !copy.existingStore ? null : no('enable', ENABLE_TEXT.new_primaries);
   }
+}
+
+const replicaVersionTexts = new Map<string, Map<string, [string, string]>>();
+
+/** The two NOs' wording for a replica on a node of `nodeVersion` whose primary is on `primaryVersion`. */
+function replicaVersionText(nodeVersion: string, primaryVersion: string): [string, string] {
+  let row = replicaVersionTexts.get(nodeVersion);
+  if (!row) {
+    row = new Map();
+    replicaVersionTexts.set(nodeVersion, row);
+  }
+  let texts = row.get(primaryVersion);
+  if (!texts) {
+    texts = [
+      `cannot allocate replica shard to a node with index version [${nodeVersion}] since this is older than the primary index version [${primaryVersion}]`,
+      `cannot allocate replica shard to a node with version [${nodeVersion}] since this is older than the primary version [${primaryVersion}]`,
+    ];
+    row.set(primaryVersion, texts);
+  }
+  return texts;
 }
 
 // Elasticsearch's NodeVersionAllocationDecider: a replica must not land on a node older than its
@@ -236,16 +263,8 @@ function decideVersion(view: AllocationView, copy: AllocCopy, node: AllocNode): 
   const primary = primaryOf(copy);
   const primaryNode = primary && isActive(primary) ? view.dataNode(primary.nodeId) : undefined;
   if (!primaryNode || compareVersionsCached(node.version, primaryNode.version) >= 0) return null;
-  return [
-    no(
-      'index_version',
-      `cannot allocate replica shard to a node with index version [${node.version}] since this is older than the primary index version [${primaryNode.version}]`,
-    ),
-    no(
-      'node_version',
-      `cannot allocate replica shard to a node with version [${node.version}] since this is older than the primary version [${primaryNode.version}]`,
-    ),
-  ];
+  const [indexText, nodeText] = replicaVersionText(node.version, primaryNode.version);
+  return [no('index_version', indexText), no('node_version', nodeText)];
 }
 
 function decideFilter(view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult | null {
@@ -259,12 +278,28 @@ export function filterRefusal(view: AllocationView, index: AllocIndex, node: All
     return `node does not match index setting [index.routing.allocation.require] filters [_name:"${index.requireName}"]`;
   }
   if (index.excludeNames.includes(node.name)) {
-    return `node matches index setting [index.routing.allocation.exclude] filters [_name:"${index.excludeNames.join(',')}"]`;
+    return excludedText(index.excludeNames, 'index setting [index.routing.allocation.exclude]');
   }
   if (view.excludeNames.has(node.name)) {
-    return `node matches cluster setting [cluster.routing.allocation.exclude] filters [_name:"${[...view.excludeNames].join(',')}"]`;
+    return excludedText(view.excludeNames, 'cluster setting [cluster.routing.allocation.exclude]');
   }
   return undefined;
+}
+
+const excludedTexts = new WeakMap<ReadonlySet<string> | readonly string[], string>();
+
+/**
+ * The refusal of an exclude filter, worded once per list: excluding a zone names hundreds of nodes,
+ * and explain words the refusal for each of them, for every unassigned copy. A list is never changed
+ * once made (a new setting is a new list), and belongs to one setting.
+ */
+function excludedText(names: ReadonlySet<string> | readonly string[], setting: string): string {
+  let text = excludedTexts.get(names);
+  if (text === undefined) {
+    text = `node matches ${setting} filters [_name:"${[...names].join(',')}"]`;
+    excludedTexts.set(names, text);
+  }
+  return text;
 }
 
 function decideSameShard(_view: AllocationView, copy: AllocCopy, node: AllocNode): DeciderResult | null {

@@ -16,12 +16,13 @@ import {
 } from '../upgrade/model.ts';
 import type { Cluster, HealthWait } from '../upgrade/ports.ts';
 import { isDataNode, isMasterEligible } from '../upgrade/world.ts';
-import { explainCopy } from './allocation-explainer.ts';
+import { DecisionPool, explainCopy, lazyVerdicts, type NodeVerdicts } from './allocation-explainer.ts';
 import type { ApiGate } from './api-gate.ts';
+import { FrozenAllocationView, frozenCopy } from './frozen-allocation-view.ts';
 import { meetsWait } from './cluster-health.ts';
 import type { IdSource } from './id-source.ts';
 import { RoutingTable, type AllocationRecord, type RecoverySettings, type RoutingStats } from './routing-table.ts';
-import type { AllocationEnable, AwarenessSettings } from './shard-allocator.ts';
+import type { AllocationEnable, AllocCopy, AllocNode, AwarenessSettings } from './shard-allocator.ts';
 import type { ScheduledEvent, SimulatedClock } from './simulated-clock.ts';
 import type { InstanceLifecycleListener, SimInstance } from './simulated-fleet.ts';
 import type { GroupRole, IndexSpec, SimTimings } from './world-options.ts';
@@ -31,6 +32,15 @@ const ENABLE_VALUES: readonly string[] = ['all', 'primaries', 'new_primaries', '
 export interface SimNode extends EsNode {
   instanceId: string;
   joinedAtMs: number;
+}
+
+/** The routing table as explained at one generation: its data nodes, what the deciders saw, their verdicts per copy. */
+interface Explained {
+  generation: number;
+  dataNodes: AllocNode[];
+  view: FrozenAllocationView;
+  verdicts: WeakMap<AllocCopy, NodeVerdicts>;
+  pool: DecisionPool;
 }
 
 export interface SimulatedClusterDeps {
@@ -56,6 +66,7 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
   #masterId: string | null = null;
   #votingConfig: string[] = [];
   #election: ScheduledEvent | undefined;
+  #explained: Explained | undefined;
   #settings: AllocationSettings = {
     [ALLOCATION_ENABLE]: { persistent: null, transient: null },
     [ALLOCATION_EXCLUDE_NAME]: { persistent: null, transient: null },
@@ -294,9 +305,33 @@ export class SimulatedCluster implements Cluster, InstanceLifecycleListener {
       seen.add(key);
       copies.push(copy);
     }
-    copies.sort((a, b) => a.index.localeCompare(b.index) || a.shard - b.shard || Number(b.primary) - Number(a.primary));
-    const dataNodes = this.#routing.dataNodes();
-    return copies.map((copy) => explainCopy(this.#routing, copy, dataNodes));
+    // By index name as _cat/shards sorts them (the table keeps that order), shard, primary first.
+    const rank = new Map(this.#routing.indexNames().map((name, i) => [name, i]));
+    copies.sort((a, b) => (rank.get(a.index) ?? 0) - (rank.get(b.index) ?? 0) || a.shard - b.shard || Number(b.primary) - Number(a.primary));
+    const explained = this.#explainedNow();
+    return copies.map((copy) => explainCopy(this.#routing, copy, explained.dataNodes, this.#verdicts(explained, copy)));
+  }
+
+  // Explaining every unassigned copy asks every decider about every data node: at 1,000 nodes, a
+  // third of a second for a hundred copies, and a zone's nodes leaving leave tens of thousands. What
+  // the nodes say is worked out only when read, against the table as it stood (FrozenAllocationView),
+  // and holds until the table changes; the rest of an explanation (a delay's time left) is worded afresh.
+  #explainedNow(): Explained {
+    const generation = this.#routing.generation;
+    if (this.#explained?.generation !== generation) {
+      const dataNodes = this.#routing.dataNodes();
+      this.#explained = { generation, dataNodes, view: new FrozenAllocationView(this.#routing, dataNodes), verdicts: new WeakMap(), pool: new DecisionPool() };
+    }
+    return this.#explained;
+  }
+
+  #verdicts(explained: Explained, copy: AllocCopy): NodeVerdicts {
+    let verdicts = explained.verdicts.get(copy);
+    if (!verdicts) {
+      verdicts = lazyVerdicts(explained.view, frozenCopy(copy), explained.dataNodes, explained.pool);
+      explained.verdicts.set(copy, verdicts);
+    }
+    return verdicts;
   }
 
   #add(node: SimNode): void {
