@@ -479,11 +479,8 @@ export class RoutingTable implements AllocationView {
         if (heldBack) continue;
         if (copyRefusals(this, copy).length > 0) continue;
         const rn = this.#chooseNode(copy, { preferNodeId: copy.primary ? this.#preferredNode.get(copy.index) : undefined, waitForThrottled: true });
-        if (rn === 'throttled' || rn === undefined) {
-          this.#setThrottled(copy, rn === 'throttled');
-          continue;
-        }
-        this.#setThrottled(copy, false);
+        this.#setThrottled(copy, rn === 'throttled');
+        if (rn === 'throttled' || rn === undefined) continue;
         this.#assign(copy, rn, instant, 'recovery');
       }
     }
